@@ -1,0 +1,84 @@
+// Command irflow is the incident-response workflow engine for Zendesk subscribers:
+// one binary that runs the embedded dev stack, the production worker and server, and
+// the CLI that responders and legal use against a running instance.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// commands holds the constructors of every top-level subcommand. Each command file
+// registers its constructor in an init function, so adding a command never means
+// editing a shared list.
+var commands []func() *cobra.Command
+
+func register(newCmd func() *cobra.Command) { commands = append(commands, newCmd) }
+
+// exitError carries a process exit status with an error already worded for the user.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit marks err so that the process exits with code.
+func withExit(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "irflow",
+		Short: "Incident-response playbooks for Zendesk subscribers, on Temporal",
+		Long: `irflow turns section VI of Zendesk's shared responsibility model into durable
+incident playbooks: triage and ownership, containment in your Zendesk instance,
+evidence with chain of custody, and regulator and end-user notification clocks.
+
+Start everything locally with "irflow dev", then drive incidents with
+"irflow incident ...".`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+// run executes the CLI with args and returns the process exit status. Tests call it
+// directly so that they exercise the same code path as the binary.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(stderr, "irflow:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return 1
+	}
+	return 0
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,115 @@
+// Package facts defines the incident facts document (version 1), the single JSON
+// description of what is known about an incident. Triage, ownership, severity and
+// notification obligations are all pure functions of it.
+//
+// The contract lives in shared/contracts/incident-facts.md; field names here are
+// that contract and must not change without a new version number.
+//
+// Every field is optional: a nil pointer or empty value means "unknown", which is
+// different from false or zero. That is why booleans that carry a legal meaning are
+// *bool: "we do not know whether MFA was enforced" must not read as "MFA was off".
+package facts
+
+import "time"
+
+// Version is the facts document version this package reads and writes.
+const Version = 1
+
+// Document is the incident facts document, version 1.
+type Document struct {
+	Version           int          `json:"version"`
+	Summary           string       `json:"summary,omitempty"`
+	Timeline          Timeline     `json:"timeline"`
+	Cause             Cause        `json:"cause"`
+	Affected          Affected     `json:"affected"`
+	DataCategories    []string     `json:"data_categories,omitempty"`
+	EncryptedUnusable *bool        `json:"encrypted_unusable,omitempty"`
+	Risk              string       `json:"risk,omitempty"`
+	Ongoing           *bool        `json:"ongoing,omitempty"`
+	Organization      Organization `json:"organization"`
+	Zendesk           ZendeskScope `json:"zendesk"`
+}
+
+// Timeline holds the instants different laws start their clocks at. A nil field is
+// unknown; engines that need it fall back (normally to AwareAt) and say so.
+type Timeline struct {
+	DetectedAt              *time.Time `json:"detected_at"`
+	AwareAt                 *time.Time `json:"aware_at"`
+	DiscoveredAt            *time.Time `json:"discovered_at"`
+	DeterminedAt            *time.Time `json:"determined_at"`
+	AssessedAt              *time.Time `json:"assessed_at"`
+	MaterialityDeterminedAt *time.Time `json:"materiality_determined_at"`
+	ClassifiedMajorAt       *time.Time `json:"classified_major_at"`
+	RansomPaidAt            *time.Time `json:"ransom_paid_at"`
+	ZendeskNoticeReceivedAt *time.Time `json:"zendesk_notice_received_at"`
+}
+
+// Cause describes how the incident happened, in the terms of SRM section VI.
+type Cause struct {
+	// ServiceVulnerability is "yes", "no" or "unknown": a vulnerability or incident in
+	// Zendesk's Service itself (SRM-VI.Z).
+	ServiceVulnerability string `json:"service_vulnerability,omitempty"`
+	// ReportedByZendesk is true when Zendesk notified the subscriber.
+	ReportedByZendesk *bool `json:"reported_by_zendesk,omitempty"`
+	// CredentialsUsed is one of none, password, api_token, oauth_token, session, sso, unknown.
+	CredentialsUsed string `json:"credentials_used,omitempty"`
+	// WeakCredentials is "yes", "no" or "unknown" (weak, reused, leaked, phished, no MFA).
+	WeakCredentials string      `json:"weak_credentials,omitempty"`
+	MFAEnforced     *bool       `json:"mfa_enforced,omitempty"`
+	Integration     Integration `json:"integration"`
+	UserContent     *bool       `json:"user_content,omitempty"`
+	MonitoringGap   *bool       `json:"monitoring_gap,omitempty"`
+	Insider         *bool       `json:"insider,omitempty"`
+}
+
+// Integration describes a third-party integration's part in the incident (SRM-VI.S.iv).
+type Integration struct {
+	Involved *bool `json:"involved,omitempty"`
+	// Kind is one of marketplace_app, api_client, webhook, channel, contractor, other.
+	Kind *string `json:"kind"`
+	// ChosenBy is "subscriber" or "zendesk".
+	ChosenBy *string `json:"chosen_by"`
+	Name     *string `json:"name"`
+}
+
+// Affected counts the people and records involved.
+type Affected struct {
+	Individuals []JurisdictionCount `json:"individuals,omitempty"`
+	Records     *int64              `json:"records,omitempty"`
+}
+
+// JurisdictionCount is the number of affected people in one jurisdiction:
+// ISO 3166-1 alpha-2 for countries, ISO 3166-2 for sub-national units.
+type JurisdictionCount struct {
+	Jurisdiction string `json:"jurisdiction"`
+	Count        int64  `json:"count"`
+}
+
+// Organization describes the subscriber organisation's legal position.
+type Organization struct {
+	// Role is "controller" or "processor" toward the affected data.
+	Role              string   `json:"role,omitempty"`
+	MainEstablishment string   `json:"main_establishment,omitempty"`
+	Flags             []string `json:"flags,omitempty"`
+}
+
+// ZendeskScope names the objects of the subscriber's Zendesk instance the incident
+// involves. Playbook steps and evidence sources take their targets from here.
+type ZendeskScope struct {
+	Users            []int64 `json:"users,omitempty"`
+	APITokens        []int64 `json:"api_tokens,omitempty"`
+	OAuthClients     []int64 `json:"oauth_clients,omitempty"`
+	OAuthTokens      []int64 `json:"oauth_tokens,omitempty"`
+	AppInstallations []int64 `json:"app_installations,omitempty"`
+	// Webhooks are identified by strings in Zendesk (ULID-like ids).
+	Webhooks    []string `json:"webhooks,omitempty"`
+	Tickets     []int64  `json:"tickets,omitempty"`
+	IPAddresses []string `json:"ip_addresses,omitempty"`
+	Window      *Window  `json:"window,omitempty"`
+}
+
+// Window is the interval of suspicious activity.
+type Window struct {
+	From *time.Time `json:"from"`
+	To   *time.Time `json:"to"`
+}
