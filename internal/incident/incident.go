@@ -1,0 +1,126 @@
+// Package incident holds irflow's domain types: the incident state that the workflow
+// exposes through its `state` query, the timeline, and the error codes the HTTP API
+// and CLI map to statuses. It imports no adapter (no Temporal, SQLite or HTTP), so
+// every other package can depend on it.
+package incident
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Phase is where an incident stands in its lifecycle.
+type Phase string
+
+// The phases, in order. Every incident moves forward through them; a phase that has
+// no work for this incident is recorded as skipped in the timeline, with the reason.
+const (
+	PhaseDeclared     Phase = "declared"
+	PhaseTriage       Phase = "triage"
+	PhaseContainment  Phase = "containment"
+	PhaseNotification Phase = "notification"
+	PhaseClosed       Phase = "closed"
+)
+
+// TimelineEntry is one recorded event. The timeline is append-only: it is the record a
+// post-incident report and a regulator (GDPR Art. 33(5)) read.
+type TimelineEntry struct {
+	Seq   int       `json:"seq" db:"seq"`
+	At    time.Time `json:"at" db:"at"`
+	Actor string    `json:"actor" db:"actor"`
+	Kind  string    `json:"kind" db:"kind"`
+	Text  string    `json:"text" db:"text"`
+	// Data carries structured detail (clause ids, before/after state) as JSON.
+	Data string `json:"data,omitempty" db:"data"`
+}
+
+// Timeline entry kinds.
+const (
+	KindDeclared     = "declared"
+	KindPhase        = "phase"
+	KindNote         = "note"
+	KindClosed       = "closed"
+	KindSkipped      = "skipped"
+	KindFacts        = "facts"
+	KindOwnership    = "ownership"
+	KindTriage       = "triage"
+	KindStep         = "step"
+	KindEvidence     = "evidence"
+	KindObligation   = "obligation"
+	KindDisagreement = "disagreement"
+)
+
+// StepStatus values for playbook steps.
+const (
+	StepPending          = "pending"
+	StepAwaitingApproval = "awaiting_approval"
+	StepRunning          = "running"
+	StepDone             = "done"
+	StepSkipped          = "skipped"
+	StepFailed           = "failed"
+	StepRolledBack       = "rolled_back"
+	StepNotRun           = "not_run"
+)
+
+// StepState is a playbook step as the state query shows it.
+type StepState struct {
+	ID            string         `json:"id"`
+	Phase         string         `json:"phase"`
+	Action        string         `json:"action"`
+	Title         string         `json:"title,omitempty"`
+	Params        map[string]any `json:"params,omitempty"`
+	NeedsApproval bool           `json:"needs_approval"`
+	Reversible    bool           `json:"reversible"`
+	Status        string         `json:"status"`
+	Reason        string         `json:"reason,omitempty"`
+}
+
+// Summary is the incident as the store and the list commands see it.
+type Summary struct {
+	ID          string     `json:"id" db:"id"`
+	WorkflowID  string     `json:"workflow_id" db:"workflow_id"`
+	Title       string     `json:"title" db:"title"`
+	Playbook    string     `json:"playbook" db:"playbook"`
+	Phase       Phase      `json:"phase" db:"phase"`
+	Severity    string     `json:"severity,omitempty" db:"severity"`
+	Owner       string     `json:"owner,omitempty" db:"owner"`
+	DeclaredAt  time.Time  `json:"declared_at" db:"declared_at"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty" db:"closed_at"`
+	UpdatedAt   time.Time  `json:"updated_at" db:"updated_at"`
+	CloseReason string     `json:"close_reason,omitempty" db:"close_reason"`
+}
+
+var idPattern = regexp.MustCompile(`^INC-[0-9]{8}-[0-9]{3,}$`)
+
+// FormatID renders the human-readable incident id for the nth incident declared on
+// day (UTC): INC-YYYYMMDD-NNN.
+func FormatID(day time.Time, n int) string {
+	return fmt.Sprintf("INC-%s-%03d", day.UTC().Format("20060102"), n)
+}
+
+// ValidID reports whether s has the shape of an incident id.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// Error codes, mapped to HTTP statuses in one table in the HTTP package and to exit
+// statuses in the CLI.
+const (
+	EINVALID     = "invalid"
+	ENOTFOUND    = "not_found"
+	ECONFLICT    = "conflict"
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
+)
+
+// Error is an error whose Message is safe to show to a user.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,227 @@
+// Package sqlite is irflow's store: SQLite through sqlx and mattn/go-sqlite3, in WAL
+// mode, with numbered migrations embedded in the binary and each applied in its own
+// transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+
+	"irflow/internal/incident"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is the irflow store.
+type DB struct {
+	db *sqlx.DB
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+// Pragmas go in the DSN so that every pooled connection gets them, not just one.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sqlx.ConnectContext(ctx, "sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &DB{db: db, Now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+func (s *DB) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if err := s.applyMigration(ctx, version, base, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *DB) applyMigration(ctx context.Context, version int, base, name string) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin migration %s: %w", base, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM migrations WHERE version = ?`, version); err != nil {
+		return fmt.Errorf("check migration %s: %w", base, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := migrationFS.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("read migration %s: %w", base, err)
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("apply migration %s: %w", base, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		version, base, s.Now().UTC()); err != nil {
+		return fmt.Errorf("record migration %s: %w", base, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit migration %s: %w", base, err)
+	}
+	return nil
+}
+
+// SaveIncident writes the incident's summary and full state and appends timeline
+// entries, in one transaction. It is idempotent: entries already stored (same
+// incident and seq) are skipped, and a write with a version older than the stored one
+// leaves the summary untouched, so a retried or reordered activity never loses data
+// or moves the incident backwards.
+func (s *DB) SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save incident %s: begin: %w", sum.ID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(ctx, `
+INSERT INTO incidents (id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason, state_json, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET
+    title = excluded.title, playbook = excluded.playbook, phase = excluded.phase,
+    severity = excluded.severity, owner = excluded.owner, updated_at = excluded.updated_at,
+    closed_at = excluded.closed_at, close_reason = excluded.close_reason,
+    state_json = excluded.state_json, version = excluded.version
+WHERE excluded.version >= incidents.version`,
+		sum.ID, sum.WorkflowID, sum.Title, sum.Playbook, string(sum.Phase), sum.Severity, sum.Owner,
+		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, version)
+	if err != nil {
+		return fmt.Errorf("save incident %s: %w", sum.ID, err)
+	}
+	for _, e := range entries {
+		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
+VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(incident_id, seq) DO NOTHING`,
+			sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Kind, e.Text, e.Data)
+		if err != nil {
+			return fmt.Errorf("save incident %s: timeline entry %d: %w", sum.ID, e.Seq, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save incident %s: commit: %w", sum.ID, err)
+	}
+	return nil
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+const summaryColumns = `id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason`
+
+// ListFilter narrows ListIncidents. Zero values mean "any".
+type ListFilter struct {
+	Phase string
+	// Open selects incidents not closed when true.
+	Open bool
+	// Query matches id, title or playbook (case-insensitive substring).
+	Query string
+	Limit int
+}
+
+// ListIncidents returns incidents, newest first.
+func (s *DB) ListIncidents(ctx context.Context, f ListFilter) ([]incident.Summary, error) {
+	var where []string
+	var args []any
+	if f.Phase != "" {
+		where = append(where, "phase = ?")
+		args = append(args, f.Phase)
+	}
+	if f.Open {
+		where = append(where, "phase != 'closed'")
+	}
+	if f.Query != "" {
+		where = append(where, "(id LIKE ? OR title LIKE ? OR playbook LIKE ?)")
+		like := "%" + f.Query + "%"
+		args = append(args, like, like, like)
+	}
+	q := `SELECT ` + summaryColumns + ` FROM incidents`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY declared_at DESC, id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.Limit)
+	}
+	var out []incident.Summary
+	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("list incidents: %w", err)
+	}
+	return out, nil
+}
+
+// GetIncident returns one incident's summary and its last stored state JSON.
+func (s *DB) GetIncident(ctx context.Context, id string) (incident.Summary, string, error) {
+	var row struct {
+		incident.Summary
+		StateJSON string `db:"state_json"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json FROM incidents WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return incident.Summary{}, "", incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
+	}
+	if err != nil {
+		return incident.Summary{}, "", fmt.Errorf("get incident %s: %w", id, err)
+	}
+	return row.Summary, row.StateJSON, nil
+}
+
+// Timeline returns an incident's timeline in order.
+func (s *DB) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
+	var out []incident.TimelineEntry
+	if err := s.db.SelectContext(ctx, &out,
+		`SELECT seq, at, actor, kind, text, data FROM timeline WHERE incident_id = ? ORDER BY seq`, id); err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", id, err)
+	}
+	return out, nil
+}
