@@ -1,0 +1,40 @@
+// Package activities holds irflow's Temporal activities: thin adapters that do the
+// I/O the workflows decide on (the store, Zendesk, notifiers). Each takes one input
+// struct and returns one result struct, so both can grow without breaking histories.
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"irflow/internal/incident"
+)
+
+// IncidentStore is what activities need from the store.
+type IncidentStore interface {
+	// SaveIncident writes the summary and state and appends timeline entries. It is
+	// idempotent: a retried call with the same version and entries changes nothing.
+	SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error
+}
+
+// Activities holds the worker-scoped dependencies of every activity.
+type Activities struct {
+	Store IncidentStore
+}
+
+// SaveIncidentInput is SaveIncident's input.
+type SaveIncidentInput struct {
+	Summary   incident.Summary         `json:"summary"`
+	StateJSON string                   `json:"state_json"`
+	Version   int64                    `json:"version"`
+	Entries   []incident.TimelineEntry `json:"entries"`
+}
+
+// SaveIncident writes an incident's state change to the store, so that lists and
+// searches work without Temporal.
+func (a *Activities) SaveIncident(ctx context.Context, in SaveIncidentInput) error {
+	if err := a.Store.SaveIncident(ctx, in.Summary, in.StateJSON, in.Version, in.Entries); err != nil {
+		return fmt.Errorf("save incident %s version %d: %w", in.Summary.ID, in.Version, err)
+	}
+	return nil
+}

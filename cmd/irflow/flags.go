@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"irflow/internal/app"
+	"irflow/internal/incident"
+	"irflow/internal/service"
+	"irflow/playbooks"
+)
+
+// temporalFlags are the flags of every command that talks to a Temporal frontend.
+type temporalFlags struct {
+	cfg app.TemporalConfig
+}
+
+func (f *temporalFlags) register(cmd *cobra.Command) {
+	fl := cmd.PersistentFlags()
+	fl.StringVar(&f.cfg.Address, "temporal-address", envOr("TEMPORAL_ADDRESS", "127.0.0.1:7233"), "Temporal frontend host:port (env TEMPORAL_ADDRESS)")
+	fl.StringVar(&f.cfg.Namespace, "namespace", envOr("TEMPORAL_NAMESPACE", "default"), "Temporal namespace (env TEMPORAL_NAMESPACE)")
+	fl.StringVar(&f.cfg.TLSCert, "tls-cert", os.Getenv("TEMPORAL_TLS_CERT"), "client certificate for mTLS (env TEMPORAL_TLS_CERT)")
+	fl.StringVar(&f.cfg.TLSKey, "tls-key", os.Getenv("TEMPORAL_TLS_KEY"), "client key for mTLS (env TEMPORAL_TLS_KEY)")
+	fl.StringVar(&f.cfg.TLSCA, "tls-ca", os.Getenv("TEMPORAL_TLS_CA"), "CA bundle to verify the server (env TEMPORAL_TLS_CA)")
+	fl.StringVar(&f.cfg.TLSServerName, "tls-server-name", os.Getenv("TEMPORAL_TLS_SERVER_NAME"), "server name to verify (env TEMPORAL_TLS_SERVER_NAME)")
+	// The API key is read from the environment only, so it never shows in `ps`.
+	f.cfg.APIKey = os.Getenv("TEMPORAL_API_KEY")
+}
+
+// service dials Temporal and returns the incident service. The caller closes the
+// client. A dial failure exits with status 1 and the message the issue specifies.
+func (f *temporalFlags) service(ctx context.Context) (*service.Service, func(), error) {
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load playbooks: %w", err)
+	}
+	c, err := app.Dial(ctx, f.cfg, nil)
+	if err != nil {
+		return nil, nil, withExit(1, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
+	}
+	return &service.Service{Client: c, Namespace: f.cfg.Namespace, Playbooks: cat}, c.Close, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultActor names who runs the command, for the timeline.
+func defaultActor() string {
+	if v := os.Getenv("IRFLOW_ACTOR"); v != "" {
+		return v
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "cli"
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// userError turns service errors into exit statuses: bad input is 2, not found 3,
+// conflicts (e.g. closed incident) 4, everything else 1.
+func userError(err error) error {
+	var e *incident.Error
+	if errors.As(err, &e) {
+		switch e.Code {
+		case incident.EINVALID:
+			return withExit(2, err)
+		case incident.ENOTFOUND:
+			return withExit(3, err)
+		case incident.ECONFLICT:
+			return withExit(4, err)
+		}
+	}
+	return err
+}
+
+// newLogger builds the process logger: text on stderr at level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, withExit(2, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

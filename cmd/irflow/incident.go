@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"irflow/internal/facts"
+	"irflow/internal/service"
+	"irflow/workflows"
+)
+
+func init() { register(newIncidentCmd) }
+
+func newIncidentCmd() *cobra.Command {
+	var tf temporalFlags
+	cmd := &cobra.Command{
+		Use:   "incident",
+		Short: "Declare, list, show, annotate and close incidents on a running irflow",
+	}
+	tf.register(cmd)
+	cmd.AddCommand(newDeclareCmd(&tf), newListCmd(&tf), newShowCmd(&tf), newNoteCmd(&tf), newCloseCmd(&tf))
+	return cmd
+}
+
+func newDeclareCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		req       service.DeclareRequest
+		factsFile string
+		asJSON    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "declare --playbook ID --title TEXT [--facts FILE.json] [--json]",
+		Short: "Declare a new incident and start its playbook",
+		Example: `  irflow incident declare --playbook credential-compromise --title "Agent account takeover" --json
+  irflow incident declare --playbook credential-compromise --title test --facts facts.json --idempotency-key pagerduty-Q1ABC`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if factsFile != "" {
+				doc, err := readFacts(cmd.InOrStdin(), factsFile)
+				if err != nil {
+					return withExit(2, err)
+				}
+				req.Facts = &doc
+			}
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			d, err := svc.Declare(cmd.Context(), req)
+			if err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), d)
+			}
+			verb := "Declared"
+			if d.Existing {
+				verb = "Already declared (same idempotency key)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s (workflow %s)\n", verb, d.ID, d.WorkflowID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Playbook, "playbook", "", "playbook id (see: irflow playbooks list)")
+	f.StringVar(&req.Title, "title", "", "short title of the incident")
+	f.StringVar(&factsFile, "facts", "", "incident facts document (JSON file, - for stdin)")
+	f.StringVar(&req.IdempotencyKey, "idempotency-key", "", "a repeated declare with the same key returns the same incident")
+	f.StringVar(&req.Actor, "actor", defaultActor(), "who declares (recorded in the timeline; env IRFLOW_ACTOR)")
+	f.BoolVar(&asJSON, "json", false, `print {"id": ..., "workflow_id": ...}`)
+	_ = cmd.MarkFlagRequired("playbook")
+	_ = cmd.MarkFlagRequired("title")
+	return cmd
+}
+
+// readFacts reads and strictly decodes a facts document; errors name the file.
+func readFacts(stdin io.Reader, path string) (facts.Document, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return facts.Document{}, fmt.Errorf("read facts: %w", err)
+	}
+	doc, err := facts.Parse(data)
+	if err != nil {
+		return facts.Document{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return doc, nil
+}
+
+func newListCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		asJSON bool
+		limit  int
+	)
+	cmd := &cobra.Command{
+		Use:   "list [--json]",
+		Short: "List incidents, newest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			items, err := svc.List(cmd.Context(), limit)
+			if err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				if items == nil {
+					items = []service.ListItem{}
+				}
+				return printJSON(cmd.OutOrStdout(), items)
+			}
+			if len(items) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "No incidents.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tPHASE\tPLAYBOOK\tDECLARED\tTITLE")
+			for _, it := range items {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.ID, it.Phase, it.Playbook, it.DeclaredAt.Format(time.RFC3339), it.Title)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 100, "show at most this many incidents (0: all)")
+	return cmd
+}
+
+func newShowCmd(tf *temporalFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID [--json]",
+		Short: "Show an incident's state: phase, facts, steps and timeline",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			st, err := svc.State(cmd.Context(), args[0])
+			if err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			var b bytes.Buffer
+			writeState(&b, st)
+			_, err = cmd.OutOrStdout().Write(b.Bytes())
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the full state as JSON")
+	return cmd
+}
+
+func writeState(w io.Writer, st workflows.State) {
+	fmt.Fprintf(w, "%s  %s\n", st.ID, st.Title)
+	fmt.Fprintf(w, "Phase:     %s\n", st.Phase)
+	fmt.Fprintf(w, "Playbook:  %s (sha256 %s)\n", st.Playbook, shortHash(st.PlaybookHash))
+	fmt.Fprintf(w, "Declared:  %s by %s\n", st.DeclaredAt.Format(time.RFC3339), st.DeclaredBy)
+	if st.ClosedAt != nil {
+		fmt.Fprintf(w, "Closed:    %s %s\n", st.ClosedAt.Format(time.RFC3339), st.CloseReason)
+	}
+	if len(st.Steps) > 0 {
+		fmt.Fprintln(w, "\nSteps:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, s := range st.Steps {
+			approval := ""
+			if s.NeedsApproval {
+				approval = "needs approval"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.ID, s.Action, s.Status, approval, s.Reason)
+		}
+		_ = tw.Flush()
+	}
+	fmt.Fprintln(w, "\nTimeline:")
+	for _, e := range st.Timeline {
+		fmt.Fprintf(w, "  %s  %-10s %-12s %s\n", e.At.Format("2006-01-02 15:04:05Z"), e.Actor, e.Kind, strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", 48)))
+	}
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+func newNoteCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		actor  string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "note ID TEXT",
+		Short: "Add a note to an incident's timeline",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			e, err := svc.AddNote(cmd.Context(), args[0], actor, strings.Join(args[1:], " "))
+			if err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), e)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Noted on %s (timeline entry %d)\n", args[0], e.Seq)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who writes the note (env IRFLOW_ACTOR)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the timeline entry as JSON")
+	return cmd
+}
+
+func newCloseCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		actor, reason string
+		asJSON        bool
+	)
+	cmd := &cobra.Command{
+		Use:   "close ID [--reason TEXT]",
+		Short: "Close an incident",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			st, err := svc.Close(cmd.Context(), args[0], actor, reason)
+			if err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Closed %s\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why the incident is closed")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who closes it (env IRFLOW_ACTOR)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the final state as JSON")
+	return cmd
+}

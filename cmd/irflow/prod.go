@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"irflow/internal/app"
+)
+
+func init() {
+	register(newWorkerCmd)
+	register(newServeCmd)
+}
+
+func newWorkerCmd() *cobra.Command {
+	var (
+		tf       temporalFlags
+		cfg      app.ProdConfig
+		logLevel string
+	)
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run the irflow worker against an external Temporal cluster (production)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logLevel)
+			if err != nil {
+				return err
+			}
+			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			return app.RunWorker(cmd.Context(), cfg, func() {
+				fmt.Fprintf(cmd.OutOrStdout(), "irflow worker ready temporal=%s namespace=%s store=%s\n", tf.cfg.Address, tf.cfg.Namespace, cfg.StorePath)
+			})
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "SQLite store file (env IRFLOW_STORE)")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+func newServeCmd() *cobra.Command {
+	var (
+		tf       temporalFlags
+		cfg      app.ProdConfig
+		logLevel string
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the irflow HTTP API against an external Temporal cluster (production)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			logger, err := newLogger(cmd.ErrOrStderr(), logLevel)
+			if err != nil {
+				return err
+			}
+			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			return app.RunServe(cmd.Context(), cfg, func(addr string) {
+				fmt.Fprintf(cmd.OutOrStdout(), "irflow serve ready http=http://%s temporal=%s\n", addr, tf.cfg.Address)
+			})
+		},
+	}
+	tf.register(cmd)
+	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "SQLite store file shared with the worker (env IRFLOW_STORE)")
+	cmd.Flags().StringVar(&cfg.HTTPAddr, "http", envOr("IRFLOW_HTTP", "127.0.0.1:8080"), "HTTP listen address (env IRFLOW_HTTP)")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}

@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"irflow/activities"
+	"irflow/internal/devserver"
+	"irflow/internal/httpapi"
+	"irflow/internal/service"
+	"irflow/internal/sqlite"
+	"irflow/playbooks"
+	"irflow/worker"
+)
+
+// DevConfig configures the all-in-one dev stack.
+type DevConfig struct {
+	// DataDir holds everything: Temporal's database, the store, evidence, the lock.
+	DataDir      string
+	HTTPAddr     string
+	TemporalAddr string
+	Logger       *slog.Logger
+}
+
+// Dev is a running dev stack.
+type Dev struct {
+	Config   DevConfig
+	Temporal *devserver.Server
+	Client   client.Client
+	Store    *sqlite.DB
+	Service  *service.Service
+	HTTPAddr string
+	worker   sdkworker.Worker
+	http     *http.Server
+	lock     *flock.Flock
+	stopped  bool
+}
+
+// ErrLocked reports that another irflow dev holds the data folder.
+var ErrLocked = errors.New("data folder is in use")
+
+// StartDev starts the embedded Temporal server, the store, the worker and the HTTP
+// server on one data folder. A second start on the same folder resumes every
+// incident and timer. It returns when the stack can take work.
+func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &Dev{Config: cfg}
+	defer func() {
+		if err != nil {
+			d.Stop()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %s: %w", cfg.DataDir, err)
+	}
+	// Two servers on one database corrupt its shard: hold an exclusive lock for the
+	// life of the process. The kernel releases it even after kill -9.
+	d.lock = flock.New(filepath.Join(cfg.DataDir, "irflow.lock"))
+	locked, err := d.lock.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock data folder %s: %w", cfg.DataDir, err)
+	}
+	if !locked {
+		d.lock = nil
+		return nil, fmt.Errorf("%w: another \"irflow dev\" is running on %s; stop it or use --data to pick another folder", ErrLocked, cfg.DataDir)
+	}
+	// Check the HTTP address before starting anything slow, and name it if taken.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http address %s: %w", cfg.HTTPAddr, err)
+	}
+	d.HTTPAddr = ln.Addr().String()
+
+	d.Temporal, err = devserver.Start(devserver.Config{
+		DBPath:       filepath.Join(cfg.DataDir, "temporal.db"),
+		FrontendAddr: cfg.TemporalAddr,
+		LogPath:      filepath.Join(cfg.DataDir, "temporal.log"),
+	})
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	if err := devserver.WaitReady(ctx, func(ctx context.Context) error {
+		c, err := client.DialContext(ctx, client.Options{
+			HostPort: d.Temporal.FrontendAddr(), Namespace: "default",
+			Logger: sdklog.NewStructuredLogger(cfg.Logger),
+		})
+		if err != nil {
+			return err
+		}
+		d.Client = c
+		return nil
+	}); err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+
+	d.Store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("load playbooks: %w", err)
+	}
+	d.Service = &service.Service{Client: d.Client, Namespace: "default", Playbooks: cat}
+
+	d.worker = worker.New(d.Client, &activities.Activities{Store: d.Store})
+	if err := d.worker.Start(); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+
+	d.http = &http.Server{
+		Handler:           httpapi.New(d.Service, d.Store, cfg.Logger),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := d.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Logger.Error("HTTP server stopped", "error", err)
+		}
+	}()
+	return d, nil
+}
+
+// Stop shuts the stack down in reverse order. It is safe to call more than once.
+func (d *Dev) Stop() {
+	if d.stopped {
+		return
+	}
+	d.stopped = true
+	if d.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = d.http.Shutdown(ctx)
+		cancel()
+	}
+	if d.worker != nil {
+		d.worker.Stop()
+	}
+	if d.Client != nil {
+		d.Client.Close()
+	}
+	if d.Temporal != nil {
+		if err := d.Temporal.Stop(); err != nil {
+			d.Config.Logger.Warn("Stopping Temporal", "error", err)
+		}
+	}
+	if d.Store != nil {
+		_ = d.Store.Close()
+	}
+	if d.lock != nil {
+		_ = d.lock.Unlock()
+	}
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"irflow/activities"
+	"irflow/internal/httpapi"
+	"irflow/internal/service"
+	"irflow/internal/sqlite"
+	"irflow/playbooks"
+	"irflow/worker"
+)
+
+// ProdConfig configures `irflow worker` and `irflow serve` against an external
+// Temporal cluster.
+type ProdConfig struct {
+	Temporal  TemporalConfig
+	StorePath string
+	HTTPAddr  string
+	Logger    *slog.Logger
+}
+
+// RunWorker runs the irflow worker until ctx ends.
+func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
+	c, err := Dial(ctx, cfg.Temporal, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	store, err := sqlite.Open(ctx, cfg.StorePath)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+	w := worker.New(c, &activities.Activities{Store: store})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	if ready != nil {
+		ready()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// RunServe runs the HTTP API until ctx ends.
+func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) error {
+	c, err := Dial(ctx, cfg.Temporal, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	store, err := sqlite.Open(ctx, cfg.StorePath)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = store.Close() }()
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		return fmt.Errorf("load playbooks: %w", err)
+	}
+	svc := &service.Service{Client: c, Namespace: cfg.Temporal.Namespace, Playbooks: cat}
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: httpapi.New(svc, store, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	if ready != nil {
+		ready(cfg.HTTPAddr)
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server on %s: %w", cfg.HTTPAddr, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}

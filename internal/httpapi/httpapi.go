@@ -1,0 +1,220 @@
+// Package httpapi is irflow's HTTP interface: /healthz and a JSON API under /api/.
+// Slack endpoints and the legal web board plug in here later. Handlers validate their
+// input, call the service (which talks to Temporal) or the store, and map errors to
+// HTTP statuses in one table.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"irflow/internal/facts"
+	"irflow/internal/incident"
+	"irflow/internal/service"
+	"irflow/internal/sqlite"
+)
+
+// maxBody bounds request bodies; a facts document is a few kilobytes.
+const maxBody = 1 << 20
+
+// Server serves the HTTP API.
+type Server struct {
+	svc    *service.Service
+	store  *sqlite.DB
+	logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns the HTTP handler.
+func New(svc *service.Service, store *sqlite.DB, logger *slog.Logger) http.Handler {
+	s := &Server{svc: svc, store: store, logger: logger, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /api/playbooks", s.listPlaybooks)
+	s.mux.HandleFunc("GET /api/incidents", s.listIncidents)
+	s.mux.HandleFunc("POST /api/incidents", s.declare)
+	s.mux.HandleFunc("GET /api/incidents/{id}", s.show)
+	s.mux.HandleFunc("GET /api/incidents/{id}/timeline", s.timeline)
+	s.mux.HandleFunc("POST /api/incidents/{id}/notes", s.addNote)
+	s.mux.HandleFunc("POST /api/incidents/{id}/close", s.close)
+	return s.mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) listPlaybooks(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.svc.Playbooks.All())
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	f := sqlite.ListFilter{Phase: r.URL.Query().Get("phase"), Query: r.URL.Query().Get("q"), Open: r.URL.Query().Get("open") == "true"}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			s.fail(w, r, incident.Errorf(incident.EINVALID, "limit: %q is not a non-negative number", l))
+			return
+		}
+		f.Limit = n
+	}
+	list, err := s.store.ListIncidents(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []incident.Summary{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// declareBody is POST /api/incidents's body.
+type declareBody struct {
+	Playbook       string          `json:"playbook"`
+	Title          string          `json:"title"`
+	Actor          string          `json:"actor"`
+	IdempotencyKey string          `json:"idempotency_key"`
+	Facts          json.RawMessage `json:"facts"`
+}
+
+func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
+	var body declareBody
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req := service.DeclareRequest{Playbook: body.Playbook, Title: body.Title, Actor: body.Actor, IdempotencyKey: body.IdempotencyKey}
+	if len(body.Facts) > 0 && string(body.Facts) != "null" {
+		doc, err := facts.Parse(body.Facts)
+		if err != nil {
+			s.fail(w, r, incident.Errorf(incident.EINVALID, "facts: %v", err))
+			return
+		}
+		req.Facts = &doc
+	}
+	d, err := s.svc.Declare(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if d.Existing {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, d)
+}
+
+func (s *Server) show(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.State(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, _, err := s.store.GetIncident(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tl, err := s.store.Timeline(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tl)
+}
+
+type noteBody struct {
+	Actor string `json:"actor"`
+	Text  string `json:"text"`
+}
+
+func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
+	var body noteBody
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.svc.AddNote(r.Context(), r.PathValue("id"), body.Actor, body.Text)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+type closeBody struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) close(w http.ResponseWriter, r *http.Request) {
+	var body closeBody
+	if err := decodeBody(r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.svc.Close(r.Context(), r.PathValue("id"), body.Actor, body.Reason)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// decodeBody reads a JSON body strictly: unknown fields and trailing data are errors.
+func decodeBody(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return incident.Errorf(incident.EINVALID, "request body: %v", err)
+	}
+	if dec.More() {
+		return incident.Errorf(incident.EINVALID, "request body: unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// statusOf is the one table mapping error codes to HTTP statuses.
+var statusOf = map[string]int{
+	incident.EINVALID:     http.StatusBadRequest,
+	incident.ENOTFOUND:    http.StatusNotFound,
+	incident.ECONFLICT:    http.StatusConflict,
+	incident.EUNAVAILABLE: http.StatusServiceUnavailable,
+	incident.EINTERNAL:    http.StatusInternalServerError,
+}
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *incident.Error
+	if errors.As(err, &e) {
+		writeJSON(w, statusOf[e.Code], errorBody{Error: e.Message, Code: e.Code})
+		return
+	}
+	// Only internal errors are logged; users see a generic message, not internals.
+	s.logger.Error("HTTP request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error", Code: incident.EINTERNAL})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(w, `{"error":"encode response: %s"}`, err)
+	}
+}

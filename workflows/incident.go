@@ -1,0 +1,332 @@
+// Package workflows holds irflow's deterministic workflow code: the incident
+// workflow, the id registry and their child workflows. Everything here runs under
+// Temporal's replay rules: time comes from workflow.Now, concurrency from workflow.Go,
+// and every read or write of the outside world is an activity.
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"irflow/activities"
+	"irflow/internal/facts"
+	"irflow/internal/incident"
+	"irflow/playbooks"
+)
+
+// IncidentInput starts an incident. The playbook is passed parsed, with its hash, so
+// that editing the file never changes a running incident.
+type IncidentInput struct {
+	ID             string           `json:"id"`
+	Title          string           `json:"title"`
+	Playbook       playbooks.Loaded `json:"playbook"`
+	Facts          facts.Document   `json:"facts"`
+	DeclaredBy     string           `json:"declared_by"`
+	IdempotencyKey string           `json:"idempotency_key,omitempty"`
+}
+
+// IncidentResult is what a closed incident returns.
+type IncidentResult struct {
+	ID          string    `json:"id"`
+	ClosedAt    time.Time `json:"closed_at"`
+	CloseReason string    `json:"close_reason"`
+}
+
+// State is the incident as the `state` query returns it. Its JSON field names are a
+// contract other tools rely on.
+type State struct {
+	ID           string                   `json:"id"`
+	WorkflowID   string                   `json:"workflow_id"`
+	Title        string                   `json:"title"`
+	Playbook     string                   `json:"playbook"`
+	PlaybookHash string                   `json:"playbook_hash"`
+	Phase        incident.Phase           `json:"phase"`
+	Facts        facts.Document           `json:"facts"`
+	Timeline     []incident.TimelineEntry `json:"timeline"`
+	Steps        []incident.StepState     `json:"steps"`
+	DeclaredAt   time.Time                `json:"declared_at"`
+	DeclaredBy   string                   `json:"declared_by"`
+	ClosedAt     *time.Time               `json:"closed_at,omitempty"`
+	CloseReason  string                   `json:"close_reason,omitempty"`
+}
+
+// NoteRequest is the add_note Update's argument.
+type NoteRequest struct {
+	Actor string `json:"actor"`
+	Text  string `json:"text"`
+}
+
+// CloseRequest is the close Update's argument.
+type CloseRequest struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// maxNoteLength bounds a note so one message cannot bloat the history.
+const maxNoteLength = 10000
+
+// a is the nil receiver through which workflow code names activities.
+var a *activities.Activities
+
+type incidentImpl struct {
+	in    IncidentInput
+	state State
+	// version increases with every change; the store ignores older writes.
+	version int64
+	saved   int64
+	// unsaved holds timeline entries not yet written to the store.
+	unsaved []incident.TimelineEntry
+	closed  bool
+}
+
+// Incident is the incident workflow: it takes an incident from declaration to close,
+// through the phases declared → triage → containment → notification → closed, and
+// records every change in its timeline and in the store.
+func Incident(ctx workflow.Context, in IncidentInput) (*IncidentResult, error) {
+	w := &incidentImpl{in: in}
+	if err := w.setup(ctx); err != nil {
+		return nil, err
+	}
+	return w.run(ctx)
+}
+
+func (w *incidentImpl) setup(ctx workflow.Context) error {
+	info := workflow.GetInfo(ctx)
+	w.state = State{
+		ID:           w.in.ID,
+		WorkflowID:   info.WorkflowExecution.ID,
+		Title:        w.in.Title,
+		Playbook:     w.in.Playbook.ID,
+		PlaybookHash: w.in.Playbook.Hash,
+		Phase:        incident.PhaseDeclared,
+		Facts:        w.in.Facts,
+		Timeline:     []incident.TimelineEntry{},
+		Steps:        planSteps(w.in.Playbook),
+		DeclaredAt:   workflow.Now(ctx).UTC(),
+		DeclaredBy:   w.in.DeclaredBy,
+	}
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.state, nil }); err != nil {
+		return fmt.Errorf("register %s query: %w", StateQuery, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, AddNoteUpdate, w.addNote,
+		workflow.UpdateHandlerOptions{Validator: w.validateNote}); err != nil {
+		return fmt.Errorf("register %s update: %w", AddNoteUpdate, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, CloseUpdate, w.close,
+		workflow.UpdateHandlerOptions{Validator: w.validateClose}); err != nil {
+		return fmt.Errorf("register %s update: %w", CloseUpdate, err)
+	}
+	return nil
+}
+
+func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
+	w.record(ctx, w.in.DeclaredBy, incident.KindDeclared,
+		fmt.Sprintf("Declared %q with playbook %s (sha256 %s)", w.in.Title, w.in.Playbook.ID, shortHash(w.in.Playbook.Hash)), nil)
+	workflow.Go(ctx, w.persistLoop)
+
+	w.enterPhase(ctx, incident.PhaseTriage)
+	w.skipPhase(ctx, incident.PhaseTriage, "the ownership and severity engines are not part of this build yet; triage is manual")
+	if !w.closed {
+		w.enterPhase(ctx, incident.PhaseContainment)
+		w.skipPhase(ctx, incident.PhaseContainment, fmt.Sprintf(
+			"%d playbook steps are declared but Zendesk actions are not part of this build yet; nothing was changed in Zendesk", len(w.state.Steps)))
+		for i := range w.state.Steps {
+			w.state.Steps[i].Status = incident.StepNotRun
+			w.state.Steps[i].Reason = "Zendesk actions not available in this build"
+		}
+	}
+	if !w.closed {
+		w.enterPhase(ctx, incident.PhaseNotification)
+		w.skipPhase(ctx, incident.PhaseNotification, "notification clocks are not part of this build yet; track deadlines by hand")
+	}
+
+	if err := workflow.Await(ctx, func() bool { return w.closed }); err != nil {
+		return nil, err
+	}
+	// Let in-flight handlers finish and the store catch up before completing, so the
+	// store's last row is the closed incident.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return nil, err
+	}
+	if err := workflow.Await(ctx, func() bool { return w.saved == w.version }); err != nil {
+		return nil, err
+	}
+	return &IncidentResult{ID: w.state.ID, ClosedAt: *w.state.ClosedAt, CloseReason: w.state.CloseReason}, nil
+}
+
+func (w *incidentImpl) validateNote(ctx workflow.Context, req NoteRequest) error {
+	if w.closed {
+		return fmt.Errorf("incident %s is closed", w.state.ID)
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		return errors.New("note text is empty")
+	}
+	if len(req.Text) > maxNoteLength {
+		return fmt.Errorf("note is %d characters; the limit is %d", len(req.Text), maxNoteLength)
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("actor is required")
+	}
+	return nil
+}
+
+func (w *incidentImpl) addNote(ctx workflow.Context, req NoteRequest) (incident.TimelineEntry, error) {
+	return w.record(ctx, req.Actor, incident.KindNote, req.Text, nil), nil
+}
+
+func (w *incidentImpl) validateClose(ctx workflow.Context, req CloseRequest) error {
+	if w.closed {
+		return fmt.Errorf("incident %s is already closed", w.state.ID)
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("actor is required")
+	}
+	if len(req.Reason) > maxNoteLength {
+		return fmt.Errorf("reason is %d characters; the limit is %d", len(req.Reason), maxNoteLength)
+	}
+	return nil
+}
+
+func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, error) {
+	now := workflow.Now(ctx).UTC()
+	w.closed = true
+	w.state.ClosedAt = &now
+	w.state.CloseReason = req.Reason
+	for i, s := range w.state.Steps {
+		if s.Status == incident.StepPending || s.Status == incident.StepAwaitingApproval {
+			w.state.Steps[i].Status = incident.StepNotRun
+			w.state.Steps[i].Reason = "incident closed before this step ran"
+		}
+	}
+	text := "Closed"
+	if req.Reason != "" {
+		text += ": " + req.Reason
+	}
+	w.state.Phase = incident.PhaseClosed
+	w.record(ctx, req.Actor, incident.KindClosed, text, nil)
+	return w.state, nil
+}
+
+func (w *incidentImpl) enterPhase(ctx workflow.Context, p incident.Phase) {
+	w.state.Phase = p
+	w.record(ctx, "irflow", incident.KindPhase, "Phase "+string(p), nil)
+}
+
+// skipPhase records honestly that a phase did no work, and why.
+func (w *incidentImpl) skipPhase(ctx workflow.Context, p incident.Phase, why string) {
+	w.record(ctx, "irflow", incident.KindSkipped, fmt.Sprintf("Phase %s skipped: %s", p, why), nil)
+}
+
+// record appends a timeline entry and marks the state for saving. data, when not nil,
+// is stored as JSON next to the text.
+func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, data any) incident.TimelineEntry {
+	e := incident.TimelineEntry{
+		Seq:   len(w.state.Timeline) + 1,
+		At:    workflow.Now(ctx).UTC(),
+		Actor: actor,
+		Kind:  kind,
+		Text:  text,
+	}
+	if data != nil {
+		if b, err := json.Marshal(data); err == nil {
+			e.Data = string(b)
+		} else {
+			workflow.GetLogger(ctx).Error("Cannot encode timeline data", "kind", kind, "error", err)
+		}
+	}
+	w.state.Timeline = append(w.state.Timeline, e)
+	w.unsaved = append(w.unsaved, e)
+	w.version++
+	return e
+}
+
+// changed marks the state for saving without a timeline entry.
+func (w *incidentImpl) changed() { w.version++ }
+
+// persistLoop is the single writer to the store: it saves whenever the state changed,
+// batching changes made while a save was running. One writer keeps rows in order.
+func (w *incidentImpl) persistLoop(ctx workflow.Context) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// The store is local; keep retrying (a locked database clears) but back off.
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return w.version > w.saved }); err != nil {
+			return
+		}
+		version := w.version
+		entries := w.unsaved
+		w.unsaved = nil
+		stateJSON, err := json.Marshal(w.state)
+		if err != nil {
+			workflow.GetLogger(ctx).Error("Cannot encode incident state", "error", err)
+			return
+		}
+		in := activities.SaveIncidentInput{
+			Summary:   w.summary(),
+			StateJSON: string(stateJSON),
+			Version:   version,
+			Entries:   entries,
+		}
+		if err := workflow.ExecuteActivity(actx, a.SaveIncident, in).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("Saving incident failed", "error", err)
+			w.unsaved = append(entries, w.unsaved...)
+			continue
+		}
+		w.saved = version
+		if err := workflow.UpsertMemo(ctx, map[string]any{"phase": string(w.state.Phase)}); err != nil {
+			workflow.GetLogger(ctx).Error("Cannot update memo", "error", err)
+		}
+	}
+}
+
+func (w *incidentImpl) summary() incident.Summary {
+	s := incident.Summary{
+		ID:          w.state.ID,
+		WorkflowID:  w.state.WorkflowID,
+		Title:       w.state.Title,
+		Playbook:    w.state.Playbook,
+		Phase:       w.state.Phase,
+		DeclaredAt:  w.state.DeclaredAt,
+		ClosedAt:    w.state.ClosedAt,
+		CloseReason: w.state.CloseReason,
+	}
+	if n := len(w.state.Timeline); n > 0 {
+		s.UpdatedAt = w.state.Timeline[n-1].At
+	} else {
+		s.UpdatedAt = w.state.DeclaredAt
+	}
+	return s
+}
+
+// planSteps lists the playbook's steps as the state query shows them.
+func planSteps(pb playbooks.Loaded) []incident.StepState {
+	steps := make([]incident.StepState, 0, len(pb.Containment))
+	for _, s := range pb.Containment {
+		steps = append(steps, incident.StepState{
+			ID:            s.ID,
+			Phase:         string(incident.PhaseContainment),
+			Action:        s.Action,
+			Title:         s.Title,
+			Params:        s.Params,
+			NeedsApproval: s.NeedsApproval,
+			Reversible:    s.Reversible,
+			Status:        incident.StepPending,
+		})
+	}
+	return steps
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
