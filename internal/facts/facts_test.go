@@ -3,7 +3,6 @@ package facts
 import (
 	"errors"
 	"os"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -485,23 +484,41 @@ func TestLookupAndWith(t *testing.T) {
 	// Every path in the table must exist in the JSON schema, so a typo in the table
 	// cannot create a phantom fact.
 	for _, p := range Paths() {
-		if !schemaHasPath(p) {
-			t.Errorf("field table path %q is not a JSON path of Document", p)
+		if err := CheckPath(p); err != nil {
+			t.Errorf("field table path %q is not a JSON path of Document: %v", p, err)
 		}
 	}
 }
 
-func schemaHasPath(path string) bool {
-	t := docType
-	for _, part := range strings.Split(path, ".") {
-		ft, ok := jsonFields(t)[part]
-		if !ok {
-			return false
-		}
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		t = ft
+func TestCheckPath(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"zendesk.users", ""},
+		{"zendesk.window", ""},
+		{"zendesk.window.from", ""},
+		{"timeline.aware_at", ""},
+		{"affected.individuals", ""},
+		{"affected.individuals.count", ""},
+		{"cause.integration.kind", ""},
+		{"data_categories", ""},
+		{"cause.credential_used", `cause.credential_used: not a field of the facts document (did you mean "cause.credentials_used"?)`},
+		{"severity", "severity: not a field of the facts document"},
+		{"timeline.aware_at.day", "timeline.aware_at.day: timeline.aware_at has no fields"},
+		{"summary.x", "summary.x: summary has no fields"},
+		{"", ": not a field of the facts document"},
 	}
-	return true
+	for _, tt := range tests {
+		err := CheckPath(tt.path)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("CheckPath(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+	for _, p := range Paths() {
+		if err := CheckPath(p); err != nil {
+			t.Errorf("testable fact %s: %v", p, err)
+		}
+	}
 }

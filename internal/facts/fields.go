@@ -1,7 +1,9 @@
 package facts
 
 import (
+	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -183,4 +185,34 @@ func With(d Document, path, value string) (Document, error) {
 	// is never written through.
 	f.set(&d, value)
 	return d, nil
+}
+
+// CheckPath reports whether path (dotted JSON names, e.g. "zendesk.window" or
+// "affected.individuals") names a field of the facts document, at any depth; arrays
+// of objects are stepped through without an index ("affected.individuals.count").
+// Playbook triage questions use it; playbook triggers need the narrower set of
+// testable facts (Paths, Allowed).
+func CheckPath(path string) error {
+	t := docType
+	walked := ""
+	for _, part := range strings.Split(path, ".") {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t == timeType {
+			return fmt.Errorf("%s: %s has no fields", path, walked)
+		}
+		known := jsonFields(t)
+		ft, ok := known[part]
+		if !ok {
+			msg := fmt.Sprintf("%s: not a field of the facts document", path)
+			if s := suggest(part, known); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", joinPath(walked, s))
+			}
+			return errors.New(msg)
+		}
+		walked = joinPath(walked, part)
+		t = ft
+	}
+	return nil
 }

@@ -50,8 +50,9 @@ type Result struct {
 // Suggestion is one suggested playbook, with why it matched.
 type Suggestion struct {
 	ID string `json:"id"`
-	// Score ranks suggestions: 2 per declared clause the ownership determination
-	// cites, 1 per trigger that holds.
+	// Score ranks suggestions: 3 per declared cause clause the ownership
+	// determination cites (SRM-VI.S.i–iv, SRM-VI.Z), 1 per other cited clause, 1 per
+	// trigger that holds.
 	Score int `json:"score"`
 	// Matched lists each clause and trigger that matched, in declaration order.
 	Matched []string `json:"matched"`
@@ -94,27 +95,23 @@ func ValidateTrigger(t Trigger) error {
 	return nil
 }
 
-// ValidateRef checks a playbook reference: an id, clauses that the ownership rules
-// can cite (see ownership.Clauses), valid triggers, and at least one clause or
-// trigger (a playbook nothing can match would never be suggested).
+// ValidateRef checks a playbook reference: an id, valid triggers, and at least one
+// clause the ownership rules can cite or one trigger, since a playbook with neither
+// could never be suggested. Whether each clause id exists in the model is the
+// playbook loader's check.
 func ValidateRef(p PlaybookRef) error {
 	if strings.TrimSpace(p.ID) == "" {
 		return fmt.Errorf("playbook id must not be empty")
-	}
-	known := ownership.Clauses()
-	for i, c := range p.Clauses {
-		if !slices.Contains(known, c) {
-			return fmt.Errorf("playbook %s: clauses[%d]: %q is not a clause the ownership rules cite (%s)",
-				p.ID, i, c, strings.Join(known, ", "))
-		}
 	}
 	for i, t := range p.Triggers {
 		if err := ValidateTrigger(t); err != nil {
 			return fmt.Errorf("playbook %s: triggers[%d]: %w", p.ID, i, err)
 		}
 	}
-	if len(p.Clauses) == 0 && len(p.Triggers) == 0 {
-		return fmt.Errorf("playbook %s: declares neither clauses nor triggers, so it can never be suggested", p.ID)
+	citable := ownership.Clauses()
+	if len(p.Triggers) == 0 && !slices.ContainsFunc(p.Clauses, func(c string) bool { return slices.Contains(citable, c) }) {
+		return fmt.Errorf("playbook %s: declares no trigger and no clause an ownership determination can cite (%s), "+
+			"so it can never be suggested", p.ID, strings.Join(citable, ", "))
 	}
 	return nil
 }
@@ -132,18 +129,31 @@ func AssessWith(d facts.Document, det ownership.Determination, playbooks []Playb
 	return Result{Severity: sev, SeverityReason: reason, SuggestedPlaybooks: Suggest(d, det, playbooks)}
 }
 
+// causeClauses are the clauses that name a cause of the incident (SRM section VI).
+// A playbook is suggested when it declares one that the determination cites, or when
+// one of its triggers holds. The other clauses (duties such as SRM-VI.S.2, and the
+// sections I–V clauses that explain a cause) only rank: a credential playbook that
+// also cites SRM-VI.S.2 must not be suggested for every breach Zendesk reports.
+var causeClauses = []string{"SRM-VI.S.i", "SRM-VI.S.ii", "SRM-VI.S.iii", "SRM-VI.S.iv", "SRM-VI.Z"}
+
 // Suggest returns the playbooks that match d and its ownership determination, best
-// first (by score, then id). A playbook matches through each declared clause that
-// det cites and each trigger that holds on d.
+// first (by score, then id); see Suggestion.Score and causeClauses.
 func Suggest(d facts.Document, det ownership.Determination, playbooks []PlaybookRef) []Suggestion {
 	out := []Suggestion{}
 	for _, p := range playbooks {
 		s := Suggestion{ID: p.ID, Matched: []string{}}
+		suggested := false
 		for _, c := range p.Clauses {
-			if slices.Contains(det.Clauses, c) {
-				s.Score += 2
-				s.Matched = append(s.Matched, "clause "+c+" (ownership: "+string(det.Owner)+")")
+			if !slices.Contains(det.Clauses, c) {
+				continue
 			}
+			if slices.Contains(causeClauses, c) {
+				s.Score += 3
+				suggested = true
+			} else {
+				s.Score++
+			}
+			s.Matched = append(s.Matched, "clause "+c+" (ownership: "+string(det.Owner)+")")
 		}
 		for _, t := range p.Triggers {
 			values, known, err := facts.Lookup(d, t.Field)
@@ -155,12 +165,13 @@ func Suggest(d facts.Document, det ownership.Determination, playbooks []Playbook
 			for _, v := range values {
 				if slices.Contains(t.In, v) {
 					s.Score++
+					suggested = true
 					s.Matched = append(s.Matched, t.Field+": "+v)
 					break
 				}
 			}
 		}
-		if s.Score > 0 {
+		if suggested {
 			out = append(out, s)
 		}
 	}

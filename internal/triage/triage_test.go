@@ -147,8 +147,10 @@ func TestEverySeverityRuleIsProven(t *testing.T) {
 }
 
 // planned mirrors the six planned playbooks (cmd/irflow wires the real catalogue).
+// credential-compromise declares the clauses of the lead's playbook file, which
+// include duty and supporting clauses.
 var planned = []PlaybookRef{
-	{ID: "credential-compromise", Clauses: []string{"SRM-VI.S.i"}, Triggers: []Trigger{
+	{ID: "credential-compromise", Clauses: []string{"SRM-VI.S.i", "SRM-VI.S.1", "SRM-VI.S.2", "SRM-I.S.1", "SRM-I.S.2", "SRM-I.S.3"}, Triggers: []Trigger{
 		{Field: "cause.credentials_used", In: []string{"password", "session", "sso"}},
 		{Field: "cause.weak_credentials", In: []string{"yes"}},
 		{Field: "cause.mfa_enforced", In: []string{"false"}},
@@ -183,28 +185,31 @@ func TestSuggest(t *testing.T) {
 		{"phished agent",
 			`{"cause": {"credentials_used": "password", "weak_credentials": "yes", "mfa_enforced": false}}`,
 			[]string{"credential-compromise", "api-token-leak"},
-			[]string{"clause SRM-VI.S.i (ownership: subscriber)", "cause.credentials_used: password", "cause.weak_credentials: yes", "cause.mfa_enforced: false"}},
+			[]string{"clause SRM-VI.S.i (ownership: subscriber)", "clause SRM-I.S.2 (ownership: subscriber)", "cause.credentials_used: password", "cause.weak_credentials: yes", "cause.mfa_enforced: false"}},
 		{"leaked API token ranks api-token-leak first",
 			`{"cause": {"credentials_used": "api_token", "integration": {"involved": false}}}`,
 			[]string{"api-token-leak", "credential-compromise"},
 			[]string{"clause SRM-VI.S.i (ownership: subscriber)", "clause SRM-I.S.5 (ownership: subscriber)", "cause.credentials_used: api_token"}},
 		{"subscriber's Marketplace app",
 			`{"cause": {"credentials_used": "oauth_token", "integration": {"involved": true, "kind": "marketplace_app", "chosen_by": "subscriber"}}}`,
-			[]string{"third-party-integration", "api-token-leak"},
+			[]string{"third-party-integration", "api-token-leak"}, // the app's OAuth token triggers it
 			[]string{"clause SRM-VI.S.iv (ownership: subscriber)", "clause SRM-V.note (ownership: subscriber)", "cause.integration.involved: true", "cause.integration.chosen_by: subscriber"}},
 		{"Zendesk-reported Service breach",
 			`{"cause": {"service_vulnerability": "yes", "reported_by_zendesk": true}}`,
 			[]string{"zendesk-service-breach"},
 			[]string{"clause SRM-VI.Z (ownership: zendesk)", "clause SRM-VI.S.2 (ownership: zendesk)", "cause.service_vulnerability: yes", "cause.reported_by_zendesk: true"}},
-		{"insider",
+		{"insider: credential-compromise's SRM-I.S.1 alone does not suggest it",
 			`{"cause": {"insider": true, "monitoring_gap": true}}`,
 			[]string{"unmonitored-activity"}, nil},
+		{"Zendesk's notice: credential-compromise's SRM-VI.S.2 alone does not suggest it",
+			`{"cause": {"reported_by_zendesk": true}}`,
+			[]string{"zendesk-service-breach"}, nil},
 		{"malicious ticket link",
 			`{"cause": {"user_content": true}}`,
 			[]string{"malicious-user-content"}, nil},
 		{"shared: weak credentials and a Service vulnerability suggest both",
 			`{"cause": {"service_vulnerability": "yes", "weak_credentials": "yes"}}`,
-			[]string{"zendesk-service-breach", "credential-compromise", "api-token-leak"}, nil},
+			[]string{"credential-compromise", "zendesk-service-breach", "api-token-leak"}, nil}, // tie at 5: by id
 		{"nothing known suggests nothing",
 			`{}`, []string{}, nil},
 		{"a trigger alone suggests, even while ownership is undetermined",
@@ -267,10 +272,10 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{PlaybookRef{ID: " "}, "playbook id must not be empty"},
-		{PlaybookRef{ID: "x", Clauses: []string{"SRM-VI.S.v"}}, `playbook x: clauses[0]: "SRM-VI.S.v" is not a clause the ownership rules cite`},
+		{PlaybookRef{ID: "x", Clauses: []string{"SRM-VI.S.1", "SRM-III.S.4"}}, `playbook x: declares no trigger and no clause an ownership determination can cite`},
 		{PlaybookRef{ID: "x", Clauses: []string{"SRM-VI.S.i"}, Triggers: []Trigger{{Field: "ongoing", In: []string{"true"}}, {Field: "risky", In: []string{"x"}}}},
 			"playbook x: triggers[1]: trigger risky: not a fact"},
-		{PlaybookRef{ID: "x"}, "playbook x: declares neither clauses nor triggers"},
+		{PlaybookRef{ID: "x"}, "playbook x: declares no trigger"},
 	}
 	for _, tt := range refTests {
 		err := ValidateRef(tt.p)
@@ -290,7 +295,7 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("JSON = %s\nwant   %s", raw, want)
 	}
 	raw, _ = json.Marshal(Assess(doc(t, `{"cause": {"user_content": true}}`), planned))
-	if !strings.Contains(string(raw), `"suggested_playbooks":[{"id":"malicious-user-content","score":3,"matched":["clause SRM-VI.S.iii (ownership: subscriber)","cause.user_content: true"]}]`) {
+	if !strings.Contains(string(raw), `"suggested_playbooks":[{"id":"malicious-user-content","score":4,"matched":["clause SRM-VI.S.iii (ownership: subscriber)","cause.user_content: true"]}]`) {
 		t.Errorf("JSON = %s", raw)
 	}
 }
