@@ -26,6 +26,7 @@ type FieldError struct {
 	Msg string
 }
 
+// Error renders the problem as "path: message (line L, column C)".
 func (e *FieldError) Error() string {
 	var b strings.Builder
 	if e.Path != "" {
@@ -42,6 +43,7 @@ func (e *FieldError) Error() string {
 // Errors is every problem found in one facts document, in input order.
 type Errors []*FieldError
 
+// Error renders one problem per line.
 func (es Errors) Error() string {
 	msgs := make([]string, len(es))
 	for i, e := range es {

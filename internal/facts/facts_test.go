@@ -522,3 +522,30 @@ func TestCheckPath(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/contract-example.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMerge(b *testing.B) {
+	data, _ := os.ReadFile("testdata/contract-example.json")
+	base, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	patch := []byte(`{"cause": {"service_vulnerability": "no"}, "zendesk": {"users": [35436, 777]}}`)
+	for b.Loop() {
+		if _, err := Merge(base, patch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -475,7 +475,7 @@ func TestJSONFieldNames(t *testing.T) {
 // deterministic sample of cause combinations.
 func TestInvariants(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 3000; i++ {
+	for i := 0; i < 1000; i++ {
 		d := randomCause(r)
 		got := Determine(d)
 		vuln, _, _ := facts.Lookup(d, "cause.service_vulnerability")
