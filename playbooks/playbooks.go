@@ -22,7 +22,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"irflow/internal/facts"
 	"irflow/internal/srm"
+	"irflow/internal/triage"
 )
 
 //go:embed *.yaml
@@ -100,8 +102,6 @@ var (
 	// ActionReversible reports whether an action can be undone; irreversible actions
 	// must always need approval.
 	ActionReversible = func(action string) (reversible bool, known bool) { return true, false }
-	// ValidateFactsPath checks a dotted facts JSON path used by triggers and questions.
-	ValidateFactsPath = func(path string) error { return nil }
 	// ValidateEvidenceSource checks an evidence source name.
 	ValidateEvidenceSource = func(source string) error { return nil }
 )
@@ -178,11 +178,10 @@ func (v *validator) check(pb *Playbook) {
 	for i, t := range pb.Triggers {
 		if t.Field == "" {
 			v.fail([]any{"triggers", i, "field"}, "is required")
-		} else if err := ValidateFactsPath(t.Field); err != nil {
-			v.fail([]any{"triggers", i, "field"}, "%v", err)
-		}
-		if len(t.In) == 0 {
+		} else if len(t.In) == 0 {
 			v.fail([]any{"triggers", i, "in"}, "at least one value is required")
+		} else if err := triage.ValidateTrigger(triage.Trigger(t)); err != nil {
+			v.fail([]any{"triggers", i}, "%v", err)
 		}
 	}
 	seen := map[string]bool{}
@@ -197,7 +196,7 @@ func (v *validator) check(pb *Playbook) {
 			v.fail([]any{"triage", i, "question"}, "is required")
 		}
 		if q.Field != "" {
-			if err := ValidateFactsPath(q.Field); err != nil {
+			if err := facts.CheckPath(q.Field); err != nil {
 				v.fail([]any{"triage", i, "field"}, "%v", err)
 			}
 		}
@@ -348,6 +347,19 @@ func (c *Catalogue) IDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// Refs returns what triage needs to suggest playbooks: ids, clauses and triggers.
+func (c *Catalogue) Refs() []triage.PlaybookRef {
+	refs := make([]triage.PlaybookRef, 0, len(c.byID))
+	for _, pb := range c.All() {
+		ref := triage.PlaybookRef{ID: pb.ID, Clauses: pb.Clauses}
+		for _, t := range pb.Triggers {
+			ref.Triggers = append(ref.Triggers, triage.Trigger(t))
+		}
+		refs = append(refs, ref)
+	}
+	return refs
 }
 
 // All returns every playbook, sorted by id.

@@ -50,6 +50,10 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"pb.yaml:6: containment[1].id", "duplicate"}},
 		{"missing action", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ncontainment:\n  - id: a\n", []string{"pb.yaml:5: containment[0].action: is required"}},
 		{"empty", "", []string{"pb.yaml", "empty"}},
+		{"bad trigger field", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ntriggers:\n  - {field: cause.insidr, in: [\"true\"]}\n",
+			[]string{"pb.yaml:5: triggers[0]", "cause.insidr"}},
+		{"bad question field", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ntriage:\n  - {id: q, field: cause.nope, question: Why?}\n",
+			[]string{"pb.yaml:5: triage[0].field", "cause.nope"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"irflow/internal/facts"
 	"irflow/internal/service"
 	"irflow/workflows"
 )
@@ -43,9 +41,9 @@ func newDeclareCmd(tf *temporalFlags) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if factsFile != "" {
-				doc, err := readFacts(cmd.InOrStdin(), factsFile)
+				doc, err := loadFacts(cmd, factsFile)
 				if err != nil {
-					return withExit(2, err)
+					return err
 				}
 				req.Facts = &doc
 			}
@@ -79,25 +77,6 @@ func newDeclareCmd(tf *temporalFlags) *cobra.Command {
 	_ = cmd.MarkFlagRequired("playbook")
 	_ = cmd.MarkFlagRequired("title")
 	return cmd
-}
-
-// readFacts reads and strictly decodes a facts document; errors name the file.
-func readFacts(stdin io.Reader, path string) (facts.Document, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return facts.Document{}, fmt.Errorf("read facts: %w", err)
-	}
-	doc, err := facts.Parse(data)
-	if err != nil {
-		return facts.Document{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return doc, nil
 }
 
 func newListCmd(tf *temporalFlags) *cobra.Command {

@@ -8,6 +8,14 @@
 // Every field is optional: a nil pointer or empty value means "unknown", which is
 // different from false or zero. That is why booleans that carry a legal meaning are
 // *bool: "we do not know whether MFA was enforced" must not read as "MFA was off".
+//
+// Parse and Decode read a document strictly (an unknown field, a wrong type or a
+// malformed timestamp is an error naming the field's path, line and column) and
+// validate it; Validate checks enumerations, counts and ISO 3166 jurisdiction codes;
+// Merge applies a partial update as a JSON merge patch. An absent version is read as
+// version 1, so hand-written what-if files may leave it out; any other is an error.
+// Lookup, With, Allowed and Paths give the rule engines (ownership, triage triggers)
+// one table of testable facts and their allowed values.
 package facts
 
 import "time"
