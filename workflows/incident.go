@@ -17,6 +17,7 @@ import (
 	"irflow/activities"
 	"irflow/internal/facts"
 	"irflow/internal/incident"
+	"irflow/internal/triage"
 	"irflow/playbooks"
 )
 
@@ -29,6 +30,9 @@ type IncidentInput struct {
 	Facts          facts.Document   `json:"facts"`
 	DeclaredBy     string           `json:"declared_by"`
 	IdempotencyKey string           `json:"idempotency_key,omitempty"`
+	// PlaybookRefs are the catalogue's playbooks at declaration, for triage to
+	// suggest from; carried in the input so that suggestions replay identically.
+	PlaybookRefs []triage.PlaybookRef `json:"playbook_refs,omitempty"`
 }
 
 // IncidentResult is what a closed incident returns.
@@ -50,10 +54,18 @@ type State struct {
 	Facts        facts.Document           `json:"facts"`
 	Timeline     []incident.TimelineEntry `json:"timeline"`
 	Steps        []incident.StepState     `json:"steps"`
-	DeclaredAt   time.Time                `json:"declared_at"`
-	DeclaredBy   string                   `json:"declared_by"`
-	ClosedAt     *time.Time               `json:"closed_at,omitempty"`
-	CloseReason  string                   `json:"close_reason,omitempty"`
+	// Ownership is the determination in force (SRM section VI); OwnershipHistory
+	// lists every revision of it.
+	Ownership        OwnershipState      `json:"ownership"`
+	OwnershipHistory []OwnershipRevision `json:"ownership_history"`
+	// Severity is SEV1 (worst) to SEV4, with the reason and the playbooks that fit.
+	Severity           string              `json:"severity"`
+	SeverityReason     string              `json:"severity_reason"`
+	SuggestedPlaybooks []triage.Suggestion `json:"suggested_playbooks"`
+	DeclaredAt         time.Time           `json:"declared_at"`
+	DeclaredBy         string              `json:"declared_by"`
+	ClosedAt           *time.Time          `json:"closed_at,omitempty"`
+	CloseReason        string              `json:"close_reason,omitempty"`
 }
 
 // NoteRequest is the add_note Update's argument.
@@ -99,17 +111,18 @@ func Incident(ctx workflow.Context, in IncidentInput) (*IncidentResult, error) {
 func (w *incidentImpl) setup(ctx workflow.Context) error {
 	info := workflow.GetInfo(ctx)
 	w.state = State{
-		ID:           w.in.ID,
-		WorkflowID:   info.WorkflowExecution.ID,
-		Title:        w.in.Title,
-		Playbook:     w.in.Playbook.ID,
-		PlaybookHash: w.in.Playbook.Hash,
-		Phase:        incident.PhaseDeclared,
-		Facts:        w.in.Facts,
-		Timeline:     []incident.TimelineEntry{},
-		Steps:        planSteps(w.in.Playbook),
-		DeclaredAt:   workflow.Now(ctx).UTC(),
-		DeclaredBy:   w.in.DeclaredBy,
+		ID:               w.in.ID,
+		WorkflowID:       info.WorkflowExecution.ID,
+		Title:            w.in.Title,
+		Playbook:         w.in.Playbook.ID,
+		PlaybookHash:     w.in.Playbook.Hash,
+		Phase:            incident.PhaseDeclared,
+		Facts:            w.in.Facts,
+		Timeline:         []incident.TimelineEntry{},
+		Steps:            planSteps(w.in.Playbook),
+		OwnershipHistory: []OwnershipRevision{},
+		DeclaredAt:       workflow.Now(ctx).UTC(),
+		DeclaredBy:       w.in.DeclaredBy,
 	}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.state, nil }); err != nil {
 		return fmt.Errorf("register %s query: %w", StateQuery, err)
@@ -122,7 +135,7 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: w.validateClose}); err != nil {
 		return fmt.Errorf("register %s update: %w", CloseUpdate, err)
 	}
-	return nil
+	return w.setupTriage(ctx)
 }
 
 func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
@@ -131,7 +144,7 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	workflow.Go(ctx, w.persistLoop)
 
 	w.enterPhase(ctx, incident.PhaseTriage)
-	w.skipPhase(ctx, incident.PhaseTriage, "the ownership and severity engines are not part of this build yet; triage is manual")
+	w.runTriage(ctx)
 	if !w.closed {
 		w.enterPhase(ctx, incident.PhaseContainment)
 		w.skipPhase(ctx, incident.PhaseContainment, fmt.Sprintf(
@@ -281,7 +294,9 @@ func (w *incidentImpl) persistLoop(ctx workflow.Context) {
 			continue
 		}
 		w.saved = version
-		if err := workflow.UpsertMemo(ctx, map[string]any{"phase": string(w.state.Phase)}); err != nil {
+		if err := workflow.UpsertMemo(ctx, map[string]any{
+			"phase": string(w.state.Phase), "severity": w.state.Severity, "owner": string(w.state.Ownership.Owner),
+		}); err != nil {
 			workflow.GetLogger(ctx).Error("Cannot update memo", "error", err)
 		}
 	}
@@ -297,6 +312,8 @@ func (w *incidentImpl) summary() incident.Summary {
 		DeclaredAt:  w.state.DeclaredAt,
 		ClosedAt:    w.state.ClosedAt,
 		CloseReason: w.state.CloseReason,
+		Severity:    w.state.Severity,
+		Owner:       string(w.state.Ownership.Owner),
 	}
 	if n := len(w.state.Timeline); n > 0 {
 		s.UpdatedAt = w.state.Timeline[n-1].At

@@ -110,6 +110,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		Facts:          doc,
 		DeclaredBy:     req.Actor,
 		IdempotencyKey: req.IdempotencyKey,
+		PlaybookRefs:   s.Playbooks.Refs(),
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
