@@ -73,6 +73,11 @@ type Gap struct {
 	Reason string `json:"reason"`
 }
 
+// Error makes a Gap usable as an error, so a collector can return "this source is
+// not available on this plan" through its error path and the caller can tell it apart
+// with errors.As.
+func (g *Gap) Error() string { return "evidence gap: " + g.Source + ": " + g.Reason }
+
 // HashFile returns the hex SHA-256, the size and the number of lines of a file.
 func HashFile(path string) (sum string, size int64, lines int64, err error) {
 	f, err := os.Open(path)
