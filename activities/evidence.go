@@ -44,6 +44,9 @@ func (a *EvidenceActivities) now() time.Time {
 // collectProgress is heartbeated after every page is on disk, so a retried attempt
 // resumes from the last committed page instead of starting over or duplicating.
 type collectProgress struct {
+	// Source and Incident guard against resuming from another collection's details.
+	Source     string             `json:"source"`
+	Incident   string             `json:"incident"`
 	Cursor     evidence.Cursor    `json:"cursor"`
 	Committed  evidence.Committed `json:"committed"`
 	Pages      int                `json:"pages"`
@@ -75,7 +78,7 @@ func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.Coll
 	}
 	if activity.HasHeartbeatDetails(ctx) {
 		var p collectProgress
-		if err := activity.GetHeartbeatDetails(ctx, &p); err == nil {
+		if err := activity.GetHeartbeatDetails(ctx, &p); err == nil && p.Source == in.Source && p.Incident == in.IncidentID {
 			c.res.Cursor, c.res.Committed, c.res.Pages, c.res.Duplicates = p.Cursor, p.Committed, p.Pages, p.Duplicates
 		}
 	}
@@ -132,7 +135,7 @@ func (c *collector) commit(ctx context.Context, next evidence.Cursor, done bool)
 	c.res.Cursor, c.res.Committed, c.res.Done = next, committed, done
 	c.res.Pages++
 	c.pages++
-	activity.RecordHeartbeat(ctx, collectProgress{Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates})
+	activity.RecordHeartbeat(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates})
 	return done || c.pages >= c.budget, nil
 }
 
