@@ -216,7 +216,7 @@ func (c *Client) do(ctx context.Context, rq request) (Meta, error) {
 			continue
 		}
 		if err := c.sleep(ctx, delay); err != nil {
-			return meta, fmt.Errorf("zendesk %s %s: %w (gave up waiting to retry: %v)", rq.method, u.Path, zerr, err)
+			return meta, fmt.Errorf("%w (gave up waiting to retry: %w)", zerr, err)
 		}
 	}
 }

@@ -84,12 +84,12 @@ func (f AuditLogFilter) query() (url.Values, error) {
 // An invalid filter surfaces as an error from the pager's first Next.
 func (c *Client) ListAuditLogs(f AuditLogFilter, opts ListOptions) *Pager[AuditLog] {
 	q, err := f.query()
+	if err != nil {
+		q = url.Values{}
+	}
 	p := newPager[AuditLog](c, "audit_logs", "/audit_logs", q, opts)
 	if err != nil && opts.NextURL == "" {
 		p.err = err
-	}
-	if q == nil {
-		p.query = url.Values{}
 	}
 	return p
 }
