@@ -1,0 +1,581 @@
+package workflows
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"irflow/internal/containment"
+	"irflow/internal/facts"
+)
+
+// Update names of the containment runner. (The lead moves these to names.go.)
+// Approving, skipping and rolling back are Updates, not Signals, because the
+// responder needs an answer: a rejected approval (unknown step, already done) must
+// come back as an error, not vanish.
+const (
+	UpdateApproveStep = "approve_step"
+	UpdateSkipStep    = "skip_step"
+	UpdateRollback    = "rollback"
+)
+
+// Timeline entry kinds written by the containment runner through its record function.
+const (
+	TimelineContainmentWaiting  = "containment_waiting"
+	TimelineContainmentApproved = "containment_approved"
+	TimelineContainmentSkipped  = "containment_skipped"
+	TimelineContainmentApplied  = "containment_applied"
+	TimelineContainmentFailed   = "containment_failed"
+	TimelineContainmentRollback = "containment_rollback"
+	TimelineContainmentUndone   = "containment_undone"
+)
+
+// SystemActor is the actor of entries written by irflow itself.
+const SystemActor = "irflow"
+
+// StepStatus is where a containment step is in its life.
+type StepStatus string
+
+// Step statuses.
+const (
+	StepPending          StepStatus = "pending"
+	StepAwaitingApproval StepStatus = "awaiting_approval"
+	StepApproved         StepStatus = "approved"
+	StepRunning          StepStatus = "running"
+	StepDone             StepStatus = "done"
+	StepFailed           StepStatus = "failed"
+	StepSkipped          StepStatus = "skipped"
+	// StepCancelled: the step never ran because containment was rolled back first.
+	StepCancelled StepStatus = "cancelled"
+	// StepRolledBack: the step ran and rollback undid every change it made.
+	StepRolledBack StepStatus = "rolled_back"
+)
+
+// ApproveStepRequest is the payload of the approve_step Update.
+type ApproveStepRequest struct {
+	Step   string `json:"step"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// SkipStepRequest is the payload of the skip_step Update.
+type SkipStepRequest struct {
+	Step   string `json:"step"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RollbackRequest is the payload of the rollback Update.
+type RollbackRequest struct {
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RollbackResult is the answer to the rollback Update.
+type RollbackResult struct {
+	Undone []containment.UndoResult `json:"undone"`
+	// Failed names the undos that failed; a later rollback retries them.
+	Failed []string `json:"failed"`
+	// Kept names completed steps that cannot be undone (irreversible actions).
+	Kept []string `json:"kept"`
+}
+
+// StepState is one containment step and everything that happened to it. It is part
+// of the incident workflow's state, so every field is exported and serializable.
+type StepState struct {
+	Step   containment.Step `json:"step"`
+	Status StepStatus       `json:"status"`
+	// Targets are the objects the step acts on, frozen when it is approved (so the
+	// approver approves exactly these) or when it starts.
+	Targets        []containment.Target `json:"targets,omitempty"`
+	IdempotencyKey string               `json:"idempotency_key,omitempty"`
+	ApprovedBy     string               `json:"approved_by,omitempty"`
+	ApprovalReason string               `json:"approval_reason,omitempty"`
+	ApprovedAt     *time.Time           `json:"approved_at,omitempty"`
+	SkippedBy      string               `json:"skipped_by,omitempty"`
+	SkipReason     string               `json:"skip_reason,omitempty"`
+	StartedAt      *time.Time           `json:"started_at,omitempty"`
+	FinishedAt     *time.Time           `json:"finished_at,omitempty"`
+	// Results holds one entry per target the action was applied to.
+	Results []containment.ApplyResult `json:"results,omitempty"`
+	// Errors holds one message per target the action failed on.
+	Errors []string                 `json:"errors,omitempty"`
+	Undone []containment.UndoResult `json:"undone,omitempty"`
+}
+
+// Compensation is an undo registered right after a reversible step changed a target.
+type Compensation struct {
+	Step   int  `json:"step"`   // index in Containment.Steps
+	Result int  `json:"result"` // index in that step's Results
+	Done   bool `json:"done"`
+}
+
+// RollbackRecord says who rolled containment back and how far it got.
+type RollbackRecord struct {
+	Actor    string     `json:"actor"`
+	Reason   string     `json:"reason,omitempty"`
+	At       time.Time  `json:"at"`
+	Complete bool       `json:"complete"`
+	DoneAt   *time.Time `json:"done_at,omitempty"`
+}
+
+// Containment runs a playbook's containment steps inside the incident workflow: in
+// playbook order, waiting for approval where needed (always for irreversible
+// actions), recording every result in the timeline, and undoing completed reversible
+// steps in reverse order on rollback (a saga). Its exported fields are the state that
+// lives in the incident workflow and survives continue-as-new.
+type Containment struct {
+	IncidentID    string          `json:"incident_id"`
+	Steps         []StepState     `json:"steps"`
+	Compensations []Compensation  `json:"compensations,omitempty"`
+	RolledBack    *RollbackRecord `json:"rolled_back,omitempty"`
+
+	facts       func() facts.Document
+	record      func(kind, actor, text string)
+	running     bool // a step's activities are in flight
+	rollingBack bool // a rollback is undoing steps
+}
+
+// NewContainment prepares the runner for a playbook's steps. NeedsApproval is forced
+// on for every action that cannot be undone, whatever the playbook says, and
+// Reversible is taken from the catalogue.
+func NewContainment(incidentID string, steps []containment.Step) Containment {
+	c := Containment{IncidentID: incidentID, Steps: make([]StepState, len(steps))}
+	for i, s := range steps {
+		if a, ok := containment.Lookup(s.Action); ok {
+			s.Reversible = a.Reversible
+		} else {
+			s.Reversible = false
+		}
+		s.NeedsApproval = s.NeedsApproval || containment.RequiresApproval(s.Action)
+		c.Steps[i] = StepState{Step: s, Status: StepPending}
+	}
+	return c
+}
+
+// containmentActivityOptions: Zendesk calls are short; the client already waits out
+// 429s within an attempt. 4xx errors come back non-retryable from the activity, so
+// the retry budget is spent only on 5xx, 429 and timeouts.
+var containmentActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    2 * time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+		MaximumAttempts:    20,
+	},
+}
+
+// RegisterHandlers registers the approve_step, skip_step and rollback Updates with
+// their validators. facts returns the incident's current facts (targets come from its
+// zendesk block); record appends a timeline entry.
+func (c *Containment) RegisterHandlers(ctx workflow.Context, factsFn func() facts.Document, record func(kind, actor, text string)) error {
+	c.bind(factsFn, record)
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApproveStep, c.approve,
+		workflow.UpdateHandlerOptions{Validator: c.validateApprove}); err != nil {
+		return fmt.Errorf("register %s: %w", UpdateApproveStep, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateSkipStep, c.skip,
+		workflow.UpdateHandlerOptions{Validator: c.validateSkip}); err != nil {
+		return fmt.Errorf("register %s: %w", UpdateSkipStep, err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRollback,
+		func(ctx workflow.Context, req RollbackRequest) (RollbackResult, error) {
+			return c.Rollback(ctx, req.Actor, req.Reason)
+		},
+		workflow.UpdateHandlerOptions{Validator: c.validateRollback}); err != nil {
+		return fmt.Errorf("register %s: %w", UpdateRollback, err)
+	}
+	return nil
+}
+
+func (c *Containment) bind(factsFn func() facts.Document, record func(kind, actor, text string)) {
+	if factsFn != nil {
+		c.facts = factsFn
+	}
+	if record != nil {
+		c.record = record
+	}
+	if c.facts == nil {
+		c.facts = func() facts.Document { return facts.Document{} }
+	}
+	if c.record == nil {
+		c.record = func(string, string, string) {}
+	}
+}
+
+// halted reports whether a rollback was requested: no further step may start.
+func (c *Containment) halted() bool { return c.RolledBack != nil }
+
+// Run executes the steps in playbook order and returns when every step has finished,
+// was skipped, or was cancelled by a rollback. It resumes correctly from restored
+// state: finished steps are not run again and a step that was running is re-run with
+// the same idempotency key, so no target is acted on twice. It returns an error only
+// when ctx is cancelled while waiting for an approval.
+func (c *Containment) Run(ctx workflow.Context, factsFn func() facts.Document, record func(kind, actor, text string)) error {
+	c.bind(factsFn, record)
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		if c.halted() {
+			if st.Status == StepPending || st.Status == StepAwaitingApproval || st.Status == StepApproved {
+				st.Status = StepCancelled
+			}
+			continue
+		}
+		switch st.Status {
+		case StepDone, StepFailed, StepSkipped, StepCancelled, StepRolledBack:
+			continue
+		}
+		if st.Step.NeedsApproval && st.Status != StepApproved && st.Status != StepRunning {
+			if st.Status != StepAwaitingApproval {
+				st.Status = StepAwaitingApproval
+				why := "the playbook asks for approval"
+				if !st.Step.Reversible {
+					why = st.Step.Action + " cannot be undone"
+				}
+				c.record(TimelineContainmentWaiting, SystemActor,
+					fmt.Sprintf("step %s (%s) waits for approval: %s", st.Step.ID, st.Step.Action, why))
+			}
+			if err := workflow.Await(ctx, func() bool {
+				return st.Status == StepApproved || st.Status == StepSkipped || c.halted()
+			}); err != nil {
+				return fmt.Errorf("wait for approval of step %s: %w", st.Step.ID, err)
+			}
+			if st.Status != StepApproved {
+				if c.halted() {
+					st.Status = StepCancelled
+				}
+				continue
+			}
+		}
+		c.runStep(ctx, i)
+	}
+	return nil
+}
+
+// runStep applies one step to each of its targets. The activities run on a
+// disconnected context: once a Zendesk mutation is under way, cancelling the
+// incident must not abandon it half-recorded, or rollback could not undo it.
+func (c *Containment) runStep(ctx workflow.Context, i int) {
+	st := &c.Steps[i]
+	c.running = true
+	defer func() { c.running = false }()
+	now := workflow.Now(ctx)
+	st.Status = StepRunning
+	if st.StartedAt == nil {
+		st.StartedAt = &now
+	}
+	if st.IdempotencyKey == "" {
+		// One random key per step, fixed in history by SideEffect so a replay or a
+		// retry reuses it (STYLE rule 4).
+		var key string
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newKey() }).Get(&key); err != nil {
+			c.failStep(ctx, st, fmt.Sprintf("generate idempotency key: %v", err))
+			return
+		}
+		st.IdempotencyKey = c.IncidentID + "/" + st.Step.ID + "/" + key
+	}
+	if len(st.Targets) == 0 {
+		targets, err := containment.Targets(st.Step, c.facts())
+		if err != nil {
+			c.failStep(ctx, st, err.Error())
+			return
+		}
+		st.Targets = targets
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	actx := workflow.WithActivityOptions(dctx, containmentActivityOptions)
+	for _, t := range st.Targets {
+		if hasResult(st, t) {
+			continue // applied before a continue-as-new or a worker restart
+		}
+		in := containment.ApplyInput{
+			IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action, Params: st.Step.Params,
+			Target: t, IdempotencyKey: st.IdempotencyKey + "/" + t.Key(),
+		}
+		var res containment.ApplyResult
+		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
+			msg := fmt.Sprintf("%s on %s: %v", st.Step.Action, t, err)
+			st.Errors = append(st.Errors, msg)
+			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
+			continue
+		}
+		st.Results = append(st.Results, res)
+		// Register the undo right after the change succeeded (STYLE rule 5). A no-op
+		// (target already in the wanted state) registers nothing: rollback must not
+		// undo a state the incident did not create.
+		if st.Step.Reversible && res.Changed {
+			c.Compensations = append(c.Compensations, Compensation{Step: i, Result: len(st.Results) - 1})
+		}
+		c.record(TimelineContainmentApplied, SystemActor, describeApply(st, res))
+	}
+	end := workflow.Now(ctx)
+	st.FinishedAt = &end
+	if len(st.Errors) > 0 {
+		st.Status = StepFailed
+	} else {
+		st.Status = StepDone
+	}
+}
+
+func (c *Containment) failStep(ctx workflow.Context, st *StepState, msg string) {
+	now := workflow.Now(ctx)
+	st.Errors = append(st.Errors, msg)
+	st.Status = StepFailed
+	st.FinishedAt = &now
+	c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
+}
+
+func hasResult(st *StepState, t containment.Target) bool {
+	for _, r := range st.Results {
+		if r.Target == t {
+			return true
+		}
+	}
+	return false
+}
+
+// newKey returns 128 random bits in hex. Only ever called inside SideEffect.
+func newKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// Rollback undoes every compensation not yet undone, newest first, on a disconnected
+// context so that it also runs after the incident workflow was cancelled. A failed
+// undo is reported and left registered, so a later rollback retries it; the others
+// still run. No step starts after a rollback was requested.
+func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (RollbackResult, error) {
+	c.bind(nil, nil)
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	c.rollingBack = true
+	defer func() { c.rollingBack = false }()
+	if c.RolledBack == nil {
+		c.RolledBack = &RollbackRecord{Actor: actor, Reason: reason, At: workflow.Now(dctx)}
+	}
+	c.record(TimelineContainmentRollback, actor, "rollback requested"+reasonSuffix(reason))
+	// A step in flight registers its compensation when it finishes; wait for it so
+	// its change is undone too.
+	if err := workflow.Await(dctx, func() bool { return !c.running }); err != nil {
+		return RollbackResult{}, fmt.Errorf("wait for the running step: %w", err)
+	}
+	res := RollbackResult{Undone: []containment.UndoResult{}, Failed: []string{}, Kept: []string{}}
+	actx := workflow.WithActivityOptions(dctx, containmentActivityOptions)
+	for k := len(c.Compensations) - 1; k >= 0; k-- {
+		comp := &c.Compensations[k]
+		if comp.Done {
+			continue
+		}
+		st := &c.Steps[comp.Step]
+		applied := st.Results[comp.Result]
+		in := containment.UndoInput{IncidentID: c.IncidentID, Applied: applied,
+			IdempotencyKey: st.IdempotencyKey + "/undo/" + applied.Target.Key()}
+		var ur containment.UndoResult
+		if err := workflow.ExecuteActivity(actx, containment.ActivityUndo, in).Get(actx, &ur); err != nil {
+			msg := fmt.Sprintf("step %s: undo %s on %s: %v", st.Step.ID, applied.Action, applied.Target, err)
+			res.Failed = append(res.Failed, msg)
+			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
+			continue
+		}
+		comp.Done = true
+		st.Undone = append(st.Undone, ur)
+		res.Undone = append(res.Undone, ur)
+		c.record(TimelineContainmentUndone, actor, describeUndo(st, ur))
+	}
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		switch {
+		case st.Status == StepPending || st.Status == StepAwaitingApproval || st.Status == StepApproved:
+			st.Status = StepCancelled
+		case (st.Status == StepDone || st.Status == StepFailed) && len(st.Results) > 0:
+			if !st.Step.Reversible {
+				res.Kept = append(res.Kept, fmt.Sprintf("step %s (%s cannot be undone)", st.Step.ID, st.Step.Action))
+			} else if c.allUndone(i) {
+				st.Status = StepRolledBack
+			}
+		}
+	}
+	if len(res.Failed) == 0 {
+		now := workflow.Now(dctx)
+		c.RolledBack.Complete = true
+		c.RolledBack.DoneAt = &now
+	}
+	c.record(TimelineContainmentRollback, actor, fmt.Sprintf("rollback finished: %d undone, %d failed, %d kept",
+		len(res.Undone), len(res.Failed), len(res.Kept)))
+	return res, nil
+}
+
+func (c *Containment) allUndone(step int) bool {
+	for _, comp := range c.Compensations {
+		if comp.Step == step && !comp.Done {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Containment) find(id string) (*StepState, error) {
+	ids := make([]string, len(c.Steps))
+	for i := range c.Steps {
+		if c.Steps[i].Step.ID == id {
+			return &c.Steps[i], nil
+		}
+		ids[i] = c.Steps[i].Step.ID
+	}
+	return nil, fmt.Errorf("step: unknown step %q (steps: %s)", id, strings.Join(ids, ", "))
+}
+
+func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepRequest) error {
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("actor: required: approvals are attributed to a person")
+	}
+	st, err := c.find(req.Step)
+	if err != nil {
+		return err
+	}
+	if c.halted() {
+		return errors.New("step: containment was rolled back; no step can be approved")
+	}
+	if !st.Step.NeedsApproval {
+		return fmt.Errorf("step: step %q (%s) does not need approval", req.Step, st.Step.Action)
+	}
+	if st.Status != StepPending && st.Status != StepAwaitingApproval {
+		return fmt.Errorf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
+	}
+	return nil
+}
+
+func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (StepState, error) {
+	st, err := c.find(req.Step)
+	if err != nil {
+		return StepState{}, err
+	}
+	now := workflow.Now(ctx)
+	st.Status = StepApproved
+	st.ApprovedBy, st.ApprovalReason, st.ApprovedAt = req.Actor, req.Reason, &now
+	// Freeze the targets: the approver approves acting on exactly these objects.
+	if len(st.Targets) == 0 {
+		if targets, err := containment.Targets(st.Step, c.facts()); err == nil {
+			st.Targets = targets
+		}
+	}
+	c.record(TimelineContainmentApproved, req.Actor, fmt.Sprintf("approved step %s (%s) on %s%s",
+		st.Step.ID, st.Step.Action, targetList(st.Targets), reasonSuffix(req.Reason)))
+	return *st, nil
+}
+
+func (c *Containment) validateSkip(ctx workflow.Context, req SkipStepRequest) error {
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("actor: required: skips are attributed to a person")
+	}
+	st, err := c.find(req.Step)
+	if err != nil {
+		return err
+	}
+	switch st.Status {
+	case StepPending, StepAwaitingApproval, StepApproved:
+		return nil
+	default:
+		return fmt.Errorf("step: step %q is %s and can no longer be skipped", req.Step, st.Status)
+	}
+}
+
+func (c *Containment) skip(ctx workflow.Context, req SkipStepRequest) (StepState, error) {
+	st, err := c.find(req.Step)
+	if err != nil {
+		return StepState{}, err
+	}
+	now := workflow.Now(ctx)
+	st.Status = StepSkipped
+	st.SkippedBy, st.SkipReason, st.FinishedAt = req.Actor, req.Reason, &now
+	c.record(TimelineContainmentSkipped, req.Actor, fmt.Sprintf("skipped step %s (%s)%s",
+		st.Step.ID, st.Step.Action, reasonSuffix(req.Reason)))
+	return *st, nil
+}
+
+func (c *Containment) validateRollback(ctx workflow.Context, req RollbackRequest) error {
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("actor: required: a rollback is attributed to a person")
+	}
+	if c.rollingBack {
+		return errors.New("rollback: a rollback is already running")
+	}
+	if c.RolledBack != nil && c.RolledBack.Complete {
+		return errors.New("rollback: containment was already rolled back")
+	}
+	return nil
+}
+
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ": " + reason
+}
+
+func targetList(ts []containment.Target) string {
+	if len(ts) == 0 {
+		return "targets resolved when it runs"
+	}
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = t.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// describeApply renders a result for the timeline: a sentence, then the result as
+// JSON (before/after state, request ids, time) so the timeline is the full record.
+func describeApply(st *StepState, r containment.ApplyResult) string {
+	verb := "changed"
+	if !r.Changed {
+		verb = "already in place, nothing changed"
+	}
+	b := detailJSON(struct {
+		Before     containment.State `json:"before,omitempty"`
+		After      containment.State `json:"after,omitempty"`
+		RequestIDs []string          `json:"request_ids,omitempty"`
+		At         time.Time         `json:"at"`
+		Note       string            `json:"note,omitempty"`
+	}{r.Before, r.After, r.RequestIDs, r.At, r.Note})
+	by := ""
+	if st.ApprovedBy != "" {
+		by = " (approved by " + st.ApprovedBy + ")"
+	}
+	return fmt.Sprintf("step %s: %s on %s: %s%s %s", st.Step.ID, r.Action, r.Target, verb, by, b)
+}
+
+func describeUndo(st *StepState, r containment.UndoResult) string {
+	verb := "restored"
+	if !r.Changed {
+		verb = "already restored, nothing changed"
+	}
+	b := detailJSON(struct {
+		Before     containment.State `json:"before,omitempty"`
+		After      containment.State `json:"after,omitempty"`
+		RequestIDs []string          `json:"request_ids,omitempty"`
+		At         time.Time         `json:"at"`
+	}{r.Before, r.After, r.RequestIDs, r.At})
+	return fmt.Sprintf("step %s undone: %s on %s: %s %s", st.Step.ID, r.Action, r.Target, verb, b)
+}
+
+// detailJSON renders result details for a timeline entry. State comes from decoded
+// JSON, so encoding cannot fail in practice; if it ever does, the entry says so
+// rather than dropping the details silently.
+func detailJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf(`{"error":%q}`, "encode details: "+err.Error())
+	}
+	return string(b)
+}
