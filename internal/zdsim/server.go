@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"irflow/internal/zendesk"
 )
 
 // Server is a simulator listening on a TCP address.
@@ -50,6 +52,14 @@ func Start(addr string, opts Options) (*Server, error) {
 		s.done <- err
 	}()
 	return s, nil
+}
+
+// ClientConfig returns a client configuration that reaches this simulator as its
+// account owner, with API-token auth. `irflow dev` uses it when no Zendesk
+// credentials are configured.
+func (s *Server) ClientConfig() zendesk.Config {
+	f := s.Facts()
+	return zendesk.Config{BaseURL: s.URL, Email: f.AdminEmail, APIToken: f.AdminAPIToken}
 }
 
 // Shutdown stops accepting requests and waits for in-flight ones until ctx ends.

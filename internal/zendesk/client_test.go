@@ -167,6 +167,13 @@ func TestAuthModes(t *testing.T) {
 	if err != nil || me.Email != e.facts.AdminEmail || meta.RequestID == "" {
 		t.Fatalf("api-token Me = %+v %+v %v", me, meta, err)
 	}
+	viaSim, err := zendesk.New(fast(e.srv.ClientConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me, _, err := viaSim.Me(ctx); err != nil || me.ID != e.facts.AdminUserID {
+		t.Fatalf("Server.ClientConfig Me = %+v %v", me, err)
+	}
 	oauth := e.client(zendesk.Config{OAuthToken: e.facts.AdminOAuthToken})
 	me, _, err = oauth.Me(ctx)
 	if err != nil || me.ID != e.facts.AdminUserID {
@@ -373,6 +380,13 @@ func TestSetPassword(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), "n3w-Long-passw0rd") {
 		t.Error("password logged")
+	}
+	viaSim, err := zendesk.New(fast(e.srv.ClientConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me, _, err := viaSim.Me(ctx); err != nil || me.ID != e.facts.AdminUserID {
+		t.Fatalf("Server.ClientConfig Me = %+v %v", me, err)
 	}
 	oauth := e.client(zendesk.Config{OAuthToken: e.facts.AdminOAuthToken})
 	if _, err := oauth.SetUserPassword(ctx, id, "another-passw0rd"); asError(t, err).StatusCode != 403 {

@@ -291,12 +291,3 @@ func All[T any](ctx context.Context, p *Pager[T]) ([]T, error) {
 	})
 	return out, err
 }
-
-// joinIDs renders ids for a comma-separated query parameter.
-func joinIDs(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(s, ",")
-}
