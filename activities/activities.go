@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"irflow/internal/incident"
+	"irflow/internal/sqlite"
 )
 
 // IncidentStore is what activities need from the store.
@@ -15,6 +16,8 @@ type IncidentStore interface {
 	// SaveIncident writes the summary and state and appends timeline entries. It is
 	// idempotent: a retried call with the same version and entries changes nothing.
 	SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error
+	// SaveEvidenceManifest records an evidence manifest's hash; idempotent.
+	SaveEvidenceManifest(ctx context.Context, m sqlite.EvidenceManifest) error
 }
 
 // Activities holds the worker-scoped dependencies of every activity.
@@ -37,4 +40,23 @@ func (a *Activities) SaveIncident(ctx context.Context, in SaveIncidentInput) err
 		return fmt.Errorf("save incident %s version %d: %w", in.Summary.ID, in.Version, err)
 	}
 	return nil
+}
+
+// RecordEvidenceInput is RecordEvidenceManifest's input.
+type RecordEvidenceInput struct {
+	IncidentID   string `json:"incident_id"`
+	ManifestPath string `json:"manifest_path"`
+	SHA256       string `json:"sha256"`
+	Files        int    `json:"files"`
+	Records      int64  `json:"records"`
+	Gaps         int    `json:"gaps"`
+}
+
+// RecordEvidenceManifest stores an evidence manifest's SHA-256 in the store, outside
+// the evidence folder, as the chain-of-custody anchor.
+func (a *Activities) RecordEvidenceManifest(ctx context.Context, in RecordEvidenceInput) error {
+	return a.Store.SaveEvidenceManifest(ctx, sqlite.EvidenceManifest{
+		IncidentID: in.IncidentID, ManifestPath: in.ManifestPath, SHA256: in.SHA256,
+		Files: in.Files, Records: in.Records, Gaps: in.Gaps,
+	})
 }

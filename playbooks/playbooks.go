@@ -22,6 +22,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"irflow/internal/containment"
+	"irflow/internal/evidence"
 	"irflow/internal/facts"
 	"irflow/internal/srm"
 	"irflow/internal/triage"
@@ -92,19 +94,6 @@ type Loaded struct {
 	Hash   string `json:"hash"`
 	Source string `json:"source"`
 }
-
-// Validators let packages that own a vocabulary (containment actions, evidence
-// sources, facts paths) check playbook fields without this package importing them
-// in a cycle. Each returns nil when the value is acceptable.
-var (
-	// ValidateAction checks a containment step's action and params.
-	ValidateAction = func(action string, params map[string]any) error { return nil }
-	// ActionReversible reports whether an action can be undone; irreversible actions
-	// must always need approval.
-	ActionReversible = func(action string) (reversible bool, known bool) { return true, false }
-	// ValidateEvidenceSource checks an evidence source name.
-	ValidateEvidenceSource = func(source string) error { return nil }
-)
 
 var idPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
@@ -214,24 +203,27 @@ func (v *validator) check(pb *Playbook) {
 			v.fail([]any{"containment", i, "action"}, "is required")
 			continue
 		}
-		if err := ValidateAction(s.Action, s.Params); err != nil {
-			v.fail([]any{"containment", i, "action"}, "%v", err)
+		if err := containment.ValidateStep(s.Action, s.Params); err != nil {
+			field := "action"
+			if _, known := containment.Lookup(s.Action); known {
+				field = "params"
+			}
+			v.fail([]any{"containment", i, field}, "%v", err)
 			continue
 		}
-		if rev, known := ActionReversible(s.Action); known {
-			if s.Reversible && !rev {
-				v.fail([]any{"containment", i, "reversible"}, "action %s cannot be undone; set reversible: false", s.Action)
-			}
-			if !rev && !s.NeedsApproval {
-				v.fail([]any{"containment", i, "needs_approval"}, "action %s is irreversible and must need approval", s.Action)
-			}
+		act, _ := containment.Lookup(s.Action)
+		if s.Reversible && !act.Reversible {
+			v.fail([]any{"containment", i, "reversible"}, "action %s cannot be undone; set reversible: false", s.Action)
+		}
+		if !act.Reversible && !s.NeedsApproval {
+			v.fail([]any{"containment", i, "needs_approval"}, "action %s cannot be undone, so it must need approval", s.Action)
 		}
 	}
 	for i, e := range pb.Evidence {
 		if e.Source == "" {
 			v.fail([]any{"evidence", i, "source"}, "is required")
-		} else if err := ValidateEvidenceSource(e.Source); err != nil {
-			v.fail([]any{"evidence", i, "source"}, "%v", err)
+		} else if !evidence.ValidSource(e.Source) {
+			v.fail([]any{"evidence", i, "source"}, "%q is not an evidence source (known: %s)", e.Source, strings.Join(evidence.Sources(), ", "))
 		}
 	}
 }

@@ -50,9 +50,15 @@ func TestParseErrorsNameFileLineAndField(t *testing.T) {
 			[]string{"pb.yaml:6: containment[1].id", "duplicate"}},
 		{"missing action", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ncontainment:\n  - id: a\n", []string{"pb.yaml:5: containment[0].action: is required"}},
 		{"empty", "", []string{"pb.yaml", "empty"}},
+		{"unknown action", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ncontainment:\n  - {id: a, action: nuke_user}\n",
+			[]string{"pb.yaml:5: containment[0].action", "nuke_user", "suspend_user"}},
+		{"irreversible without approval", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ncontainment:\n  - id: a\n    action: revoke_api_token\n    needs_approval: false\n",
+			[]string{"containment[0].needs_approval", "revoke_api_token"}},
+		{"unknown evidence source", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\nevidence:\n  - source: phone_logs\n",
+			[]string{"pb.yaml:5: evidence[0].source", "phone_logs"}},
 		{"bad trigger field", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ntriggers:\n  - {field: cause.insidr, in: [\"true\"]}\n",
 			[]string{"pb.yaml:5: triggers[0]", "cause.insidr"}},
-		{"bad question field", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ntriage:\n  - {id: q, field: cause.nope, question: Why?}\n",
+		{"bad question field", "id: x\ntitle: T\nclauses: [SRM-VI.S.i]\ntriage:\n  - {id: q, field: cause.nope, question: Why}\n",
 			[]string{"pb.yaml:5: triage[0].field", "cause.nope"}},
 	}
 	for _, tt := range tests {

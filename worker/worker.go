@@ -6,23 +6,35 @@ package worker
 import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"irflow/activities"
 	"irflow/workflows"
 )
 
+// Deps are the activity implementations, built by the caller from its config.
+type Deps struct {
+	Incident    *activities.Activities
+	Containment *activities.ContainmentActivities
+	Evidence    *activities.EvidenceActivities
+}
+
 // New returns a worker on workflows.TaskQueue with every workflow and activity
 // registered. The caller starts and stops it.
-func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+func New(c client.Client, deps Deps) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
-	Register(w, acts)
+	Register(w, deps)
 	return w
 }
 
 // Register registers irflow's workflows and activities on any registry, including
 // the SDK test environment and the replayer.
-func Register(r sdkworker.Registry, acts *activities.Activities) {
+func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterWorkflow(workflows.Incident)
 	r.RegisterWorkflow(workflows.Registry)
-	r.RegisterActivity(acts)
+	r.RegisterWorkflowWithOptions(workflows.EvidenceCollection,
+		workflow.RegisterOptions{Name: workflows.WorkflowEvidenceCollection})
+	r.RegisterActivity(deps.Incident)
+	r.RegisterActivity(deps.Containment)
+	r.RegisterActivity(deps.Evidence)
 }

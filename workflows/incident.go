@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"irflow/activities"
+	"irflow/internal/containment"
 	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/triage"
@@ -53,7 +54,13 @@ type State struct {
 	Phase        incident.Phase           `json:"phase"`
 	Facts        facts.Document           `json:"facts"`
 	Timeline     []incident.TimelineEntry `json:"timeline"`
-	Steps        []incident.StepState     `json:"steps"`
+	// Steps are the playbook's containment steps with their status and results.
+	Steps []StepState `json:"steps"`
+	// Rollback says who rolled containment back and how far it got.
+	Rollback *RollbackRecord `json:"rollback,omitempty"`
+	// Evidence is the evidence collection's progress and, when done, the manifest
+	// and its SHA-256 (the chain-of-custody anchor).
+	Evidence EvidenceStatus `json:"evidence"`
 	// Ownership is the determination in force (SRM section VI); OwnershipHistory
 	// lists every revision of it.
 	Ownership        OwnershipState      `json:"ownership"`
@@ -95,6 +102,11 @@ type incidentImpl struct {
 	// unsaved holds timeline entries not yet written to the store.
 	unsaved []incident.TimelineEntry
 	closed  bool
+	// cont runs the playbook's containment steps; its state is part of State.
+	cont Containment
+	// stopContainment cancels a containment run waiting for approvals (on close).
+	stopContainment workflow.CancelFunc
+	evidenceDone    bool
 }
 
 // Incident is the incident workflow: it takes an incident from declaration to close,
@@ -119,12 +131,15 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		Phase:            incident.PhaseDeclared,
 		Facts:            w.in.Facts,
 		Timeline:         []incident.TimelineEntry{},
-		Steps:            planSteps(w.in.Playbook),
 		OwnershipHistory: []OwnershipRevision{},
 		DeclaredAt:       workflow.Now(ctx).UTC(),
 		DeclaredBy:       w.in.DeclaredBy,
 	}
-	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.state, nil }); err != nil {
+	w.cont = NewContainment(w.in.ID, containmentSteps(w.in.Playbook))
+	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
+		return err
+	}
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.snapshot(), nil }); err != nil {
 		return fmt.Errorf("register %s query: %w", StateQuery, err)
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, AddNoteUpdate, w.addNote,
@@ -139,20 +154,23 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 }
 
 func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
+	// The store writer and the final bookkeeping run on a disconnected context, so a
+	// cancelled incident still records how it ended.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	w.record(ctx, w.in.DeclaredBy, incident.KindDeclared,
 		fmt.Sprintf("Declared %q with playbook %s (sha256 %s)", w.in.Title, w.in.Playbook.ID, shortHash(w.in.Playbook.Hash)), nil)
-	workflow.Go(ctx, w.persistLoop)
+	workflow.Go(dctx, w.persistLoop)
 
 	w.enterPhase(ctx, incident.PhaseTriage)
 	w.runTriage(ctx)
-	if !w.closed {
-		w.enterPhase(ctx, incident.PhaseContainment)
-		w.skipPhase(ctx, incident.PhaseContainment, fmt.Sprintf(
-			"%d playbook steps are declared but Zendesk actions are not part of this build yet; nothing was changed in Zendesk", len(w.state.Steps)))
-		for i := range w.state.Steps {
-			w.state.Steps[i].Status = incident.StepNotRun
-			w.state.Steps[i].Reason = "Zendesk actions not available in this build"
-		}
+
+	// Evidence is collected alongside containment: the audit trail must be taken
+	// before anyone forgets the window, and it does not change Zendesk.
+	workflow.Go(ctx, w.collectEvidence)
+
+	w.enterPhase(ctx, incident.PhaseContainment)
+	if err := w.runContainment(ctx); err != nil {
+		return nil, err
 	}
 	if !w.closed {
 		w.enterPhase(ctx, incident.PhaseNotification)
@@ -160,17 +178,69 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	}
 
 	if err := workflow.Await(ctx, func() bool { return w.closed }); err != nil {
-		return nil, err
+		return w.cancelled(dctx)
 	}
-	// Let in-flight handlers finish and the store catch up before completing, so the
-	// store's last row is the closed incident.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return nil, err
+	// Let in-flight handlers and evidence collection finish and the store catch up
+	// before completing, so the store's last row is the closed incident.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.evidenceDone }); err != nil {
+		return w.cancelled(dctx)
 	}
-	if err := workflow.Await(ctx, func() bool { return w.saved == w.version }); err != nil {
+	if err := workflow.Await(dctx, func() bool { return w.saved == w.version }); err != nil {
 		return nil, err
 	}
 	return &IncidentResult{ID: w.state.ID, ClosedAt: *w.state.ClosedAt, CloseReason: w.state.CloseReason}, nil
+}
+
+// runContainment runs the playbook's steps, waiting for approvals, until they are all
+// done or the incident is closed. When the incident workflow is cancelled, every
+// completed reversible step is undone (a saga), on a disconnected context.
+func (w *incidentImpl) runContainment(ctx workflow.Context) error {
+	if len(w.cont.Steps) == 0 {
+		w.skipPhase(ctx, incident.PhaseContainment, "the playbook declares no containment steps")
+		return nil
+	}
+	cctx, cancel := workflow.WithCancel(ctx)
+	w.stopContainment = cancel
+	err := w.cont.Run(cctx, w.currentFacts, w.recordFunc(ctx))
+	w.stopContainment = nil
+	if err == nil || w.closed {
+		return nil
+	}
+	// Only a cancellation of the whole workflow gets here.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	if w.cont.RolledBack == nil {
+		if _, rerr := w.cont.Rollback(dctx, SystemActor, "incident workflow cancelled"); rerr != nil {
+			workflow.GetLogger(ctx).Error("Rollback after cancellation failed", "error", rerr)
+		}
+	}
+	_, cerr := w.cancelled(dctx)
+	return cerr
+}
+
+// cancelled records a cancellation and returns Temporal's canceled error once the
+// store has the final state.
+func (w *incidentImpl) cancelled(dctx workflow.Context) (*IncidentResult, error) {
+	w.record(dctx, SystemActor, incident.KindClosed, "Incident workflow cancelled", nil)
+	_ = workflow.Await(dctx, func() bool { return w.saved == w.version })
+	return nil, temporal.NewCanceledError("incident workflow cancelled")
+}
+
+// snapshot is the State the query returns and the store saves.
+func (w *incidentImpl) snapshot() State {
+	s := w.state
+	s.Steps = w.cont.Steps
+	if s.Steps == nil {
+		s.Steps = []StepState{}
+	}
+	s.Rollback = w.cont.RolledBack
+	return s
+}
+
+func (w *incidentImpl) currentFacts() facts.Document { return w.state.Facts }
+
+// recordFunc adapts record to the callback shape the containment runner uses.
+func (w *incidentImpl) recordFunc(ctx workflow.Context) func(kind, actor, text string) {
+	return func(kind, actor, text string) { w.record(ctx, actor, kind, text, nil) }
 }
 
 func (w *incidentImpl) validateNote(ctx workflow.Context, req NoteRequest) error {
@@ -197,6 +267,9 @@ func (w *incidentImpl) validateClose(ctx workflow.Context, req CloseRequest) err
 	if w.closed {
 		return fmt.Errorf("incident %s is already closed", w.state.ID)
 	}
+	if w.cont.running || w.cont.rollingBack {
+		return fmt.Errorf("incident %s has a containment action in flight in Zendesk; close it when the action has finished", w.state.ID)
+	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor is required")
 	}
@@ -211,11 +284,16 @@ func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, err
 	w.closed = true
 	w.state.ClosedAt = &now
 	w.state.CloseReason = req.Reason
-	for i, s := range w.state.Steps {
-		if s.Status == incident.StepPending || s.Status == incident.StepAwaitingApproval {
-			w.state.Steps[i].Status = incident.StepNotRun
-			w.state.Steps[i].Reason = "incident closed before this step ran"
+	for i := range w.cont.Steps {
+		st := &w.cont.Steps[i]
+		switch st.Status {
+		case StepPending, StepAwaitingApproval, StepApproved:
+			st.Status = StepCancelled
+			st.SkipReason = "incident closed before this step ran"
 		}
+	}
+	if w.stopContainment != nil {
+		w.stopContainment()
 	}
 	text := "Closed"
 	if req.Reason != "" {
@@ -277,7 +355,7 @@ func (w *incidentImpl) persistLoop(ctx workflow.Context) {
 		version := w.version
 		entries := w.unsaved
 		w.unsaved = nil
-		stateJSON, err := json.Marshal(w.state)
+		stateJSON, err := json.Marshal(w.snapshot())
 		if err != nil {
 			workflow.GetLogger(ctx).Error("Cannot encode incident state", "error", err)
 			return
@@ -323,20 +401,12 @@ func (w *incidentImpl) summary() incident.Summary {
 	return s
 }
 
-// planSteps lists the playbook's steps as the state query shows them.
-func planSteps(pb playbooks.Loaded) []incident.StepState {
-	steps := make([]incident.StepState, 0, len(pb.Containment))
+// containmentSteps converts the playbook's steps to the containment runner's.
+func containmentSteps(pb playbooks.Loaded) []containment.Step {
+	steps := make([]containment.Step, 0, len(pb.Containment))
 	for _, s := range pb.Containment {
-		steps = append(steps, incident.StepState{
-			ID:            s.ID,
-			Phase:         string(incident.PhaseContainment),
-			Action:        s.Action,
-			Title:         s.Title,
-			Params:        s.Params,
-			NeedsApproval: s.NeedsApproval,
-			Reversible:    s.Reversible,
-			Status:        incident.StepPending,
-		})
+		steps = append(steps, containment.Step{ID: s.ID, Action: s.Action, Params: s.Params,
+			NeedsApproval: s.NeedsApproval, Reversible: s.Reversible})
 	}
 	return steps
 }

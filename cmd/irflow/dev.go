@@ -42,8 +42,13 @@ The official Temporal CLI and UI can connect to --temporal.`,
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s data=%s (started in %s)\n",
-				d.HTTPAddr, d.Temporal.FrontendAddr(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s (started in %s)\n",
+				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
+			if d.ZendeskSim != nil {
+				f := d.ZendeskSim.Facts()
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: no Zendesk credentials set (ZENDESK_SUBDOMAIN/ZENDESK_URL, ZENDESK_EMAIL + ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN): acting on the built-in simulator with the demo seed; compromised agent %d, attacker IP %s\n",
+					f.CompromisedUserID, f.AttackerIP)
+			}
 			<-cmd.Context().Done()
 			fmt.Fprintln(cmd.ErrOrStderr(), "irflow: shutting down")
 			return nil
@@ -53,6 +58,7 @@ The official Temporal CLI and UI can connect to --temporal.`,
 	f.StringVar(&cfg.DataDir, "data", "./.irflow", "data folder (Temporal database, store, evidence)")
 	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
 	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address")
+	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")
 	f.StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	return cmd
 }

@@ -24,6 +24,7 @@ func newIncidentCmd() *cobra.Command {
 	}
 	tf.register(cmd)
 	cmd.AddCommand(newDeclareCmd(&tf), newListCmd(&tf), newShowCmd(&tf), newNoteCmd(&tf), newCloseCmd(&tf))
+	cmd.AddCommand(incidentActionCmds(&tf)...)
 	return cmd
 }
 
@@ -158,15 +159,43 @@ func writeState(w io.Writer, st workflows.State) {
 	if st.ClosedAt != nil {
 		fmt.Fprintf(w, "Closed:    %s %s\n", st.ClosedAt.Format(time.RFC3339), st.CloseReason)
 	}
+	if st.Severity != "" {
+		fmt.Fprintf(w, "Severity:  %s (%s)\n", st.Severity, st.SeverityReason)
+	}
+	if own := st.Ownership; own.Owner != "" {
+		fmt.Fprintf(w, "Owner:     %s (%s, %s; %s)\n", own.Owner, strings.Join(own.Clauses, ", "), own.Confidence, own.Source)
+		if own.Disagreement != "" {
+			fmt.Fprintf(w, "           DISAGREEMENT: %s\n", own.Disagreement)
+		}
+		for _, q := range own.OpenQuestions {
+			fmt.Fprintf(w, "           open: %s (%s)\n", q.Question, q.Field)
+		}
+	}
+	if ev := st.Evidence; ev.Status != "" {
+		fmt.Fprintf(w, "Evidence:  %s", ev.Status)
+		if ev.ManifestSHA256 != "" {
+			fmt.Fprintf(w, ", %d records, manifest sha256 %s", ev.Records, shortHash(ev.ManifestSHA256))
+		}
+		fmt.Fprintln(w)
+	}
 	if len(st.Steps) > 0 {
-		fmt.Fprintln(w, "\nSteps:")
+		fmt.Fprintln(w, "\nContainment steps:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, s := range st.Steps {
 			approval := ""
-			if s.NeedsApproval {
+			if s.Step.NeedsApproval {
 				approval = "needs approval"
+				if s.ApprovedBy != "" {
+					approval = "approved by " + s.ApprovedBy
+				}
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.ID, s.Action, s.Status, approval, s.Reason)
+			detail := s.SkipReason
+			if len(s.Errors) > 0 {
+				detail = strings.Join(s.Errors, "; ")
+			} else if len(s.Targets) > 0 {
+				detail = fmt.Sprintf("%d target(s)", len(s.Targets))
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.Step.ID, s.Step.Action, s.Status, approval, detail)
 		}
 		_ = tw.Flush()
 	}

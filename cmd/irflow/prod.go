@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +29,7 @@ func newWorkerCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			cfg.Temporal, cfg.Logger, cfg.Getenv = tf.cfg, logger, os.Getenv
 			return app.RunWorker(cmd.Context(), cfg, func() {
 				fmt.Fprintf(cmd.OutOrStdout(), "irflow worker ready temporal=%s namespace=%s store=%s\n", tf.cfg.Address, tf.cfg.Namespace, cfg.StorePath)
 			})
@@ -36,6 +37,7 @@ func newWorkerCmd() *cobra.Command {
 	}
 	tf.register(cmd)
 	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "SQLite store file (env IRFLOW_STORE)")
+	cmd.Flags().StringVar(&cfg.EvidenceDir, "evidence", envOr("IRFLOW_EVIDENCE", "./evidence"), "folder for evidence collections (env IRFLOW_EVIDENCE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

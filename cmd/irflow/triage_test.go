@@ -94,4 +94,3 @@ func TestPlannedPlaybooksAreValid(t *testing.T) {
 		}
 	}
 }
-

@@ -21,6 +21,8 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/service"
 	"irflow/internal/sqlite"
+	"irflow/internal/zdsim"
+	"irflow/internal/zendesk"
 	"irflow/playbooks"
 	"irflow/worker"
 )
@@ -31,7 +33,12 @@ type DevConfig struct {
 	DataDir      string
 	HTTPAddr     string
 	TemporalAddr string
-	Logger       *slog.Logger
+	// ZendeskSimAddr is where the built-in Zendesk simulator listens when no Zendesk
+	// credentials are configured (see zendesk.ConfigFromEnv).
+	ZendeskSimAddr string
+	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
+	Getenv func(string) string
+	Logger *slog.Logger
 }
 
 // Dev is a running dev stack.
@@ -42,10 +49,14 @@ type Dev struct {
 	Store    *sqlite.DB
 	Service  *service.Service
 	HTTPAddr string
-	worker   sdkworker.Worker
-	http     *http.Server
-	lock     *flock.Flock
-	stopped  bool
+	// Zendesk is the Zendesk instance activities act on; ZendeskSim is set when it is
+	// the built-in simulator.
+	Zendesk    *zendesk.Client
+	ZendeskSim *zdsim.Server
+	worker     sdkworker.Worker
+	http       *http.Server
+	lock       *flock.Flock
+	stopped    bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
@@ -121,7 +132,21 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 	d.Service = &service.Service{Client: d.Client, Namespace: "default", Playbooks: cat}
 
-	d.worker = worker.New(d.Client, &activities.Activities{Store: d.Store})
+	zcfg, err := d.zendeskConfig()
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
+	zcfg.Logger = cfg.Logger
+	if d.Zendesk, err = zendesk.New(zcfg); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("zendesk client: %w", err)
+	}
+	d.worker = worker.New(d.Client, worker.Deps{
+		Incident:    &activities.Activities{Store: d.Store},
+		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
+		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
+	})
 	if err := d.worker.Start(); err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -137,6 +162,42 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		}
 	}()
 	return d, nil
+}
+
+// zendeskConfig returns the configured Zendesk instance, or starts the built-in
+// simulator with the demo seed when no credentials are set.
+func (d *Dev) zendeskConfig() (zendesk.Config, error) {
+	getenv := d.Config.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	zcfg, configured, err := zendesk.ConfigFromEnv(getenv)
+	if err != nil {
+		return zendesk.Config{}, fmt.Errorf("zendesk configuration: %w", err)
+	}
+	if configured {
+		return zcfg, nil
+	}
+	addr := d.Config.ZendeskSimAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	d.ZendeskSim, err = zdsim.Start(addr, zdsim.Options{Seed: "demo", Now: time.Now()})
+	if err != nil {
+		return zendesk.Config{}, fmt.Errorf("start zendesk simulator on %s: %w", addr, err)
+	}
+	return d.ZendeskSim.ClientConfig(), nil
+}
+
+// ZendeskDescription says which Zendesk the stack acts on, for the ready line.
+func (d *Dev) ZendeskDescription() string {
+	if d.ZendeskSim != nil {
+		return "simulator(demo) " + d.ZendeskSim.URL
+	}
+	if d.Zendesk != nil {
+		return d.Zendesk.BaseURL()
+	}
+	return "none"
 }
 
 // Stop shuts the stack down in reverse order. It is safe to call more than once.
@@ -163,6 +224,9 @@ func (d *Dev) Stop() {
 	}
 	if d.Store != nil {
 		_ = d.Store.Close()
+	}
+	if d.ZendeskSim != nil {
+		d.ZendeskSim.Close()
 	}
 	if d.lock != nil {
 		_ = d.lock.Unlock()

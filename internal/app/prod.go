@@ -12,6 +12,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/service"
 	"irflow/internal/sqlite"
+	"irflow/internal/zendesk"
 	"irflow/playbooks"
 	"irflow/worker"
 )
@@ -22,7 +23,11 @@ type ProdConfig struct {
 	Temporal  TemporalConfig
 	StorePath string
 	HTTPAddr  string
-	Logger    *slog.Logger
+	// EvidenceDir is where evidence folders are written (worker only).
+	EvidenceDir string
+	// Getenv reads Zendesk credentials from the environment.
+	Getenv func(string) string
+	Logger *slog.Logger
 }
 
 // RunWorker runs the irflow worker until ctx ends.
@@ -37,7 +42,23 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return err
 	}
 	defer func() { _ = store.Close() }()
-	w := worker.New(c, &activities.Activities{Store: store})
+	zcfg, configured, err := zendesk.ConfigFromEnv(cfg.Getenv)
+	if err != nil {
+		return fmt.Errorf("zendesk configuration: %w", err)
+	}
+	if !configured {
+		return errors.New("zendesk is not configured: set ZENDESK_SUBDOMAIN or ZENDESK_URL, and ZENDESK_EMAIL with ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
+	}
+	zcfg.Logger = cfg.Logger
+	zd, err := zendesk.New(zcfg)
+	if err != nil {
+		return fmt.Errorf("zendesk client: %w", err)
+	}
+	w := worker.New(c, worker.Deps{
+		Incident:    &activities.Activities{Store: store},
+		Containment: &activities.ContainmentActivities{Zendesk: zd},
+		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
+	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -51,31 +51,6 @@ const (
 	KindDisagreement = "disagreement"
 )
 
-// StepStatus values for playbook steps.
-const (
-	StepPending          = "pending"
-	StepAwaitingApproval = "awaiting_approval"
-	StepRunning          = "running"
-	StepDone             = "done"
-	StepSkipped          = "skipped"
-	StepFailed           = "failed"
-	StepRolledBack       = "rolled_back"
-	StepNotRun           = "not_run"
-)
-
-// StepState is a playbook step as the state query shows it.
-type StepState struct {
-	ID            string         `json:"id"`
-	Phase         string         `json:"phase"`
-	Action        string         `json:"action"`
-	Title         string         `json:"title,omitempty"`
-	Params        map[string]any `json:"params,omitempty"`
-	NeedsApproval bool           `json:"needs_approval"`
-	Reversible    bool           `json:"reversible"`
-	Status        string         `json:"status"`
-	Reason        string         `json:"reason,omitempty"`
-}
-
 // Summary is the incident as the store and the list commands see it.
 type Summary struct {
 	ID          string     `json:"id" db:"id"`

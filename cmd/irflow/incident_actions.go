@@ -1,0 +1,171 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"irflow/workflows"
+)
+
+// incidentActionCmds are the commands that drive a running incident: containment
+// approvals, facts and ownership decisions. Each sends one Update and prints its
+// answer; a validator's rejection comes back as exit status 2 with the reason.
+func incidentActionCmds(tf *temporalFlags) []*cobra.Command {
+	return []*cobra.Command{
+		updateCmd(tf, "approve ID STEP", "Approve a containment step that waits for approval", 2,
+			workflows.UpdateApproveStep, func(args []string, actor, reason string) any {
+				return workflows.ApproveStepRequest{Step: args[1], Actor: actor, Reason: reason}
+			}, new(workflows.StepState), func(out any) string {
+				st := out.(*workflows.StepState)
+				return fmt.Sprintf("Approved step %s (%s): %s", st.Step.ID, st.Step.Action, st.Status)
+			}),
+		updateCmd(tf, "skip ID STEP", "Skip a containment step", 2,
+			workflows.UpdateSkipStep, func(args []string, actor, reason string) any {
+				return workflows.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason}
+			}, new(workflows.StepState), func(out any) string {
+				st := out.(*workflows.StepState)
+				return fmt.Sprintf("Skipped step %s (%s)", st.Step.ID, st.Step.Action)
+			}),
+		updateCmd(tf, "rollback ID", "Undo every completed reversible containment step, newest first", 1,
+			workflows.UpdateRollback, func(args []string, actor, reason string) any {
+				return workflows.RollbackRequest{Actor: actor, Reason: reason}
+			}, new(workflows.RollbackResult), func(out any) string {
+				r := out.(*workflows.RollbackResult)
+				return fmt.Sprintf("Rolled back: %d undone, %d failed, %d kept (irreversible)", len(r.Undone), len(r.Failed), len(r.Kept))
+			}),
+		updateCmd(tf, "confirm-ownership ID", "Confirm the computed ownership determination as a human decision", 1,
+			workflows.ConfirmOwnershipUpdate, func(args []string, actor, reason string) any {
+				return workflows.ConfirmOwnershipRequest{Actor: actor, Reason: reason}
+			}, new(workflows.OwnershipState), describeOwnership),
+		newOverrideCmd(tf),
+		newSetFactsCmd(tf),
+	}
+}
+
+// updateCmd builds a command that sends one Update with --actor, --reason and --json.
+func updateCmd(tf *temporalFlags, use, short string, nargs int, update string,
+	arg func(args []string, actor, reason string) any, out any, describe func(any) string) *cobra.Command {
+	var (
+		actor, reason string
+		asJSON        bool
+	)
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(nargs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			if err := svc.Update(cmd.Context(), args[0], update, arg(args, actor, reason), out); err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), describe(out))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who decides (recorded in the timeline; env IRFLOW_ACTOR)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the answer as JSON")
+	return cmd
+}
+
+func describeOwnership(out any) string {
+	o := out.(*workflows.OwnershipState)
+	s := fmt.Sprintf("Ownership %s: %s (%s)", o.Source, o.Owner, strings.Join(o.Clauses, ", "))
+	if o.Disagreement != "" {
+		s += "\nDisagreement: " + o.Disagreement
+	}
+	return s
+}
+
+func newOverrideCmd(tf *temporalFlags) *cobra.Command {
+	var req workflows.OverrideOwnershipRequest
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "override-ownership ID --owner OWNER --reason TEXT [--clause ID]...",
+		Short: "Replace the computed ownership with a human decision (reason required)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var out workflows.OwnershipState
+			if err := svc.Update(cmd.Context(), args[0], workflows.OverrideOwnershipUpdate, req, &out); err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), describeOwnership(&out))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Owner, "owner", "", "subscriber, zendesk, shared or undetermined")
+	f.StringVar(&req.Reason, "reason", "", "why the computed determination is wrong (required)")
+	f.StringSliceVar(&req.Clauses, "clause", nil, "SRM clause id the decision rests on (repeatable)")
+	f.StringVar(&req.Actor, "actor", defaultActor(), "who decides (env IRFLOW_ACTOR)")
+	f.BoolVar(&asJSON, "json", false, "print the ownership as JSON")
+	_ = cmd.MarkFlagRequired("owner")
+	_ = cmd.MarkFlagRequired("reason")
+	return cmd
+}
+
+func newSetFactsCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		req    workflows.SetFactsRequest
+		patch  string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:     "set-facts ID --patch FILE.json",
+		Short:   "Merge a JSON merge patch into the incident's facts; ownership and severity are recomputed",
+		Example: `  echo '{"cause":{"weak_credentials":"yes"},"zendesk":{"users":[372003]}}' | irflow incident set-facts INC-20261126-001 --patch -`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var data []byte
+			var err error
+			if patch == "-" {
+				data, err = io.ReadAll(cmd.InOrStdin())
+			} else {
+				data, err = os.ReadFile(patch)
+			}
+			if err != nil {
+				return withExit(2, fmt.Errorf("read patch: %w", err))
+			}
+			req.Patch = data
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var out workflows.SetFactsResult
+			if err := svc.Update(cmd.Context(), args[0], workflows.SetFactsUpdate, req, &out); err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Facts updated. Severity %s. %s\n", out.Severity, describeOwnership(&out.Ownership))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&patch, "patch", "", "JSON merge patch on the facts document (file, - for stdin)")
+	cmd.Flags().StringVar(&req.Reason, "reason", "", "what was learned")
+	cmd.Flags().StringVar(&req.Actor, "actor", defaultActor(), "who changes the facts (env IRFLOW_ACTOR)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	_ = cmd.MarkFlagRequired("patch")
+	return cmd
+}
