@@ -14,6 +14,7 @@ package calendar
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 	_ "time/tzdata" // zones must resolve on minimal containers and Windows, too
 )
@@ -57,6 +58,9 @@ type Calendar struct {
 	loc      *time.Location
 	doc      string
 	holidays func(year int) []Holiday
+	// byDay caches, per year, the holidays keyed by civil date (yyyymmdd): deadline
+	// arithmetic asks about the same few years over and over.
+	byDay *sync.Map // int year -> map[int]string
 }
 
 var registry = map[string]struct {
@@ -90,7 +94,7 @@ func ByName(name string) (*Calendar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar %s: load time zone %s: %w", name, r.zone, err)
 	}
-	c := &Calendar{name: name, zoneName: r.zone, loc: loc, doc: r.doc}
+	c := &Calendar{name: name, zoneName: r.zone, loc: loc, doc: r.doc, byDay: &sync.Map{}}
 	c.holidays = func(year int) []Holiday { return r.holidays(c.loc, year) }
 	return c, nil
 }
@@ -110,6 +114,7 @@ func (c *Calendar) In(loc *time.Location) *Calendar {
 	cp := *c
 	cp.loc = loc
 	cp.zoneName = loc.String()
+	cp.byDay = &sync.Map{}
 	inner := c.holidays
 	// Holidays are civil dates; re-express them at midnight in the new zone.
 	cp.holidays = func(year int) []Holiday {
@@ -153,13 +158,17 @@ func (c *Calendar) Holidays(year int) []Holiday {
 // zone, and false when that date is no holiday (weekends are not holidays).
 func (c *Calendar) HolidayName(t time.Time) (string, bool) {
 	y, m, d := t.In(c.loc).Date()
-	for _, h := range c.Holidays(y) {
-		hy, hm, hd := h.Date.Date()
-		if hy == y && hm == m && hd == d {
-			return h.Name, true
+	days, ok := c.byDay.Load(y)
+	if !ok {
+		index := map[int]string{}
+		for _, h := range c.Holidays(y) {
+			hy, hm, hd := h.Date.Date()
+			index[hy*10000+int(hm)*100+hd] = h.Name
 		}
+		days, _ = c.byDay.LoadOrStore(y, index)
 	}
-	return "", false
+	name, hol := days.(map[int]string)[y*10000+int(m)*100+d]
+	return name, hol
 }
 
 // IsBusinessDay reports whether t's civil date, in the calendar's zone, is neither a
