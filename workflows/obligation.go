@@ -379,32 +379,38 @@ type clock struct {
 // obligation is fulfilled, waived or retired.
 func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*ObligationClockResult, error) {
 	c := &clock{ctx: ctx}
-	if in.State != nil {
-		c.st = in.State
-	} else {
+	fresh := in.State == nil
+	if fresh {
 		o := in.Obligation
+		if o.ID == "" {
+			return nil, temporal.NewNonRetryableApplicationError("obligation clock: obligation id is empty", "BadInput", nil)
+		}
 		c.st = &ClockState{
 			IncidentID: in.IncidentID, Obligation: o, Spec: in.Spec,
 			TriggerAt: o.TriggerAt, DueAt: o.DueAt, BackstopAt: in.Spec.BackstopAt,
 			ArmedAt: workflow.Now(ctx), Sent: map[string]bool{},
 		}
-		if c.st.Obligation.ID == "" {
-			return nil, temporal.NewNonRetryableApplicationError("obligation clock: obligation id is empty", "BadInput", nil)
-		}
 		c.st.refresh(workflow.Now(ctx))
+	} else {
+		c.st = in.State
+	}
+	if c.st.Sent == nil {
+		c.st.Sent = map[string]bool{}
+	}
+	// Handlers first, before anything can block: an Update that arrives with the
+	// first workflow task must find its handler.
+	if err := c.registerHandlers(); err != nil {
+		return nil, err
+	}
+	c.listenSignals()
+	if fresh {
+		o := c.st.Obligation
 		due := "no fixed deadline: " + o.DueText
 		if o.DueAt != nil {
 			due = "due " + o.DueAt.UTC().Format(time.RFC3339)
 		}
 		c.record(EventArmed, "", fmt.Sprintf("clock armed for %s (%s): %s", o.ID, o.Citation, due))
 	}
-	if c.st.Sent == nil {
-		c.st.Sent = map[string]bool{}
-	}
-	if err := c.registerHandlers(); err != nil {
-		return nil, err
-	}
-	c.listenSignals()
 
 	for !c.st.terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
