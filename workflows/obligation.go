@@ -1,0 +1,770 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"irflow/activities"
+	"irflow/internal/notify"
+	"irflow/internal/obligations"
+)
+
+// Message names of the obligation clock. (The lead moves these to names.go.)
+const (
+	// MarkFulfilledUpdate records that the notice was given. An Update, not a Signal,
+	// because the responder must hear back when it is rejected (late without reasons).
+	MarkFulfilledUpdate = "mark_fulfilled"
+	// SetTriggerUpdate moves the clock's trigger instant (legal decides awareness was
+	// earlier or later) and re-arms the clock.
+	SetTriggerUpdate = "set_trigger"
+	// PauseUpdate stops the clock for a law-enforcement delay, with reason and expiry.
+	PauseUpdate = "pause"
+	// ResumeUpdate restarts a paused clock; the deadline moves by the time paused.
+	ResumeUpdate = "resume"
+	// WaiveUpdate closes the clock without a notice (e.g. risk assessed unlikely).
+	WaiveUpdate = "waive"
+	// ClockQuery returns the clock's state with the time left.
+	ClockQuery = "clock"
+
+	// ObligationEventSignal is sent to the parent (incident) workflow after every
+	// reminder and state change, so the incident timeline records it.
+	ObligationEventSignal = "obligation_event"
+	// PredecessorFulfilledSignal tells a chained clock that the obligation it runs
+	// from was fulfilled (the parent forwards the predecessor's fulfilled event;
+	// workflows cannot send each other Updates).
+	PredecessorFulfilledSignal = "predecessor_fulfilled"
+	// RearmSignal is set_trigger sent by the parent after set_facts moved a trigger.
+	RearmSignal = "rearm"
+	// RetireSignal tells the clock that recomputed facts no longer require it.
+	RetireSignal = "retire"
+)
+
+// Clock statuses beyond those obligations.Compute gives.
+const (
+	ClockPaused  = "paused"
+	ClockWaived  = "waived"
+	ClockRetired = "retired"
+)
+
+// Event kinds in ObligationEvent and the clock history.
+const (
+	EventArmed                = "armed"
+	EventReminder             = notify.KindReminder
+	EventDue                  = notify.KindDue
+	EventOverdue              = notify.KindOverdue
+	EventReminderFailed       = "reminder_failed"
+	EventFulfilled            = "fulfilled"
+	EventTriggerMoved         = "trigger_moved"
+	EventPredecessorFulfilled = "predecessor_fulfilled"
+	EventPaused               = "paused"
+	EventResumed              = "resumed"
+	EventWaived               = "waived"
+	EventRetired              = "retired"
+	EventIgnored              = "ignored"
+)
+
+// ObligationClockWorkflowID is the id of the clock of obligationID in incidentID, so
+// the CLI and the parent can address a clock directly.
+func ObligationClockWorkflowID(incidentID, obligationID string) string {
+	return incidentID + "/obligation/" + obligationID
+}
+
+// ObligationClockInput starts one obligation clock.
+type ObligationClockInput struct {
+	IncidentID string                 `json:"incident_id"`
+	Obligation obligations.Obligation `json:"obligation"`
+	// Spec is the obligation's deadline rule (Obligation.Spec does not travel in
+	// JSON); NewObligationClockInput copies it.
+	Spec obligations.Spec `json:"spec"`
+	// State carries the clock across continue-as-new; nil on first start.
+	State *ClockState `json:"state,omitempty"`
+}
+
+// NewObligationClockInput builds the input of the clock for o, computed by
+// obligations.Compute.
+func NewObligationClockInput(incidentID string, o obligations.Obligation) ObligationClockInput {
+	in := ObligationClockInput{IncidentID: incidentID, Obligation: o}
+	if o.Spec != nil {
+		in.Spec = *o.Spec
+	}
+	return in
+}
+
+// Attachment references evidence of a notice (the filed form, the sent letter).
+type Attachment struct {
+	Name   string `json:"name"`
+	URI    string `json:"uri,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// MarkFulfilledRequest is the payload of mark_fulfilled.
+type MarkFulfilledRequest struct {
+	Obligation string      `json:"obligation"`
+	At         time.Time   `json:"at"` // zero: now
+	Actor      string      `json:"actor"`
+	Reference  string      `json:"reference"`
+	Attachment *Attachment `json:"attachment,omitempty"`
+	// LateReason is required when At is after the deadline (GDPR Art. 33(1): a late
+	// notification shall be accompanied by reasons for the delay).
+	LateReason string `json:"late_reason,omitempty"`
+}
+
+// SetTriggerRequest is the payload of set_trigger and of the rearm signal.
+type SetTriggerRequest struct {
+	// Field is the trigger to move: the clock's own trigger (e.g. aware_at), or its
+	// backstop trigger (DORA's aware_at).
+	Field  string    `json:"field"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+	Actor  string    `json:"actor"`
+}
+
+// PauseRequest is the payload of pause: a law-enforcement delay (HIPAA 164.412, SEC
+// Item 1.05(c), most US state laws) with its reason and expiry.
+type PauseRequest struct {
+	Reason string    `json:"reason"`
+	Actor  string    `json:"actor"`
+	Until  time.Time `json:"until"`
+}
+
+// ResumeRequest is the payload of resume.
+type ResumeRequest struct {
+	Reason string `json:"reason"`
+	Actor  string `json:"actor"`
+}
+
+// WaiveRequest is the payload of waive.
+type WaiveRequest struct {
+	Reason string `json:"reason"`
+	Actor  string `json:"actor"`
+}
+
+// PredecessorFulfilled is the payload of the predecessor_fulfilled signal.
+type PredecessorFulfilled struct {
+	ObligationID string    `json:"obligation_id"`
+	At           time.Time `json:"at"`
+}
+
+// RetireRequest is the payload of the retire signal.
+type RetireRequest struct {
+	Reason string `json:"reason"`
+}
+
+// ObligationEvent is what the clock tells its parent (and keeps in its history).
+type ObligationEvent struct {
+	ObligationID string    `json:"obligation_id"`
+	Kind         string    `json:"kind"`
+	At           time.Time `json:"at"`
+	Actor        string    `json:"actor,omitempty"`
+	Text         string    `json:"text"`
+}
+
+// Fulfilment records a notice given.
+type Fulfilment struct {
+	At         time.Time   `json:"at"`
+	Actor      string      `json:"actor"`
+	Reference  string      `json:"reference"`
+	Attachment *Attachment `json:"attachment,omitempty"`
+	LateReason string      `json:"late_reason,omitempty"`
+	RecordedAt time.Time   `json:"recorded_at"`
+}
+
+// Pause records a running law-enforcement delay.
+type Pause struct {
+	Reason string    `json:"reason"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+	Until  time.Time `json:"until"`
+}
+
+// Waiver records why the notice is not given.
+type Waiver struct {
+	Reason string    `json:"reason"`
+	Actor  string    `json:"actor"`
+	At     time.Time `json:"at"`
+}
+
+// SentReminder is a reminder the clock delivered.
+type SentReminder struct {
+	Key  string `json:"key"`
+	Kind string `json:"kind"`
+	// At is the reminder's scheduled instant; SentAt when delivery finished.
+	At     time.Time  `json:"at"`
+	SentAt time.Time  `json:"sent_at"`
+	DueAt  *time.Time `json:"due_at"`
+}
+
+// ClockState is the whole state of one obligation clock.
+type ClockState struct {
+	IncidentID string                 `json:"incident_id"`
+	Obligation obligations.Obligation `json:"obligation"`
+	Spec       obligations.Spec       `json:"spec"`
+	Status     string                 `json:"status"`
+	TriggerAt  *time.Time             `json:"trigger_at"`
+	DueAt      *time.Time             `json:"due_at"`
+	BackstopAt *time.Time             `json:"backstop_at,omitempty"`
+	// Extension is the total time the clock was paused; it is added to the due date
+	// computed from the trigger.
+	Extension  time.Duration `json:"extension"`
+	Paused     *Pause        `json:"paused,omitempty"`
+	Fulfilment *Fulfilment   `json:"fulfilment,omitempty"`
+	Waiver     *Waiver       `json:"waiver,omitempty"`
+	// ArmedAt is when the reminder schedule was last (re)armed; reminders before it
+	// are not sent after the fact.
+	ArmedAt time.Time `json:"armed_at"`
+	// Arming counts re-armings; it is part of every notice key so a re-armed clock's
+	// reminders are new notices, not duplicates.
+	Arming        int               `json:"arming"`
+	Sent          map[string]bool   `json:"sent"`
+	RemindersSent []SentReminder    `json:"reminders_sent"`
+	History       []ObligationEvent `json:"history"`
+	// version changes on every mutation, waking the timer loop.
+	version int
+}
+
+// ClockView is the clock query's answer: the state plus the time left as of the
+// query.
+type ClockView struct {
+	ClockState
+	AsOf time.Time `json:"as_of"`
+	// TimeLeft is due_at minus as_of (negative when overdue); absent without a due date.
+	TimeLeft *time.Duration `json:"time_left,omitempty"`
+}
+
+// ObligationClockResult is how the clock ended.
+type ObligationClockResult struct {
+	ObligationID  string            `json:"obligation_id"`
+	Status        string            `json:"status"`
+	DueAt         *time.Time        `json:"due_at"`
+	Fulfilment    *Fulfilment       `json:"fulfilment,omitempty"`
+	Waiver        *Waiver           `json:"waiver,omitempty"`
+	RemindersSent []SentReminder    `json:"reminders_sent"`
+	History       []ObligationEvent `json:"history"`
+}
+
+func (s *ClockState) id() string { return s.Obligation.ID }
+
+func (s *ClockState) terminal() bool {
+	return s.Status == obligations.StatusFulfilled || s.Status == ClockWaived || s.Status == ClockRetired
+}
+
+// refresh derives the status from the state at now.
+func (s *ClockState) refresh(now time.Time) {
+	switch {
+	case s.terminal():
+	case s.Paused != nil:
+		s.Status = ClockPaused
+	case s.TriggerAt == nil && s.Obligation.DependsOn != nil:
+		s.Status = obligations.StatusAwaitingPredecessor
+	case s.TriggerAt == nil:
+		s.Status = obligations.StatusAwaitingTrigger
+	case s.DueAt != nil && now.After(*s.DueAt):
+		s.Status = obligations.StatusOverdue
+	default:
+		s.Status = obligations.StatusOpen
+	}
+}
+
+// ValidateMarkFulfilled checks a mark_fulfilled request against the clock at now. It
+// is exported so the incident workflow can run the same checks in its own validator.
+func (s *ClockState) ValidateMarkFulfilled(req MarkFulfilledRequest, now time.Time) error {
+	if req.Obligation != s.id() {
+		return fmt.Errorf("mark_fulfilled: unknown obligation %q (this clock is %q)", req.Obligation, s.id())
+	}
+	if s.terminal() {
+		return fmt.Errorf("mark_fulfilled: obligation %s is already %s", s.id(), s.Status)
+	}
+	if strings.TrimSpace(req.Reference) == "" {
+		return errors.New("mark_fulfilled: reference is required (the filing number, ticket or message id of the notice)")
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		return errors.New("mark_fulfilled: actor is required")
+	}
+	at := req.At
+	if at.IsZero() {
+		at = now
+	}
+	if at.After(now) {
+		return fmt.Errorf("mark_fulfilled: at %s is in the future (now %s)", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	if s.TriggerAt != nil && at.Before(*s.TriggerAt) {
+		return fmt.Errorf("mark_fulfilled: at %s is before the trigger %s %s", at.UTC().Format(time.RFC3339), s.Obligation.Trigger, s.TriggerAt.UTC().Format(time.RFC3339))
+	}
+	if req.Attachment != nil && strings.TrimSpace(req.Attachment.Name) == "" {
+		return errors.New("mark_fulfilled: attachment.name is required when an attachment is given")
+	}
+	if s.DueAt != nil && at.After(*s.DueAt) && strings.TrimSpace(req.LateReason) == "" {
+		return fmt.Errorf("mark_fulfilled: fulfilled at %s, after the deadline %s: late_reason is required (GDPR Art. 33(1): a late notification must give the reasons for the delay)",
+			at.UTC().Format(time.RFC3339), s.DueAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ValidateSetTrigger checks a set_trigger request.
+func (s *ClockState) ValidateSetTrigger(req SetTriggerRequest) error {
+	if s.terminal() {
+		return fmt.Errorf("set_trigger: obligation %s is already %s", s.id(), s.Status)
+	}
+	own := s.Obligation.Trigger
+	if req.Field != own && (s.Spec.BackstopField == "" || req.Field != s.Spec.BackstopField) {
+		allowed := own
+		if s.Spec.BackstopField != "" {
+			allowed += " or " + s.Spec.BackstopField
+		}
+		return fmt.Errorf("set_trigger: obligation %s runs from %s, not %q", s.id(), allowed, req.Field)
+	}
+	if req.At.IsZero() {
+		return errors.New("set_trigger: at is required")
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return errors.New("set_trigger: reason is required (moving a legal trigger must be justified)")
+	}
+	return nil
+}
+
+// ValidatePause checks a pause request.
+func (s *ClockState) ValidatePause(req PauseRequest, now time.Time) error {
+	switch {
+	case s.terminal():
+		return fmt.Errorf("pause: obligation %s is already %s", s.id(), s.Status)
+	case s.Paused != nil:
+		return fmt.Errorf("pause: obligation %s is already paused until %s", s.id(), s.Paused.Until.UTC().Format(time.RFC3339))
+	case strings.TrimSpace(req.Reason) == "":
+		return errors.New("pause: reason is required (e.g. the law-enforcement request)")
+	case req.Until.IsZero():
+		return errors.New("pause: until is required (a law-enforcement delay has an expiry)")
+	case !req.Until.After(now):
+		return fmt.Errorf("pause: until %s is not in the future", req.Until.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ValidateResume checks a resume request.
+func (s *ClockState) ValidateResume(req ResumeRequest) error {
+	if s.Paused == nil {
+		return fmt.Errorf("resume: obligation %s is not paused", s.id())
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return errors.New("resume: reason is required")
+	}
+	return nil
+}
+
+// ValidateWaive checks a waive request.
+func (s *ClockState) ValidateWaive(req WaiveRequest) error {
+	if s.terminal() {
+		return fmt.Errorf("waive: obligation %s is already %s", s.id(), s.Status)
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return errors.New("waive: reason is required (e.g. the risk assessment that found the breach unlikely to result in a risk)")
+	}
+	return nil
+}
+
+// clock is the running workflow's state and its collaborators.
+type clock struct {
+	ctx workflow.Context
+	st  *ClockState
+}
+
+// ObligationClock runs the deadline clock of one notification obligation as a child
+// of the incident workflow: durable timers fire reminders (by default at half time,
+// 24 h, 4 h and 1 h before, at due, then daily while overdue), and Updates record
+// fulfilment, move the trigger, pause for law enforcement, or waive. It ends when the
+// obligation is fulfilled, waived or retired.
+func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*ObligationClockResult, error) {
+	c := &clock{ctx: ctx}
+	fresh := in.State == nil
+	if fresh {
+		o := in.Obligation
+		if o.ID == "" {
+			return nil, temporal.NewNonRetryableApplicationError("obligation clock: obligation id is empty", "BadInput", nil)
+		}
+		c.st = &ClockState{
+			IncidentID: in.IncidentID, Obligation: o, Spec: in.Spec,
+			TriggerAt: o.TriggerAt, DueAt: o.DueAt, BackstopAt: in.Spec.BackstopAt,
+			ArmedAt: workflow.Now(ctx), Sent: map[string]bool{},
+		}
+		c.st.refresh(workflow.Now(ctx))
+	} else {
+		c.st = in.State
+	}
+	if c.st.Sent == nil {
+		c.st.Sent = map[string]bool{}
+	}
+	// Handlers first, before anything can block: an Update that arrives with the
+	// first workflow task must find its handler.
+	if err := c.registerHandlers(); err != nil {
+		return nil, err
+	}
+	c.listenSignals()
+	if fresh {
+		o := c.st.Obligation
+		due := "no fixed deadline: " + o.DueText
+		if o.DueAt != nil {
+			due = "due " + o.DueAt.UTC().Format(time.RFC3339)
+		}
+		c.record(EventArmed, "", fmt.Sprintf("clock armed for %s (%s): %s", o.ID, o.Citation, due))
+	}
+
+	for !c.st.terminal() {
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			// Long overdue clocks remind daily without end; keep history bounded.
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return nil, err
+			}
+			next := in
+			next.State = c.st
+			return nil, workflow.NewContinueAsNewError(ctx, ObligationClock, next)
+		}
+		seen := c.st.version
+		changed := func() bool { return c.st.version != seen }
+		now := workflow.Now(ctx)
+
+		if p := c.st.Paused; p != nil {
+			expired, err := c.wait(p.Until.Sub(now), changed)
+			if err != nil {
+				return nil, err
+			}
+			if expired {
+				c.resume(ResumeRequest{Reason: "law-enforcement delay expired", Actor: "irflow"})
+			}
+			continue
+		}
+		if c.st.TriggerAt == nil || c.st.DueAt == nil {
+			// No clock to run yet (awaiting a trigger or predecessor), or none at all
+			// ("without undue delay"): wait for an update or signal.
+			if err := workflow.Await(ctx, changed); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		r, ok, err := obligations.NextReminder(*c.st.TriggerAt, *c.st.DueAt, c.st.Spec.Reminders.Resolve(), c.st.ArmedAt,
+			func(k string) bool { return c.st.Sent[k] })
+		if err != nil {
+			return nil, temporal.NewNonRetryableApplicationError("obligation clock: "+err.Error(), "BadReminders", err)
+		}
+		if !ok {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fired, err := c.wait(r.At.Sub(now), changed)
+		if err != nil {
+			return nil, err
+		}
+		if fired {
+			c.remind(r)
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return nil, err
+	}
+	st := c.st
+	return &ObligationClockResult{
+		ObligationID: st.id(), Status: st.Status, DueAt: st.DueAt, Fulfilment: st.Fulfilment,
+		Waiver: st.Waiver, RemindersSent: st.RemindersSent, History: st.History,
+	}, nil
+}
+
+// wait sleeps for d unless changed becomes true first; it reports whether the full
+// time elapsed. This is the updatable-timer idiom: a moved trigger or a pause wakes
+// the loop, which re-plans.
+func (c *clock) wait(d time.Duration, changed func() bool) (bool, error) {
+	if d <= 0 {
+		return !changed(), nil
+	}
+	woke, err := workflow.AwaitWithTimeout(c.ctx, d, changed)
+	if err != nil {
+		return false, err
+	}
+	return !woke, nil
+}
+
+func (c *clock) bump() {
+	c.st.version++
+	c.st.refresh(workflow.Now(c.ctx))
+}
+
+// record appends an event to the history and tells the parent, if any.
+func (c *clock) record(kind, actor, text string) {
+	ev := ObligationEvent{ObligationID: c.st.id(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
+	c.st.History = append(c.st.History, ev)
+	parent := workflow.GetInfo(c.ctx).ParentWorkflowExecution
+	if parent == nil {
+		return
+	}
+	// RunID "" targets the parent's current run, which may have continued-as-new.
+	err := workflow.SignalExternalWorkflow(c.ctx, parent.ID, "", ObligationEventSignal, ev).Get(c.ctx, nil)
+	if err != nil {
+		workflow.GetLogger(c.ctx).Warn("obligation event not delivered to the incident workflow",
+			"obligation_id", c.st.id(), "kind", kind, "error", err)
+	}
+}
+
+// remind sends reminder r through the SendReminder activity and records it.
+func (c *clock) remind(r obligations.Reminder) {
+	st := c.st
+	st.Sent[r.Key] = true
+	o := st.Obligation
+	due := st.DueAt.UTC().Format(time.RFC3339)
+	var text string
+	switch r.Kind {
+	case notify.KindDue:
+		text = fmt.Sprintf("%s (%s, %s) is due now (%s).", o.ID, o.Title, o.Citation, due)
+	case notify.KindOverdue:
+		text = fmt.Sprintf("%s (%s, %s) is overdue since %s (%s late); a late notice must give reasons.", o.ID, o.Title, o.Citation, due, r.At.Sub(*st.DueAt))
+	default:
+		text = fmt.Sprintf("%s (%s, %s) is due %s: %s left.", o.ID, o.Title, o.Citation, due, st.DueAt.Sub(r.At))
+	}
+	if o.Verification != "verified" {
+		text += " The reference marks this rule " + o.Verification + "."
+	}
+	notice := notify.Notice{
+		// Stable across retries and replays: incident, obligation, arming, reminder.
+		Key:        fmt.Sprintf("%s/%s/%d/%s", st.IncidentID, o.ID, st.Arming, r.Key),
+		IncidentID: st.IncidentID, ObligationID: o.ID, Rule: o.Rule, Kind: r.Kind, Text: text,
+		DueAt: st.DueAt, At: r.At,
+	}
+	actx := workflow.WithActivityOptions(c.ctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 15 * time.Minute, // a reminder later than this is stale
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: time.Minute},
+	})
+	var ra *activities.ReminderActivities
+	err := workflow.ExecuteActivity(actx, ra.SendReminder, activities.SendReminderInput{Notice: notice}).Get(c.ctx, nil)
+	if err != nil {
+		// A failed reminder must not stop the clock; the timeline shows the gap.
+		c.record(EventReminderFailed, "", fmt.Sprintf("%s reminder %s not delivered: %v", o.ID, r.Key, err))
+		c.bump()
+		return
+	}
+	st.RemindersSent = append(st.RemindersSent, SentReminder{Key: r.Key, Kind: r.Kind, At: r.At, SentAt: workflow.Now(c.ctx), DueAt: st.DueAt})
+	c.record(r.Kind, "", text)
+	c.bump()
+}
+
+// rearm recomputes the due date from a new trigger instant and restarts reminders.
+func (c *clock) rearm(req SetTriggerRequest) error {
+	st := c.st
+	old := "unknown"
+	if req.Field == st.Spec.BackstopField && req.Field != st.Obligation.Trigger {
+		if st.BackstopAt != nil {
+			old = st.BackstopAt.UTC().Format(time.RFC3339)
+		}
+		at := req.At
+		st.BackstopAt = &at
+	} else {
+		if st.TriggerAt != nil {
+			old = st.TriggerAt.UTC().Format(time.RFC3339)
+		}
+		at := req.At
+		st.TriggerAt = &at
+	}
+	if st.TriggerAt != nil {
+		due, err := c.computeDue(*st.TriggerAt)
+		if err != nil {
+			return err
+		}
+		st.DueAt = due
+	}
+	st.Sent = map[string]bool{}
+	st.Arming++
+	st.ArmedAt = workflow.Now(c.ctx)
+	due := "no fixed deadline"
+	if st.DueAt != nil {
+		due = "now due " + st.DueAt.UTC().Format(time.RFC3339)
+	}
+	c.record(EventTriggerMoved, req.Actor, fmt.Sprintf("%s moved from %s to %s (%s); %s", req.Field, old, req.At.UTC().Format(time.RFC3339), req.Reason, due))
+	c.bump()
+	return nil
+}
+
+// computeDue evaluates the deadline rule inside SideEffect: the result depends on
+// time-zone data, which can differ between worker hosts, so it is recorded in history
+// once rather than recomputed on replay.
+func (c *clock) computeDue(trigger time.Time) (*time.Time, error) {
+	spec := c.st.Spec
+	spec.BackstopAt = c.st.BackstopAt
+	type result struct {
+		Due *time.Time
+		Err string
+	}
+	var res result
+	err := workflow.SideEffect(c.ctx, func(workflow.Context) any {
+		d, err := spec.Due(trigger)
+		if err != nil {
+			return result{Err: err.Error()}
+		}
+		return result{Due: d}
+	}).Get(&res)
+	if err != nil {
+		return nil, err
+	}
+	if res.Err != "" {
+		return nil, errors.New(res.Err)
+	}
+	if res.Due != nil && c.st.Extension > 0 {
+		d := res.Due.Add(c.st.Extension)
+		res.Due = &d
+	}
+	return res.Due, nil
+}
+
+func (c *clock) resume(req ResumeRequest) {
+	st := c.st
+	paused := workflow.Now(c.ctx).Sub(st.Paused.At)
+	st.Extension += paused
+	if st.DueAt != nil {
+		d := st.DueAt.Add(paused)
+		st.DueAt = &d
+	}
+	st.Paused = nil
+	st.ArmedAt = workflow.Now(c.ctx)
+	due := "no due date"
+	if st.DueAt != nil {
+		due = "due moved by " + paused.String() + " to " + st.DueAt.UTC().Format(time.RFC3339)
+	}
+	c.record(EventResumed, req.Actor, fmt.Sprintf("clock resumed (%s); %s", req.Reason, due))
+	c.bump()
+}
+
+func (c *clock) registerHandlers() error {
+	ctx := c.ctx
+	st := func() *ClockState { return c.st }
+	if err := workflow.SetQueryHandler(ctx, ClockQuery, func() (ClockView, error) {
+		v := ClockView{ClockState: *st(), AsOf: workflow.Now(ctx)}
+		v.refresh(v.AsOf)
+		if v.DueAt != nil {
+			left := v.DueAt.Sub(v.AsOf)
+			v.TimeLeft = &left
+		}
+		return v, nil
+	}); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name    string
+		handler any
+		valid   any
+	}{
+		{MarkFulfilledUpdate,
+			func(ctx workflow.Context, req MarkFulfilledRequest) (ClockState, error) {
+				now := workflow.Now(ctx)
+				at := req.At
+				if at.IsZero() {
+					at = now
+				}
+				c.st.Fulfilment = &Fulfilment{At: at, Actor: req.Actor, Reference: req.Reference, Attachment: req.Attachment, LateReason: req.LateReason, RecordedAt: now}
+				c.st.Status = obligations.StatusFulfilled
+				text := fmt.Sprintf("%s fulfilled at %s (reference %s)", c.st.id(), at.UTC().Format(time.RFC3339), req.Reference)
+				if req.LateReason != "" {
+					text += "; late, because: " + req.LateReason
+				}
+				c.record(EventFulfilled, req.Actor, text)
+				c.bump()
+				return *c.st, nil
+			},
+			func(ctx workflow.Context, req MarkFulfilledRequest) error {
+				return c.st.ValidateMarkFulfilled(req, workflow.Now(ctx))
+			}},
+		{SetTriggerUpdate,
+			func(ctx workflow.Context, req SetTriggerRequest) (ClockState, error) {
+				if err := c.rearm(req); err != nil {
+					return ClockState{}, err
+				}
+				return *c.st, nil
+			},
+			func(ctx workflow.Context, req SetTriggerRequest) error { return c.st.ValidateSetTrigger(req) }},
+		{PauseUpdate,
+			func(ctx workflow.Context, req PauseRequest) (ClockState, error) {
+				c.st.Paused = &Pause{Reason: req.Reason, Actor: req.Actor, At: workflow.Now(ctx), Until: req.Until}
+				c.record(EventPaused, req.Actor, fmt.Sprintf("clock paused until %s: %s", req.Until.UTC().Format(time.RFC3339), req.Reason))
+				c.bump()
+				return *c.st, nil
+			},
+			func(ctx workflow.Context, req PauseRequest) error { return c.st.ValidatePause(req, workflow.Now(ctx)) }},
+		{ResumeUpdate,
+			func(ctx workflow.Context, req ResumeRequest) (ClockState, error) {
+				c.resume(req)
+				return *c.st, nil
+			},
+			func(ctx workflow.Context, req ResumeRequest) error { return c.st.ValidateResume(req) }},
+		{WaiveUpdate,
+			func(ctx workflow.Context, req WaiveRequest) (ClockState, error) {
+				c.st.Waiver = &Waiver{Reason: req.Reason, Actor: req.Actor, At: workflow.Now(ctx)}
+				c.st.Status = ClockWaived
+				c.record(EventWaived, req.Actor, "obligation waived: "+req.Reason)
+				c.bump()
+				return *c.st, nil
+			},
+			func(ctx workflow.Context, req WaiveRequest) error { return c.st.ValidateWaive(req) }},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.valid}); err != nil {
+			return fmt.Errorf("register update %s: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// listenSignals handles the parent's signals. Signals cannot be rejected, so an
+// invalid one is recorded as ignored, with the reason, rather than dropped silently.
+func (c *clock) listenSignals() {
+	ctx := c.ctx
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		pred := workflow.GetSignalChannel(ctx, PredecessorFulfilledSignal)
+		rearm := workflow.GetSignalChannel(ctx, RearmSignal)
+		retire := workflow.GetSignalChannel(ctx, RetireSignal)
+		for {
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(pred, func(ch workflow.ReceiveChannel, _ bool) {
+				var p PredecessorFulfilled
+				ch.Receive(ctx, &p)
+				st := c.st
+				switch {
+				case st.terminal():
+					c.record(EventIgnored, "", "predecessor_fulfilled ignored: obligation already "+st.Status)
+				case st.Obligation.DependsOn == nil || *st.Obligation.DependsOn != p.ObligationID:
+					c.record(EventIgnored, "", fmt.Sprintf("predecessor_fulfilled ignored: %s does not run from %s", st.id(), p.ObligationID))
+				default:
+					c.record(EventPredecessorFulfilled, "", fmt.Sprintf("%s fulfilled at %s; the clock of %s starts", p.ObligationID, p.At.UTC().Format(time.RFC3339), st.id()))
+					if err := c.rearm(SetTriggerRequest{Field: st.Obligation.Trigger, At: p.At, Reason: p.ObligationID + " fulfilled", Actor: "irflow"}); err != nil {
+						c.record(EventIgnored, "", "predecessor_fulfilled: "+err.Error())
+					}
+				}
+				c.bump()
+			})
+			sel.AddReceive(rearm, func(ch workflow.ReceiveChannel, _ bool) {
+				var req SetTriggerRequest
+				ch.Receive(ctx, &req)
+				if err := c.st.ValidateSetTrigger(req); err != nil {
+					c.record(EventIgnored, req.Actor, "rearm ignored: "+err.Error())
+					c.bump()
+					return
+				}
+				if err := c.rearm(req); err != nil {
+					c.record(EventIgnored, req.Actor, "rearm: "+err.Error())
+					c.bump()
+				}
+			})
+			sel.AddReceive(retire, func(ch workflow.ReceiveChannel, _ bool) {
+				var req RetireRequest
+				ch.Receive(ctx, &req)
+				if c.st.terminal() {
+					return
+				}
+				c.st.Status = ClockRetired
+				c.record(EventRetired, "", "clock retired: "+req.Reason)
+				c.bump()
+			})
+			sel.Select(ctx)
+		}
+	})
+}
