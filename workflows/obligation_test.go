@@ -82,14 +82,14 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	return env
 }
 
-// outcome collects what happened to one Update.
-type outcome struct {
+// updateOutcome collects what happened to one Update.
+type updateOutcome struct {
 	mu       sync.Mutex
 	rejected []string
 	accepted int
 }
 
-func (o *outcome) cb() *testsuite.TestUpdateCallback {
+func (o *updateOutcome) cb() *testsuite.TestUpdateCallback {
 	return &testsuite.TestUpdateCallback{
 		OnReject:   func(err error) { o.mu.Lock(); o.rejected = append(o.rejected, err.Error()); o.mu.Unlock() },
 		OnAccept:   func() { o.mu.Lock(); o.accepted++; o.mu.Unlock() },
@@ -97,7 +97,7 @@ func (o *outcome) cb() *testsuite.TestUpdateCallback {
 	}
 }
 
-func (o *outcome) wantRejected(t *testing.T, substrings ...string) {
+func (o *updateOutcome) wantRejected(t *testing.T, substrings ...string) {
 	t.Helper()
 	if len(o.rejected) != len(substrings) {
 		t.Fatalf("rejections %q, want %d", o.rejected, len(substrings))
@@ -144,8 +144,8 @@ func TestGDPR72HourClock(t *testing.T) {
 	if got := o.DueAt.UTC(); !got.Equal(h(72)) {
 		t.Fatalf("due %s", got)
 	}
-	bad := &outcome{}
-	good := &outcome{}
+	bad := &updateOutcome{}
+	good := &updateOutcome{}
 	var view ClockView
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(MarkFulfilledUpdate, "u1", bad.cb(), MarkFulfilledRequest{Obligation: "eu-gdpr-34-individuals", Actor: "dpo", Reference: "x"})
@@ -251,7 +251,7 @@ func TestChainedCaliforniaClock(t *testing.T) {
 			t.Errorf("signal: %v", err)
 		}
 	}, residentsNotified.Sub(start))
-	done := &outcome{}
+	done := &updateOutcome{}
 	env.RegisterDelayedCallback(func() {
 		if err := env.UpdateWorkflowByID(childID, MarkFulfilledUpdate, "f", done.cb(), MarkFulfilledRequest{Obligation: o.ID, Actor: "counsel", Reference: "CA-AG sample notice 7781"}); err != nil {
 			t.Errorf("update: %v", err)
@@ -297,7 +297,7 @@ func TestPausedClock(t *testing.T) {
 	rec := &recorder{}
 	env := newEnv(t, rec, T0)
 	o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
-	bad, good := &outcome{}, &outcome{}
+	bad, good := &updateOutcome{}, &updateOutcome{}
 	env.RegisterDelayedCallback(func() {
 		// A law-enforcement delay that runs out by itself after 4 hours.
 		env.UpdateWorkflow(PauseUpdate, "p1", good.cb(), PauseRequest{Reason: "BKA request 12/26", Actor: "counsel", Until: h(14)})
@@ -354,7 +354,7 @@ func TestMovedAwareAt(t *testing.T) {
 	rec := &recorder{}
 	env := newEnv(t, rec, T0)
 	o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
-	bad, good := &outcome{}, &outcome{}
+	bad, good := &updateOutcome{}, &updateOutcome{}
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(SetTriggerUpdate, "s0", bad.cb(), SetTriggerRequest{Field: "discovered_at", At: h(-10), Reason: "x", Actor: "counsel"})
 		env.UpdateWorkflow(SetTriggerUpdate, "s1", bad.cb(), SetTriggerRequest{Field: "aware_at", At: h(-10), Actor: "counsel"})
@@ -402,14 +402,14 @@ func TestMovedAwareAt(t *testing.T) {
 func TestWaiveAndRetire(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		act    func(env *testsuite.TestWorkflowEnvironment, o *outcome)
+		act    func(env *testsuite.TestWorkflowEnvironment, o *updateOutcome)
 		status string
 	}{
-		{"waive", func(env *testsuite.TestWorkflowEnvironment, o *outcome) {
+		{"waive", func(env *testsuite.TestWorkflowEnvironment, o *updateOutcome) {
 			env.UpdateWorkflow(WaiveUpdate, "w0", o.cb(), WaiveRequest{Actor: "dpo"})
 			env.UpdateWorkflow(WaiveUpdate, "w1", o.cb(), WaiveRequest{Actor: "dpo", Reason: "risk assessment RA-7: encrypted laptop, key safe"})
 		}, ClockWaived},
-		{"retire", func(env *testsuite.TestWorkflowEnvironment, o *outcome) {
+		{"retire", func(env *testsuite.TestWorkflowEnvironment, o *updateOutcome) {
 			env.SignalWorkflow(RetireSignal, RetireRequest{Reason: "set_facts: no EEA data subjects affected after all"})
 		}, ClockRetired},
 	} {
@@ -417,7 +417,7 @@ func TestWaiveAndRetire(t *testing.T) {
 			rec := &recorder{}
 			env := newEnv(t, rec, T0)
 			o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
-			out := &outcome{}
+			out := &updateOutcome{}
 			env.RegisterDelayedCallback(func() { tt.act(env, out) }, 40*time.Hour)
 			env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", o))
 			if err := env.GetWorkflowError(); err != nil {

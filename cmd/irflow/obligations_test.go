@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,24 +17,9 @@ const exampleFacts = `{
   "organization": {"role": "controller", "main_establishment": "IE", "flags": []}
 }`
 
-func writeFile(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "facts.json")
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func runCLI(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := run(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func TestObligationsJSON(t *testing.T) {
-	p := writeFile(t, exampleFacts)
-	code, out, stderr := runCLI("obligations", "--facts", p, "--json", "--as-of", "2026-03-10T00:00:00Z")
+	p := writeFile(t, "facts.json", exampleFacts)
+	code, out, stderr := runCLI(t, "obligations", "--facts", p, "--json", "--as-of", "2026-03-10T00:00:00Z")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -72,8 +54,8 @@ func TestObligationsJSON(t *testing.T) {
 }
 
 func TestObligationsAllAddsReasons(t *testing.T) {
-	p := writeFile(t, exampleFacts)
-	code, out, stderr := runCLI("obligations", "--facts", p, "--all", "--as-of", "2026-03-08T00:00:00Z")
+	p := writeFile(t, "facts.json", exampleFacts)
+	code, out, stderr := runCLI(t, "obligations", "--facts", p, "--all", "--as-of", "2026-03-08T00:00:00Z")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -106,9 +88,9 @@ func TestObligationsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			args := []string{"obligations"}
 			if tt.body != "" {
-				args = append(args, "--facts", writeFile(t, tt.body))
+				args = append(args, "--facts", writeFile(t, "facts.json", tt.body))
 			}
-			code, _, stderr := runCLI(append(args, tt.args...)...)
+			code, _, stderr := runCLI(t, append(args, tt.args...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -117,15 +99,15 @@ func TestObligationsBadInput(t *testing.T) {
 			}
 		})
 	}
-	code, _, stderr := runCLI("obligations", "--facts", filepath.Join(t.TempDir(), "nope.json"))
+	code, _, stderr := runCLI(t, "obligations", "--facts", filepath.Join(t.TempDir(), "nope.json"))
 	if code != 2 || !strings.Contains(stderr, "read facts") {
 		t.Errorf("missing file: exit %d, %s", code, stderr)
 	}
 }
 
 func TestObligationsNoTrigger(t *testing.T) {
-	p := writeFile(t, `{"version": 1, "affected": {"individuals": [{"jurisdiction": "FR", "count": 3}]}, "risk": "high"}`)
-	code, out, stderr := runCLI("obligations", "--facts", p, "--json")
+	p := writeFile(t, "facts.json", `{"version": 1, "affected": {"individuals": [{"jurisdiction": "FR", "count": 3}]}, "risk": "high"}`)
+	code, out, stderr := runCLI(t, "obligations", "--facts", p, "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
