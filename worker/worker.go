@@ -17,6 +17,7 @@ type Deps struct {
 	Incident    *activities.Activities
 	Containment *activities.ContainmentActivities
 	Evidence    *activities.EvidenceActivities
+	Reminders   *activities.ReminderActivities
 }
 
 // New returns a worker on workflows.TaskQueue with every workflow and activity
@@ -36,5 +37,7 @@ func Register(r sdkworker.Registry, deps Deps) {
 		workflow.RegisterOptions{Name: workflows.WorkflowEvidenceCollection})
 	r.RegisterActivity(deps.Incident)
 	r.RegisterActivity(deps.Containment)
+	r.RegisterWorkflow(workflows.ObligationClock)
 	r.RegisterActivity(deps.Evidence)
+	r.RegisterActivity(deps.Reminders)
 }

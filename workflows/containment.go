@@ -302,7 +302,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		}
 		var res containment.ApplyResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
-			msg := fmt.Sprintf("%s on %s: %v", st.Step.Action, t, err)
+			msg := activityFailure(err)
 			st.Errors = append(st.Errors, msg)
 			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
 			continue
@@ -578,4 +578,19 @@ func detailJSON(v any) string {
 		return fmt.Sprintf(`{"error":%q}`, "encode details: "+err.Error())
 	}
 	return string(b)
+}
+
+// activityFailure is the message of an activity's own error, without the layers of
+// "activity error (type: ..., scheduledEventID: ...)" the SDK wraps around it: that
+// is what a responder reads in the timeline.
+func activityFailure(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Message() != "" {
+		return app.Message()
+	}
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return "timed out: " + te.Error()
+	}
+	return err.Error()
 }

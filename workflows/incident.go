@@ -58,6 +58,9 @@ type State struct {
 	Steps []StepState `json:"steps"`
 	// Rollback says who rolled containment back and how far it got.
 	Rollback *RollbackRecord `json:"rollback,omitempty"`
+	// Obligations are the notification duties the facts trigger, each with its
+	// clock; applicable ones first, by due date.
+	Obligations []IncidentObligation `json:"obligations"`
 	// Evidence is the evidence collection's progress and, when done, the manifest
 	// and its SHA-256 (the chain-of-custody anchor).
 	Evidence EvidenceStatus `json:"evidence"`
@@ -107,6 +110,8 @@ type incidentImpl struct {
 	// stopContainment cancels a containment run waiting for approvals (on close).
 	stopContainment workflow.CancelFunc
 	evidenceDone    bool
+	// pendingClocks counts obligation clocks whose start is not yet confirmed.
+	pendingClocks int
 }
 
 // Incident is the incident workflow: it takes an incident from declaration to close,
@@ -132,6 +137,7 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		Facts:            w.in.Facts,
 		Timeline:         []incident.TimelineEntry{},
 		OwnershipHistory: []OwnershipRevision{},
+		Obligations:      []IncidentObligation{},
 		DeclaredAt:       workflow.Now(ctx).UTC(),
 		DeclaredBy:       w.in.DeclaredBy,
 	}
@@ -150,7 +156,10 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: w.validateClose}); err != nil {
 		return fmt.Errorf("register %s update: %w", CloseUpdate, err)
 	}
-	return w.setupTriage(ctx)
+	if err := w.setupTriage(ctx); err != nil {
+		return err
+	}
+	return w.setupObligations(ctx)
 }
 
 func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
@@ -174,7 +183,6 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	}
 	if !w.closed {
 		w.enterPhase(ctx, incident.PhaseNotification)
-		w.skipPhase(ctx, incident.PhaseNotification, "notification clocks are not part of this build yet; track deadlines by hand")
 	}
 
 	if err := workflow.Await(ctx, func() bool { return w.closed }); err != nil {
@@ -300,6 +308,10 @@ func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, err
 		text += ": " + req.Reason
 	}
 	w.state.Phase = incident.PhaseClosed
+	if open := w.openClocks(); len(open) > 0 {
+		text += fmt.Sprintf(". %d notification clock(s) keep running after close, because closing the incident does not end a legal duty: %s",
+			len(open), strings.Join(open, ", "))
+	}
 	w.record(ctx, req.Actor, incident.KindClosed, text, nil)
 	return w.state, nil
 }

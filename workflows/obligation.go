@@ -370,6 +370,8 @@ func (s *ClockState) ValidateWaive(req WaiveRequest) error {
 type clock struct {
 	ctx workflow.Context
 	st  *ClockState
+	// signalling counts events sent to the parent and not yet delivered.
+	signalling int
 }
 
 // ObligationClock runs the deadline clock of one notification obligation as a child
@@ -463,7 +465,9 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			c.remind(r)
 		}
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// A signal still in flight is dropped by the server once this workflow closes, so
+	// the parent would never hear of the fulfilment: wait for deliveries too.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.signalling == 0 }); err != nil {
 		return nil, err
 	}
 	st := c.st
@@ -501,11 +505,18 @@ func (c *clock) record(kind, actor, text string) {
 		return
 	}
 	// RunID "" targets the parent's current run, which may have continued-as-new.
-	err := workflow.SignalExternalWorkflow(c.ctx, parent.ID, "", ObligationEventSignal, ev).Get(c.ctx, nil)
-	if err != nil {
-		workflow.GetLogger(c.ctx).Warn("obligation event not delivered to the incident workflow",
-			"obligation_id", c.st.id(), "kind", kind, "error", err)
-	}
+	// record is called from Update handlers as well as the main loop, so it must not
+	// block on the root context: the delivery is awaited in its own coroutine. A
+	// closed incident (the clock outlives it) cannot be signalled; that is logged.
+	f := workflow.SignalExternalWorkflow(c.ctx, parent.ID, "", ObligationEventSignal, ev)
+	c.signalling++
+	workflow.Go(c.ctx, func(ctx workflow.Context) {
+		defer func() { c.signalling-- }()
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("obligation event not delivered to the incident workflow",
+				"obligation_id", ev.ObligationID, "kind", ev.Kind, "error", err)
+		}
+	})
 }
 
 // remind sends reminder r through the SendReminder activity and records it.

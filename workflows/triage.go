@@ -127,6 +127,7 @@ func (w *incidentImpl) runTriage(ctx workflow.Context) {
 	w.state.Ownership = OwnershipState{Determination: det, Source: OwnershipComputed}
 	w.recordDetermination(ctx, "irflow", det, "initial determination from the declared facts")
 	w.assessSeverity(ctx, "irflow", det)
+	w.reconcileObligations(ctx, "irflow", "declared facts")
 }
 
 func (w *incidentImpl) recordDetermination(ctx workflow.Context, actor string, det ownership.Determination, why string) {
@@ -222,6 +223,7 @@ func (w *incidentImpl) reassess(ctx workflow.Context, actor, why string) {
 		}
 	}
 	w.assessSeverity(ctx, actor, w.state.Ownership.Determination)
+	w.reconcileObligations(ctx, actor, why)
 }
 
 // ownershipRevised reports whether the part of a determination a revision records

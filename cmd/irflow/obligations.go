@@ -79,6 +79,7 @@ Subcommands act on a running incident.`,
 	f.BoolVar(&asJSON, "json", false, "print machine-readable JSON")
 	f.BoolVar(&all, "all", false, "also list the obligations that do not apply, with the reason")
 	f.StringVar(&asOfText, "as-of", "", "evaluate as of this RFC 3339 instant (default: now); decides open vs overdue")
+	cmd.AddCommand(obligationRunCmds()...)
 	return cmd
 }
 

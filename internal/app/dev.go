@@ -19,6 +19,7 @@ import (
 	"irflow/activities"
 	"irflow/internal/devserver"
 	"irflow/internal/httpapi"
+	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/sqlite"
 	"irflow/internal/zdsim"
@@ -146,6 +147,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
+		Reminders:   &activities.ReminderActivities{Notifier: notify.LogNotifier{Logger: cfg.Logger}},
 	})
 	if err := d.worker.Start(); err != nil {
 		_ = ln.Close()

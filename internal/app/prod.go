@@ -10,6 +10,7 @@ import (
 
 	"irflow/activities"
 	"irflow/internal/httpapi"
+	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/sqlite"
 	"irflow/internal/zendesk"
@@ -58,6 +59,7 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		Incident:    &activities.Activities{Store: store},
 		Containment: &activities.ContainmentActivities{Zendesk: zd},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
+		Reminders:   &activities.ReminderActivities{Notifier: notify.LogNotifier{Logger: cfg.Logger}},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -264,3 +264,70 @@ func mapErr(id string, err error) error {
 	}
 	return fmt.Errorf("incident %s: %w", id, err)
 }
+
+// ObligationView is an incident's obligation with its clock's live view.
+type ObligationView struct {
+	workflows.IncidentObligation
+	// Clock is the clock's own answer to the clock query: authoritative status,
+	// fulfilment, pauses, reminders sent and the time left.
+	Clock *workflows.ClockView `json:"clock,omitempty"`
+}
+
+// Obligations lists an incident's notification obligations with their clocks. With
+// all false, only applicable obligations are returned.
+func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) ([]ObligationView, error) {
+	st, err := s.State(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	out := []ObligationView{}
+	for _, o := range st.Obligations {
+		if !all && !o.Applicable {
+			continue
+		}
+		v := ObligationView{IncidentObligation: o}
+		if o.ClockWorkflowID != "" {
+			q, err := s.Client.QueryWorkflow(ctx, o.ClockWorkflowID, "", workflows.ClockQuery)
+			if err == nil {
+				var cv workflows.ClockView
+				if err := q.Get(&cv); err == nil {
+					v.Clock = &cv
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ObligationUpdate sends an Update (mark_fulfilled, pause, resume, waive) to one
+// obligation's clock; the clock's validators reject a late fulfilment without a
+// reason, a fulfilment before the trigger, and so on.
+func (s *Service) ObligationUpdate(ctx context.Context, incidentID, obligationID, name string, arg, out any) error {
+	st, err := s.State(ctx, incidentID)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, o := range st.Obligations {
+		if o.ClockWorkflowID == "" {
+			continue
+		}
+		known = append(known, o.ID)
+		if o.ID != obligationID {
+			continue
+		}
+		h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: o.ClockWorkflowID, UpdateName: name, Args: []any{arg},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err != nil {
+			return mapErr(incidentID+" "+obligationID, err)
+		}
+		if err := h.Get(ctx, out); err != nil {
+			return mapErr(incidentID+" "+obligationID, err)
+		}
+		return nil
+	}
+	return incident.Errorf(incident.ENOTFOUND, "incident %s has no obligation clock %q (clocks: %s)", incidentID, obligationID, strings.Join(known, ", "))
+}

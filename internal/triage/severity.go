@@ -228,7 +228,7 @@ func Rate(d facts.Document) (Severity, string) {
 			reason += fmt.Sprintf("; lowered from %s to %s because the data was encrypted and the key was not "+
 				"compromised (encrypted_unusable: true)", r.level, level)
 		}
-		return level, string(level) + ": " + reason
+		return level, reason
 	}
 	panic("triage: the severity table has no default row") // scope-unknown always holds
 }

@@ -29,7 +29,7 @@ func TestRate(t *testing.T) {
 	}{
 		{"ongoing with a leaked API token",
 			`{"ongoing": true, "cause": {"credentials_used": "api_token"}}`,
-			SEV1, []string{"SEV1: the attacker is still active (ongoing: true)", "(cause.credentials_used: api_token)"}},
+			SEV1, []string{"the attacker is still active (ongoing: true)", "(cause.credentials_used: api_token)"}},
 		{"ongoing with an OAuth client in scope",
 			`{"ongoing": true, "zendesk": {"oauth_clients": [12]}}`,
 			SEV1, []string{"(zendesk.oauth_clients)"}},
@@ -38,7 +38,7 @@ func TestRate(t *testing.T) {
 			SEV1, []string{"still active"}},
 		{"health data of 12,800 people",
 			`{"data_categories": ["contact", "health"], "affected": {"individuals": [{"jurisdiction": "DE", "count": 12000}, {"jurisdiction": "US-CA", "count": 800}]}}`,
-			SEV1, []string{"SEV1: sensitive data (data_categories: health) of 12,800 people (affected.individuals), at least 10,000"}},
+			SEV1, []string{"sensitive data (data_categories: health) of 12,800 people (affected.individuals), at least 10,000"}},
 		{"records count when people are unknown",
 			`{"data_categories": ["payment_card"], "affected": {"records": 40000}}`,
 			SEV1, []string{"40,000 records (affected.records)"}},
@@ -50,25 +50,25 @@ func TestRate(t *testing.T) {
 			SEV1, []string{"high risk to people (risk: high) across 150,000 people"}},
 		{"ongoing, nothing else known",
 			`{"ongoing": true}`,
-			SEV2, []string{"SEV2: the incident is still going on (ongoing: true)"}},
+			SEV2, []string{"the incident is still going on (ongoing: true)"}},
 		{"privileged but over",
 			`{"ongoing": false, "cause": {"credentials_used": "api_token"}}`,
-			SEV2, []string{"SEV2: privileged access was used"}},
+			SEV2, []string{"privileged access was used"}},
 		{"a few hundred people's credentials",
 			`{"data_categories": ["credentials"], "affected": {"individuals": [{"jurisdiction": "BR", "count": 300}]}}`,
-			SEV2, []string{"SEV2: sensitive data (data_categories: credentials) of 300 people"}},
+			SEV2, []string{"sensitive data (data_categories: credentials) of 300 people"}},
 		{"sensitive, encrypted: lowered to SEV3",
 			`{"data_categories": ["health"], "encrypted_unusable": true}`,
 			SEV3, []string{"lowered from SEV2 to SEV3"}},
 		{"large contact-data exposure",
 			`{"data_categories": ["contact"], "affected": {"records": 25000}}`,
-			SEV2, []string{"SEV2: 25,000 records (affected.records), at least 10,000"}},
+			SEV2, []string{"25,000 records (affected.records), at least 10,000"}},
 		{"high risk, small",
 			`{"risk": "high", "data_categories": ["contact"], "affected": {"records": 20}}`,
 			SEV2, []string{"(risk: high)"}},
 		{"nothing exposed",
 			`{"data_categories": ["contact"], "affected": {"individuals": [{"jurisdiction": "DE", "count": 0}], "records": 0}}`,
-			SEV4, []string{"SEV4: no affected people or records"}},
+			SEV4, []string{"no affected people or records"}},
 		{"risk unlikely",
 			`{"risk": "unlikely", "data_categories": ["contact"], "affected": {"records": 500}}`,
 			SEV4, []string{"(risk: unlikely)"}},
@@ -77,13 +77,13 @@ func TestRate(t *testing.T) {
 			SEV2, []string{"children"}},
 		{"ordinary personal data",
 			`{"data_categories": ["contact", "location"], "affected": {"individuals": [{"jurisdiction": "GB", "count": 90}]}}`,
-			SEV3, []string{"SEV3: personal data without sensitive categories (data_categories: contact, location; 90 people (affected.individuals))"}},
+			SEV3, []string{"personal data without sensitive categories (data_categories: contact, location; 90 people (affected.individuals))"}},
 		{"ordinary personal data, encrypted: lowered to SEV4",
 			`{"data_categories": ["contact"], "encrypted_unusable": true}`,
 			SEV4, []string{"lowered from SEV3 to SEV4"}},
 		{"nothing known",
 			`{}`,
-			SEV3, []string{"SEV3: what was exposed is not yet known"}},
+			SEV3, []string{"what was exposed is not yet known"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,7 +290,7 @@ func TestResultJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"severity":"SEV3","severity_reason":"SEV3: what was exposed is not yet known (no data_categories, affected counts or risk); rated SEV3 until the facts say otherwise","suggested_playbooks":[]}`
+	want := `{"severity":"SEV3","severity_reason":"what was exposed is not yet known (no data_categories, affected counts or risk); rated SEV3 until the facts say otherwise","suggested_playbooks":[]}`
 	if string(raw) != want {
 		t.Errorf("JSON = %s\nwant   %s", raw, want)
 	}

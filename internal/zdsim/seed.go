@@ -179,7 +179,9 @@ func (sd *seeder) empty() DemoFacts {
 func ptr[T any](v T) *T { return &v }
 
 // ulidLike makes a deterministic 26-character Crockford base32 id like Zendesk's
-// webhook ids.
+// webhook ids. Seeded ids use a time relative to DefaultNow, not to Options.Now, so
+// that a demo instance's ids are the same on every start (docs and saved facts
+// files name them).
 func ulidLike(t time.Time, n int64) string {
 	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 	var b [26]byte
@@ -289,7 +291,7 @@ func (sd *seeder) demo() DemoFacts {
 		}
 	}
 
-	legit := &webhook{ID: ulidLike(sd.ago(60*day), 1), Name: "Slack #support-alerts", Description: "Urgent ticket alerts",
+	legit := &webhook{ID: ulidLike(DefaultNow.Add(-60*day), 1), Name: "Slack #support-alerts", Description: "Urgent ticket alerts",
 		Status: "active", Endpoint: "https://hooks.slack.example/services/T000/B000", HTTPMethod: "POST",
 		RequestFormat: "json", Subscriptions: []string{"conditional_ticket_events"},
 		CreatedAt: sd.ago(60 * day), CreatedBy: idStr(sam.ID), UpdatedAt: sd.ago(60 * day), UpdatedBy: idStr(sam.ID), seq: 1}
@@ -395,7 +397,7 @@ func (sd *seeder) demo() DemoFacts {
 	sd.log(maya, "oauth_token", rogueOAuth.ID, client.Name, "create", "OAuth token granted to client "+client.Identifier, DemoAttackerIP, rogueOAuth.CreatedAt)
 
 	whAt := takeover.Add(35 * time.Minute)
-	rogue := &webhook{ID: ulidLike(whAt, 2), Name: "Ticket backup sync", Description: "Backup",
+	rogue := &webhook{ID: ulidLike(DefaultNow.Add(whAt.Sub(sd.now)), 2), Name: "Ticket backup sync", Description: "Backup",
 		Status: "active", Endpoint: "https://" + DemoAttackerDomain + "/collect", HTTPMethod: "POST",
 		RequestFormat: "json", Subscriptions: []string{"conditional_ticket_events"},
 		Authentication: json.RawMessage(`{"type":"bearer_token","add_position":"header"}`),

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"irflow/internal/service"
+	"irflow/workflows"
+)
+
+// obligationRunCmds act on the obligation clocks of a running incident.
+func obligationRunCmds() []*cobra.Command {
+	var tf temporalFlags
+	list := &cobra.Command{
+		Use:   "list INCIDENT_ID [--json] [--all]",
+		Short: "List an incident's notification obligations with their clocks and time left",
+		Args:  cobra.ExactArgs(1),
+	}
+	var asJSON, all bool
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	list.Flags().BoolVar(&all, "all", false, "include obligations that do not apply, with the reason")
+	list.RunE = func(cmd *cobra.Command, args []string) error {
+		svc, closeFn, err := tf.service(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		obs, err := svc.Obligations(cmd.Context(), args[0], all)
+		if err != nil {
+			return userError(err)
+		}
+		if asJSON {
+			return printJSON(cmd.OutOrStdout(), obs)
+		}
+		printObligationViews(cmd, obs)
+		return nil
+	}
+	tf.register(list)
+
+	var (
+		req         workflows.MarkFulfilledRequest
+		atText      string
+		fulfilJSON  bool
+		fulfilFlags temporalFlags
+	)
+	fulfil := &cobra.Command{
+		Use:   "fulfil INCIDENT_ID OBLIGATION_ID --reference TEXT [--at TIME] [--late-reason TEXT]",
+		Short: "Record that a notice was given (a late one needs --late-reason, as GDPR Art. 33(1) requires)",
+		Example: `  irflow obligations fulfil INC-20261126-001 eu-gdpr-33-sa --reference "DPC case 2026-1234"
+  irflow obligations fulfil INC-20261126-001 us-ca-1798-82-individuals --reference "letters mailed" --at 2026-12-01T10:00:00Z`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if atText != "" {
+				at, err := time.Parse(time.RFC3339, atText)
+				if err != nil {
+					return withExit(2, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
+				}
+				req.At = at
+			}
+			req.Obligation = args[1]
+			svc, closeFn, err := fulfilFlags.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var out workflows.ClockState
+			if err := svc.ObligationUpdate(cmd.Context(), args[0], args[1], workflows.MarkFulfilledUpdate, req, &out); err != nil {
+				return userError(err)
+			}
+			if fulfilJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s\n", args[0], args[1], out.Status)
+			return nil
+		},
+	}
+	fulfil.Flags().StringVar(&req.Reference, "reference", "", "the notice's reference (case number, filing id, letter batch)")
+	fulfil.Flags().StringVar(&atText, "at", "", "when the notice was given (RFC 3339; default now)")
+	fulfil.Flags().StringVar(&req.LateReason, "late-reason", "", "why the notice is late (required after the deadline)")
+	fulfil.Flags().StringVar(&req.Actor, "actor", defaultActor(), "who records it (env IRFLOW_ACTOR)")
+	fulfil.Flags().BoolVar(&fulfilJSON, "json", false, "print the clock state as JSON")
+	_ = fulfil.MarkFlagRequired("reference")
+	fulfilFlags.register(fulfil)
+	return []*cobra.Command{list, fulfil}
+}
+
+func printObligationViews(cmd *cobra.Command, obs []service.ObligationView) {
+	if len(obs) == 0 {
+		fmt.Fprintln(cmd.OutOrStdout(), "No obligations.")
+		return
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OBLIGATION\tSTATUS\tDUE\tTIME LEFT\tAUDIENCE\tJURISDICTION\tVERIFICATION")
+	for _, o := range obs {
+		status, due := o.Status, o.DueAt
+		if o.Clock != nil {
+			status, due = o.Clock.Status, o.Clock.DueAt
+		}
+		dueText, left := o.DueText, ""
+		if due != nil {
+			dueText = due.UTC().Format(time.RFC3339)
+			if status != "fulfilled" && status != workflows.ClockWaived && status != workflows.ClockRetired {
+				left = due.Sub(now).Round(time.Minute).String()
+			}
+		}
+		if !o.Applicable {
+			status, dueText = "not applicable", o.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, status, dueText, left, o.Audience, o.Jurisdiction, o.Verification)
+	}
+	_ = tw.Flush()
+}

@@ -1,0 +1,371 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"irflow/internal/facts"
+	"irflow/internal/incident"
+	"irflow/internal/obligations"
+	"irflow/playbooks/regimes"
+)
+
+// SetIncidentTriggerUpdate moves a facts timeline instant (e.g. aware_at) for the
+// whole incident, with a reason: every clock that runs from it is re-armed and the
+// change recorded. (The clock workflow's own set_trigger moves one clock.)
+const SetIncidentTriggerUpdate = "set_trigger"
+
+// IncidentObligation is one notification obligation as the incident state shows it:
+// the engine's computation and the last status its clock reported.
+type IncidentObligation struct {
+	obligations.Obligation
+	// ClockWorkflowID addresses the obligation's clock (Updates mark_fulfilled, pause,
+	// resume, waive; Query clock for the time left).
+	ClockWorkflowID string `json:"clock_workflow_id,omitempty"`
+	// LastEvent is the clock's latest report.
+	LastEvent *ObligationEvent `json:"last_event,omitempty"`
+	// Retired says why a clock was stopped by a recomputation.
+	Retired string `json:"retired,omitempty"`
+}
+
+// SetIncidentTriggerRequest is the incident-level set_trigger Update's argument.
+type SetIncidentTriggerRequest struct {
+	// Field is a facts timeline field: aware_at, discovered_at, determined_at, ...
+	Field  string    `json:"field"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason"`
+}
+
+var (
+	catalogueOnce sync.Once
+	catalogue     regimes.Catalogue
+	catalogueErr  error
+)
+
+// loadCatalogue parses the embedded rules once per process. It is only called inside
+// SideEffect, so a catalogue changed by an upgrade never alters a replayed history.
+func loadCatalogue() (regimes.Catalogue, error) {
+	catalogueOnce.Do(func() { catalogue, catalogueErr = regimes.Load() })
+	return catalogue, catalogueErr
+}
+
+// computedObligations is what the SideEffect records: every obligation (applicable
+// or not) and the clock inputs (which carry the deadline specs JSON drops).
+type computedObligations struct {
+	All    []obligations.Obligation `json:"all"`
+	Clocks []ObligationClockInput   `json:"clocks"`
+	Error  string                   `json:"error,omitempty"`
+}
+
+func (w *incidentImpl) setupObligations(ctx workflow.Context) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, SetIncidentTriggerUpdate, w.setTrigger,
+		workflow.UpdateHandlerOptions{Validator: w.validateSetTrigger}); err != nil {
+		return fmt.Errorf("register %s update: %w", SetIncidentTriggerUpdate, err)
+	}
+	events := workflow.GetSignalChannel(ctx, ObligationEventSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var ev ObligationEvent
+			if !events.Receive(ctx, &ev) {
+				return
+			}
+			w.onObligationEvent(ctx, ev)
+		}
+	})
+	return nil
+}
+
+// reconcileObligations computes the obligations the facts trigger and makes the
+// running clocks match: new ones start, moved triggers re-arm, and clocks no longer
+// required retire; each change is recorded with why.
+func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why string) {
+	var comp computedObligations
+	doc := w.state.Facts
+	asOf := workflow.Now(ctx).UTC()
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		cat, err := loadCatalogue()
+		if err != nil {
+			return computedObligations{Error: err.Error()}
+		}
+		all := obligations.ComputeAll(doc, cat, asOf)
+		out := computedObligations{All: all}
+		for _, o := range all {
+			if o.Applicable {
+				out.Clocks = append(out.Clocks, NewObligationClockInput(w.state.ID, o))
+			}
+		}
+		return out
+	}).Get(&comp)
+	if err == nil && comp.Error != "" {
+		err = fmt.Errorf("%s", comp.Error)
+	}
+	if err != nil {
+		w.record(ctx, SystemActor, incident.KindObligation, "Cannot compute notification obligations: "+err.Error(), nil)
+		return
+	}
+
+	prev := map[string]IncidentObligation{}
+	for _, o := range w.state.Obligations {
+		prev[o.ID] = o
+	}
+	next := make([]IncidentObligation, 0, len(comp.All))
+	applicable := map[string]bool{}
+	var started, rearmed []string
+	for _, in := range comp.Clocks {
+		o := in.Obligation
+		applicable[o.ID] = true
+		io := IncidentObligation{Obligation: o, ClockWorkflowID: ObligationClockWorkflowID(w.state.ID, o.ID)}
+		old, had := prev[o.ID]
+		switch {
+		case !had || old.Retired != "" || !old.Applicable:
+			if had && old.ClockWorkflowID != "" && (old.Retired != "" || !old.Applicable) {
+				// A retired clock's workflow id is taken; the obligation came back, so
+				// it gets a fresh clock under a suffixed id.
+				io.ClockWorkflowID = fmt.Sprintf("%s#%d", io.ClockWorkflowID, w.version)
+			}
+			w.startClock(ctx, io.ClockWorkflowID, in)
+			started = append(started, describeDue(o))
+		case o.DependsOn == nil && !sameInstant(old.TriggerAt, o.TriggerAt) && o.TriggerAt != nil:
+			io.ClockWorkflowID, io.LastEvent = old.ClockWorkflowID, old.LastEvent
+			w.signalClock(ctx, io.ClockWorkflowID, RearmSignal, SetTriggerRequest{
+				Field: o.Trigger, At: *o.TriggerAt, Reason: why, Actor: actor,
+			})
+			rearmed = append(rearmed, fmt.Sprintf("%s (%s now %s)", o.ID, o.Trigger, o.TriggerAt.Format(time.RFC3339)))
+		default:
+			io.ClockWorkflowID, io.LastEvent = old.ClockWorkflowID, old.LastEvent
+			if old.Status != "" && old.LastEvent != nil {
+				io.Status = old.Status // the clock's own report is newer than the engine's view
+			}
+		}
+		next = append(next, io)
+	}
+	var retired []string
+	for _, id := range sortedKeys(prev) {
+		old := prev[id]
+		if applicable[id] || old.ClockWorkflowID == "" || old.Retired != "" || isFinal(old.Status) {
+			continue
+		}
+		reason := why + ": the recomputed facts no longer trigger this obligation"
+		w.signalClock(ctx, old.ClockWorkflowID, RetireSignal, RetireRequest{Reason: reason})
+		old.Retired = reason
+		old.Status = ClockRetired
+		next = append(next, old)
+		retired = append(retired, id)
+	}
+	for _, o := range comp.All {
+		if !o.Applicable {
+			if _, kept := prev[o.ID]; kept && slices.Contains(retired, o.ID) {
+				continue
+			}
+			next = append(next, IncidentObligation{Obligation: o})
+		}
+	}
+	sort.SliceStable(next, func(i, j int) bool { return lessObligation(next[i], next[j]) })
+	w.state.Obligations = next
+
+	if len(started) > 0 {
+		w.record(ctx, actor, incident.KindObligation, fmt.Sprintf("%d notification clock(s) started (%s): %s",
+			len(started), why, strings.Join(started, "; ")), nil)
+	}
+	if len(rearmed) > 0 {
+		w.record(ctx, actor, incident.KindObligation, "Clocks re-armed ("+why+"): "+strings.Join(rearmed, "; "), nil)
+	}
+	if len(retired) > 0 {
+		w.record(ctx, actor, incident.KindObligation, "Clocks retired ("+why+"): "+strings.Join(retired, ", "), nil)
+	}
+	if len(started)+len(rearmed)+len(retired) == 0 && len(prev) == 0 {
+		w.record(ctx, actor, incident.KindObligation,
+			fmt.Sprintf("No notification obligation applies on the declared facts (%d rules checked); add affected people, data and timeline facts as they are known", len(comp.All)), nil)
+	}
+	w.changed()
+}
+
+// startClock starts an obligation's clock as a child workflow. The clock outlives
+// the incident (ABANDON): closing the incident operationally does not end a legal
+// duty to notify.
+func (w *incidentImpl) startClock(ctx workflow.Context, id string, in ObligationClockInput) {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        id,
+		TaskQueue:         TaskQueue,
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+	})
+	f := workflow.ExecuteChildWorkflow(cctx, ObligationClock, in)
+	w.pendingClocks++
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { w.pendingClocks-- }()
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			w.record(ctx, SystemActor, incident.KindObligation, fmt.Sprintf("Clock for %s did not start: %v", in.Obligation.ID, err), nil)
+		}
+	})
+}
+
+func (w *incidentImpl) signalClock(ctx workflow.Context, workflowID, name string, arg any) {
+	f := workflow.SignalExternalWorkflow(ctx, workflowID, "", name, arg)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if err := f.Get(ctx, nil); err != nil {
+			w.record(ctx, SystemActor, incident.KindObligation, fmt.Sprintf("Signal %s to clock %s failed: %v", name, workflowID, err), nil)
+		}
+	})
+}
+
+// onObligationEvent records a clock's report in the timeline and forwards a
+// fulfilment to the clocks chained to it (a workflow cannot send another an Update).
+func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEvent) {
+	actor := ev.Actor
+	if actor == "" {
+		actor = SystemActor
+	}
+	w.record(ctx, actor, incident.KindObligation, fmt.Sprintf("%s: %s", ev.ObligationID, ev.Text), ev)
+	for i := range w.state.Obligations {
+		o := &w.state.Obligations[i]
+		if o.ID == ev.ObligationID {
+			e := ev
+			o.LastEvent = &e
+			if s := statusAfter(ev.Kind); s != "" {
+				o.Status = s
+			}
+			if ev.Kind == EventFulfilled {
+				at := ev.At
+				o.FulfilledAt = &at
+			}
+		}
+	}
+	if ev.Kind != EventFulfilled {
+		return
+	}
+	for _, o := range w.state.Obligations {
+		if o.DependsOn != nil && *o.DependsOn == ev.ObligationID && o.ClockWorkflowID != "" && o.Retired == "" {
+			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: ev.At})
+		}
+	}
+}
+
+// statusAfter maps a clock event to the status the incident shows until the next.
+func statusAfter(kind string) string {
+	switch kind {
+	case EventFulfilled:
+		return obligations.StatusFulfilled
+	case EventWaived:
+		return ClockWaived
+	case EventRetired:
+		return ClockRetired
+	case EventPaused:
+		return ClockPaused
+	case EventResumed, EventArmed, EventTriggerMoved, EventPredecessorFulfilled:
+		return obligations.StatusOpen
+	case EventOverdue:
+		return obligations.StatusOverdue
+	}
+	return ""
+}
+
+func isFinal(status string) bool {
+	return status == obligations.StatusFulfilled || status == ClockWaived || status == ClockRetired
+}
+
+func (w *incidentImpl) validateSetTrigger(ctx workflow.Context, req SetIncidentTriggerRequest) error {
+	if w.closed {
+		return fmt.Errorf("incident %s is closed", w.state.ID)
+	}
+	if strings.TrimSpace(req.Actor) == "" {
+		return fmt.Errorf("actor is required")
+	}
+	if strings.TrimSpace(req.Reason) == "" {
+		return fmt.Errorf("reason is required: moving a legal trigger must say why")
+	}
+	if req.At.IsZero() {
+		return fmt.Errorf("at is required (RFC 3339 instant)")
+	}
+	if err := facts.CheckPath("timeline." + req.Field); err != nil || strings.Contains(req.Field, ".") {
+		return fmt.Errorf("field: %q is not a facts timeline field (aware_at, discovered_at, determined_at, assessed_at, materiality_determined_at, classified_major_at, ransom_paid_at, zendesk_notice_received_at, ...)", req.Field)
+	}
+	if req.At.After(workflow.Now(ctx).Add(24 * time.Hour)) {
+		return fmt.Errorf("at: %s is in the future", req.At.Format(time.RFC3339))
+	}
+	_, err := facts.Merge(w.state.Facts, triggerPatch(req))
+	return err
+}
+
+func triggerPatch(req SetIncidentTriggerRequest) []byte {
+	return []byte(fmt.Sprintf(`{"timeline":{%q:%q}}`, req.Field, req.At.UTC().Format(time.RFC3339Nano)))
+}
+
+// setTrigger moves a timeline instant and re-arms every clock that runs from it.
+func (w *incidentImpl) setTrigger(ctx workflow.Context, req SetIncidentTriggerRequest) ([]IncidentObligation, error) {
+	merged, err := facts.Merge(w.state.Facts, triggerPatch(req))
+	if err != nil {
+		return nil, err
+	}
+	old := "unset"
+	if v, known, _ := facts.Lookup(w.state.Facts, "timeline."+req.Field); known && len(v) > 0 {
+		old = v[0]
+	}
+	w.state.Facts = merged
+	w.record(ctx, req.Actor, incident.KindFacts, fmt.Sprintf("Trigger timeline.%s moved from %s to %s: %s",
+		req.Field, old, req.At.UTC().Format(time.RFC3339), req.Reason), req)
+	w.reassess(ctx, req.Actor, "timeline."+req.Field+" moved: "+req.Reason)
+	return w.state.Obligations, nil
+}
+
+func describeDue(o obligations.Obligation) string {
+	due := o.DueText
+	if o.DueAt != nil {
+		due = "due " + o.DueAt.UTC().Format(time.RFC3339)
+	} else if due == "" {
+		due = "no due date yet"
+	}
+	v := ""
+	if o.Verification != "verified" {
+		v = " [" + o.Verification + "]"
+	}
+	return fmt.Sprintf("%s %s%s", o.ID, due, v)
+}
+
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// lessObligation sorts applicable obligations by due date (none last), then the rest.
+func lessObligation(a, b IncidentObligation) bool {
+	if a.Applicable != b.Applicable {
+		return a.Applicable
+	}
+	switch {
+	case a.DueAt != nil && b.DueAt != nil && !a.DueAt.Equal(*b.DueAt):
+		return a.DueAt.Before(*b.DueAt)
+	case (a.DueAt == nil) != (b.DueAt == nil):
+		return a.DueAt != nil
+	}
+	return a.ID < b.ID
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// openClocks lists the obligations whose clocks still run.
+func (w *incidentImpl) openClocks() []string {
+	var ids []string
+	for _, o := range w.state.Obligations {
+		if o.Applicable && o.ClockWorkflowID != "" && o.Retired == "" && !isFinal(o.Status) {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
