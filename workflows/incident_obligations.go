@@ -90,12 +90,20 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	var comp computedObligations
 	doc := w.state.Facts
 	asOf := workflow.Now(ctx).UTC()
+	// Fulfilments the clocks reported feed the engine, so chained deadlines (e.g.
+	// California's AG notice 15 days after residents were notified) show their dates.
+	fulfilled := map[string]time.Time{}
+	for _, o := range w.state.Obligations {
+		if o.FulfilledAt != nil {
+			fulfilled[o.ID] = *o.FulfilledAt
+		}
+	}
 	err := workflow.SideEffect(ctx, func(workflow.Context) any {
 		cat, err := loadCatalogue()
 		if err != nil {
 			return computedObligations{Error: err.Error()}
 		}
-		all := obligations.ComputeAll(doc, cat, asOf)
+		all := obligations.Evaluate(doc, cat, asOf, obligations.Options{All: true, Fulfilled: fulfilled})
 		out := computedObligations{All: all}
 		for _, o := range all {
 			if o.Applicable {
@@ -241,6 +249,8 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 	if ev.Kind != EventFulfilled {
 		return
 	}
+	// Recompute so that chained obligations show the deadline the fulfilment starts.
+	w.reconcileObligations(ctx, actor, ev.ObligationID+" fulfilled")
 	for _, o := range w.state.Obligations {
 		if o.DependsOn != nil && *o.DependsOn == ev.ObligationID && o.ClockWorkflowID != "" && o.Retired == "" {
 			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: ev.At})

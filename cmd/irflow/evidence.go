@@ -7,10 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"irflow/internal/evidence"
+	"irflow/internal/incident"
+	"irflow/internal/sqlite"
 )
 
 func init() { register(newEvidenceCmd) }
@@ -54,7 +57,20 @@ verify (no folder or no readable manifest).`,
 				return withExit(2, fmt.Errorf("evidence verify: %s is neither an evidence folder nor an incident id with evidence under %s",
 					args[0], filepath.Join(dataDir, "evidence")))
 			}
-			rep, err := evidence.VerifyAgainst(dir, strings.TrimSpace(expected))
+			expected = strings.TrimSpace(expected)
+			if expected == "" && incident.ValidID(args[0]) {
+				// The manifest's hash was recorded in the store when the evidence was
+				// collected: checking against it catches a manifest replaced together
+				// with the files it describes.
+				if m, ok := recordedManifest(cmd, dataDir, args[0]); ok {
+					expected = m.SHA256
+					if !asJSON {
+						fmt.Fprintf(cmd.OutOrStdout(), "Checking against the manifest hash recorded at %s: %s\n",
+							m.RecordedAt.UTC().Format(time.RFC3339), m.SHA256)
+					}
+				}
+			}
+			rep, err := evidence.VerifyAgainst(dir, expected)
 			if err != nil {
 				return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
 			}
@@ -78,6 +94,26 @@ verify (no folder or no readable manifest).`,
 	cmd.Flags().StringVar(&dataDir, "data", "./.irflow", "irflow data directory (evidence lives in <data>/evidence/<INCIDENT_ID>)")
 	cmd.Flags().StringVar(&expected, "manifest-sha256", "", "manifest hash recorded at collection (from the timeline) to check against")
 	return cmd
+}
+
+// recordedManifest looks up the manifest hash the incident workflow stored, when the
+// store exists in dataDir.
+func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (sqlite.EvidenceManifest, bool) {
+	path := filepath.Join(dataDir, "irflow.db")
+	if _, err := os.Stat(path); err != nil {
+		return sqlite.EvidenceManifest{}, false
+	}
+	store, err := sqlite.Open(cmd.Context(), path)
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", path, err)
+		return sqlite.EvidenceManifest{}, false
+	}
+	defer func() { _ = store.Close() }()
+	m, err := store.LatestEvidenceManifest(cmd.Context(), incidentID)
+	if err != nil {
+		return sqlite.EvidenceManifest{}, false
+	}
+	return m, true
 }
 
 // resolveEvidenceDir treats arg as a folder when it exists or looks like a path, and

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +44,66 @@ func incidentActionCmds(tf *temporalFlags) []*cobra.Command {
 			}, new(workflows.OwnershipState), describeOwnership),
 		newOverrideCmd(tf),
 		newSetFactsCmd(tf),
+		newSetTriggerCmd(tf),
 	}
+}
+
+func newSetTriggerCmd(tf *temporalFlags) *cobra.Command {
+	var (
+		req    workflows.SetIncidentTriggerRequest
+		atText string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:     "set-trigger ID --field aware_at --at TIME --reason TEXT",
+		Short:   "Move a legal trigger instant (aware_at, discovered_at, ...); every clock that runs from it is re-armed",
+		Example: `  irflow incident set-trigger INC-20261126-001 --field aware_at --at 2026-11-26T18:00:00Z --reason "DPO: certainty reached at the 18:00 call"`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			at, err := time.Parse(time.RFC3339, atText)
+			if err != nil {
+				return withExit(2, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
+			}
+			req.At = at
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var out []workflows.IncidentObligation
+			if err := svc.Update(cmd.Context(), args[0], workflows.SetIncidentTriggerUpdate, req, &out); err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "timeline.%s set to %s; obligations:\n", req.Field, at.UTC().Format(time.RFC3339))
+			for _, o := range out {
+				if o.Applicable {
+					fmt.Fprintf(cmd.OutOrStdout(), "  %s\n", describeObligation(o))
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Field, "field", "", "facts timeline field: aware_at, discovered_at, determined_at, assessed_at, ...")
+	f.StringVar(&atText, "at", "", "the instant (RFC 3339)")
+	f.StringVar(&req.Reason, "reason", "", "why the instant moves (required)")
+	f.StringVar(&req.Actor, "actor", defaultActor(), "who decides (env IRFLOW_ACTOR)")
+	f.BoolVar(&asJSON, "json", false, "print the obligations as JSON")
+	for _, n := range []string{"field", "at", "reason"} {
+		_ = cmd.MarkFlagRequired(n)
+	}
+	return cmd
+}
+
+func describeObligation(o workflows.IncidentObligation) string {
+	due := o.DueText
+	if o.DueAt != nil {
+		due = "due " + o.DueAt.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s (%s): %s", o.ID, o.Status, due)
 }
 
 // updateCmd builds a command that sends one Update with --actor, --reason and --json.

@@ -41,6 +41,7 @@ func New(svc *service.Service, store *sqlite.DB, logger *slog.Logger) http.Handl
 	s.mux.HandleFunc("GET /api/incidents/{id}/timeline", s.timeline)
 	s.mux.HandleFunc("POST /api/incidents/{id}/notes", s.addNote)
 	s.mux.HandleFunc("POST /api/incidents/{id}/close", s.close)
+	s.registerActions()
 	return s.mux
 }
 
