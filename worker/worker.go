@@ -23,7 +23,12 @@ type Deps struct {
 // New returns a worker on workflows.TaskQueue with every workflow and activity
 // registered. The caller starts and stops it.
 func New(c client.Client, deps Deps) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		// Obligation clocks fire in bursts (many incidents' reminders at round
+		// instants); more pollers keep a burst from queueing behind two pollers.
+		MaxConcurrentWorkflowTaskPollers: 8,
+		MaxConcurrentActivityTaskPollers: 8,
+	})
 	Register(w, deps)
 	return w
 }

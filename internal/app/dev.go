@@ -37,9 +37,19 @@ type DevConfig struct {
 	// ZendeskSimAddr is where the built-in Zendesk simulator listens when no Zendesk
 	// credentials are configured (see zendesk.ConfigFromEnv).
 	ZendeskSimAddr string
+	// Notifier delivers obligation reminders; the log when nil. Slack and email
+	// notifiers plug in here.
+	Notifier notify.Notifier
 	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
 	Getenv func(string) string
 	Logger *slog.Logger
+}
+
+func (cfg DevConfig) notifier() notify.Notifier {
+	if cfg.Notifier != nil {
+		return cfg.Notifier
+	}
+	return notify.LogNotifier{Logger: cfg.Logger}
 }
 
 // Dev is a running dev stack.
@@ -147,7 +157,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Reminders:   &activities.ReminderActivities{Notifier: notify.LogNotifier{Logger: cfg.Logger}},
+		Reminders:   &activities.ReminderActivities{Notifier: cfg.notifier()},
 	})
 	if err := d.worker.Start(); err != nil {
 		_ = ln.Close()
