@@ -86,13 +86,12 @@ func waitClosed(t testing.TB, d *app.Dev, id string) workflows.IncidentResult {
 	defer cancel()
 	var res workflows.IncidentResult
 	if err := d.Client.GetWorkflow(ctx, workflows.IncidentWorkflowID(id), "").Get(ctx, &res); err != nil {
-		if desc, derr := d.Client.DescribeWorkflowExecution(context.Background(), "evidence-"+id, ""); derr == nil {
-			for _, pa := range desc.PendingActivities {
-				t.Logf("DEBUG pending activity %s attempt %d state %s last failure %v", pa.ActivityType.GetName(), pa.Attempt, pa.State, pa.LastFailure)
+		// A closed incident waits for its evidence collection: say what that waits on.
+		if desc, derr := d.Client.DescribeWorkflowExecution(context.Background(), workflows.EvidenceWorkflowID(id), ""); derr == nil {
+			t.Logf("evidence workflow %s", desc.GetWorkflowExecutionInfo().GetStatus())
+			for _, pa := range desc.GetPendingActivities() {
+				t.Logf("pending activity %s attempt %d %s, last failure %v", pa.GetActivityType().GetName(), pa.GetAttempt(), pa.GetState(), pa.GetLastFailure())
 			}
-			t.Logf("DEBUG evidence status %v", desc.WorkflowExecutionInfo.Status)
-		} else {
-			t.Logf("DEBUG describe: %v", derr)
 		}
 		st, qerr := d.Service.State(context.Background(), id)
 		b, _ := json.MarshalIndent(st, "", "  ")
