@@ -742,7 +742,10 @@ func (a *ContainmentActivities) setRandomPassword(ctx context.Context, id int64,
 	var ze *zendesk.Error
 	if errors.As(err, &ze) && (ze.StatusCode == http.StatusForbidden || ze.StatusCode == http.StatusUnprocessableEntity) {
 		r.After = containment.State{"password_set": false}
-		r.Note = "Zendesk refused to set the password (is \"admins can set user passwords\" off?): " + ze.Message
+		// ze.Error(), not ze.Message: a 422's reason is in its per-field details
+		// ("Admins cannot set user passwords on this account"), not its message
+		// ("Record validation errors").
+		r.Note = "Zendesk refused to set the password (is \"admins can set user passwords\" off?): " + ze.Error()
 		return nil
 	}
 	if err != nil {

@@ -4,6 +4,8 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -20,6 +22,9 @@ type Deps struct {
 	Reminders   *activities.ReminderActivities
 }
 
+// StopTimeout is how long Stop waits for running activities to finish.
+const StopTimeout = 10 * time.Second
+
 // New returns a worker on workflows.TaskQueue with every workflow and activity
 // registered. The caller starts and stops it.
 func New(c client.Client, deps Deps) sdkworker.Worker {
@@ -28,6 +33,12 @@ func New(c client.Client, deps Deps) sdkworker.Worker {
 		// instants); more pollers keep a burst from queueing behind two pollers.
 		MaxConcurrentWorkflowTaskPollers: 8,
 		MaxConcurrentActivityTaskPollers: 8,
+		// Let in-flight activities finish and report before Stop returns. With no
+		// grace period Stop cancels them and the caller closes the client before
+		// their result is sent, so the server only learns of it when the heartbeat
+		// or start-to-close timeout expires: minutes during which a restarted
+		// `irflow dev` shows evidence "collecting" and a closed incident cannot end.
+		WorkerStopTimeout: StopTimeout,
 	})
 	Register(w, deps)
 	return w

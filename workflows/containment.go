@@ -538,7 +538,12 @@ func targetList(ts []containment.Target) string {
 // JSON (before/after state, request ids, time) so the timeline is the full record.
 func describeApply(st *StepState, r containment.ApplyResult) string {
 	verb := "changed"
-	if !r.Changed {
+	switch {
+	case !r.Changed && r.Note != "":
+		// Not "already in place": Zendesk may have refused (set_random_password
+		// where admins cannot set passwords), and the note says why.
+		verb = "nothing changed: " + r.Note
+	case !r.Changed:
 		verb = "already in place, nothing changed"
 	}
 	b := detailJSON(struct {

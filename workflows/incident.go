@@ -90,6 +90,16 @@ type CloseRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// ErrTypeClosed is the application error type of Update rejections made because the
+// incident is closed. Callers map it to a conflict: the request was well formed, the
+// incident's state refuses it.
+const ErrTypeClosed = "IncidentClosed"
+
+// closedError rejects an Update on a closed incident.
+func closedError(id, how string) error {
+	return temporal.NewApplicationError(fmt.Sprintf("incident %s is %s", id, how), ErrTypeClosed)
+}
+
 // maxNoteLength bounds a note so one message cannot bloat the history.
 const maxNoteLength = 10000
 
@@ -253,7 +263,7 @@ func (w *incidentImpl) recordFunc(ctx workflow.Context) func(kind, actor, text s
 
 func (w *incidentImpl) validateNote(ctx workflow.Context, req NoteRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is closed", w.state.ID)
+		return closedError(w.state.ID, "closed")
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		return errors.New("note text is empty")
@@ -273,7 +283,7 @@ func (w *incidentImpl) addNote(ctx workflow.Context, req NoteRequest) (incident.
 
 func (w *incidentImpl) validateClose(ctx workflow.Context, req CloseRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is already closed", w.state.ID)
+		return closedError(w.state.ID, "already closed")
 	}
 	if w.cont.running || w.cont.rollingBack {
 		return fmt.Errorf("incident %s has a containment action in flight in Zendesk; close it when the action has finished", w.state.ID)

@@ -158,7 +158,7 @@ func (w *incidentImpl) assessSeverity(ctx workflow.Context, actor string, det ow
 
 func (w *incidentImpl) validateSetFacts(ctx workflow.Context, req SetFactsRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is closed", w.state.ID)
+		return closedError(w.state.ID, "closed")
 	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor is required")
@@ -234,7 +234,7 @@ func ownershipRevised(a, b ownership.Determination) bool {
 
 func (w *incidentImpl) validateConfirm(ctx workflow.Context, req ConfirmOwnershipRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is closed", w.state.ID)
+		return closedError(w.state.ID, "closed")
 	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor is required")
@@ -274,7 +274,7 @@ func (w *incidentImpl) confirmOwnership(ctx workflow.Context, req ConfirmOwnersh
 
 func (w *incidentImpl) validateOverride(ctx workflow.Context, req OverrideOwnershipRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is closed", w.state.ID)
+		return closedError(w.state.ID, "closed")
 	}
 	var errs []error
 	switch ownership.Owner(req.Owner) {

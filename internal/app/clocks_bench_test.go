@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -46,16 +45,6 @@ func (n *recordingNotifier) snapshot() ([]time.Duration, int) {
 	return append([]time.Duration(nil), n.late...), n.dupes
 }
 
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // BenchmarkObligationClocks1000 is issue 5's target: 1,000 concurrent obligation
 // clocks on the embedded dev server started in under 30 s, each reminder firing
 // within 2 s of its instant. Each clock is due 60 to 79 s after its trigger with
@@ -65,10 +54,9 @@ func BenchmarkObligationClocks1000(b *testing.B) {
 	const clocks = 1000
 	for i := 0; i < b.N; i++ {
 		rec := &recordingNotifier{seen: map[string]bool{}}
-		d, err := app.StartDev(context.Background(), app.DevConfig{
-			DataDir: b.TempDir(), HTTPAddr: "127.0.0.1:0", TemporalAddr: freeAddr(b),
-			ZendeskSimAddr: "127.0.0.1:0", Getenv: func(string) string { return "" }, Notifier: rec,
-		})
+		cfg := devConfig(b, b.TempDir())
+		cfg.Notifier = rec
+		d, err := app.StartDev(context.Background(), cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

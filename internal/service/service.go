@@ -251,6 +251,9 @@ func mapErr(id string, err error) error {
 		return incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
 	}
 	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == workflows.ErrTypeClosed {
+		return incident.Errorf(incident.ECONFLICT, "%s: %s", id, app.Message())
+	}
 	if errors.As(err, &app) {
 		return incident.Errorf(incident.EINVALID, "%s: %s", id, app.Message())
 	}
