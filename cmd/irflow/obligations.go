@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"irflow/internal/facts"
 	"irflow/internal/obligations"
 	"irflow/playbooks/regimes"
 )
@@ -59,9 +55,9 @@ Subcommands act on a running incident.`,
 				}
 				asOf = t
 			}
-			d, err := readFacts(cmd.InOrStdin(), factsPath)
+			d, err := loadFacts(cmd, factsPath)
 			if err != nil {
-				return withExit(2, err)
+				return err
 			}
 			cat, err := regimes.Load()
 			if err != nil {
@@ -83,63 +79,6 @@ Subcommands act on a running incident.`,
 	return cmd
 }
 
-// readFacts reads a facts document strictly: an unknown field is an error, because a
-// typo must not silently change a legal result (facts contract, version 1).
-// TODO(lead): switch to facts.Decode once the facts package provides it.
-func readFacts(stdin io.Reader, path string) (facts.Document, error) {
-	var (
-		data []byte
-		err  error
-		name = path
-	)
-	if path == "-" {
-		name = "standard input"
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return facts.Document{}, fmt.Errorf("read facts %s: %w", name, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var d facts.Document
-	if err := dec.Decode(&d); err != nil {
-		return facts.Document{}, fmt.Errorf("facts %s: %s", name, describeJSONError(data, dec, err))
-	}
-	if dec.More() {
-		return facts.Document{}, fmt.Errorf("facts %s: more than one JSON value", name)
-	}
-	if d.Version != facts.Version {
-		return facts.Document{}, fmt.Errorf("facts %s: version: want %d, got %d", name, facts.Version, d.Version)
-	}
-	return d, nil
-}
-
-// describeJSONError turns a decoding error into one that names line, column and,
-// where the decoder knows it, the field.
-func describeJSONError(data []byte, dec *json.Decoder, err error) string {
-	lineCol := func(off int64) string {
-		if off > int64(len(data)) {
-			off = int64(len(data))
-		}
-		line := 1 + bytes.Count(data[:off], []byte("\n"))
-		// off counts the bytes read up to and including the offending one.
-		col := int(off) - bytes.LastIndexByte(data[:off], '\n') - 1
-		return fmt.Sprintf("line %d, column %d", line, col)
-	}
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return lineCol(se.Offset) + ": " + se.Error()
-	case errors.As(err, &te):
-		return fmt.Sprintf("%s: field %s: cannot use JSON %s as %s", lineCol(te.Offset), te.Field, te.Value, te.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return lineCol(dec.InputOffset()) + ": " + strings.TrimPrefix(err.Error(), "json: ") + " (unknown fields are an error so that a typo cannot change a legal result)"
-	}
-	return err.Error()
-}
 
 type obligationsOutput struct {
 	AsOf        time.Time                `json:"as_of"`

@@ -78,10 +78,10 @@ func TestObligationsBadInput(t *testing.T) {
 		want       string
 	}{
 		{"missing --facts", "", nil, "--facts FILE is required"},
-		{"unknown field", `{"version": 1, "timline": {}}`, nil, `unknown field "timline"`},
-		{"wrong type with line", "{\"version\": 1,\n \"risk\": 3}", nil, "line 2, column 10: field risk: cannot use JSON number as string"},
-		{"syntax error", "{\"version\": 1,,}", nil, "line 1, column 15: invalid character ','"},
-		{"wrong version", `{"version": 2}`, nil, "version: want 1, got 2"},
+		{"unknown field", `{"version": 1, "timline": {}}`, nil, `facts.json:1:16: timline: unknown field (did you mean "timeline"?)`},
+		{"wrong type with line", "{\"version\": 1,\n \"risk\": 3}", nil, "facts.json:2:10: risk: must be a string, got the number 3"},
+		{"syntax error", "{\"version\": 1,,}", nil, "facts.json:1:15: malformed JSON: invalid character ','"},
+		{"wrong version", `{"version": 2}`, nil, "version: 2 is not supported"},
 		{"bad --as-of", exampleFacts, []string{"--as-of", "tomorrow"}, `--as-of: want an RFC 3339 instant`},
 	}
 	for _, tt := range tests {

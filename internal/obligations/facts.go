@@ -384,13 +384,7 @@ func (ix *index) cond(c regimes.Condition, j string) (tri, string) {
 }
 
 // country returns the ISO 3166-1 country of an ISO 3166-1 or 3166-2 code.
-// (Private stand-in for facts.Country, which the facts package is gaining.)
-func country(code string) string {
-	if i := strings.IndexByte(code, '-'); i > 0 {
-		return code[:i]
-	}
-	return code
-}
+func country(code string) string { return facts.Country(code) }
 
 // euMembers are the EU member states; the EEA adds Iceland, Liechtenstein, Norway.
 var euMembers = map[string]string{
@@ -405,14 +399,11 @@ var euMembers = map[string]string{
 
 var eeaOnly = map[string]string{"IS": "Atlantic/Reykjavik", "LI": "Europe/Vaduz", "NO": "Europe/Oslo"}
 
-// isEU reports EU membership. (Private stand-in until facts gains an equivalent.)
+// isEU reports EU membership of a country code.
 func isEU(c string) bool { _, ok := euMembers[c]; return ok }
 
-// isEEA reports EEA membership. (Private stand-in for facts.IsEEA.)
-func isEEA(c string) bool {
-	_, ok := eeaOnly[c]
-	return ok || isEU(c)
-}
+// isEEA reports EEA membership (the facts package owns the list).
+func isEEA(c string) bool { return facts.IsEEA(c) }
 
 // zoneOf is the time zone of the main establishment's country, for EU rules whose
 // day-based deadlines run in "the entity's Member State" (DORA RTS Art. 5); Brussels
