@@ -30,7 +30,8 @@ COPY --from=build /out/irflow /usr/local/bin/irflow
 # /data holds the SQLite store. A new named volume is initialised from this folder,
 # so it starts owned by the irflow user.
 VOLUME ["/data"]
-ENV IRFLOW_STORE=/data/irflow.db
+ENV IRFLOW_STORE=/data/irflow.db \
+    IRFLOW_EVIDENCE=/data/evidence
 USER irflow:irflow
 WORKDIR /data
 EXPOSE 8080

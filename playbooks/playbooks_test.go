@@ -9,6 +9,7 @@ import (
 
 	"irflow/internal/facts"
 	"irflow/internal/triage"
+	"irflow/internal/zdsim"
 	"irflow/playbooks"
 )
 
@@ -262,5 +263,36 @@ func TestTriageSuggestsTheRightPlaybook(t *testing.T) {
 				t.Errorf("first suggestion %q, want %q (all: %+v)", first, tt.first, got)
 			}
 		})
+	}
+}
+
+// TestDemoFactsMatchTheSimulator keeps the README's walkthrough honest: the example
+// facts are valid and name the demo seed's compromised objects.
+func TestDemoFactsMatchTheSimulator(t *testing.T) {
+	data, err := os.ReadFile("examples/demo-takeover.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := facts.Parse(data)
+	if err != nil {
+		t.Fatalf("examples/demo-takeover.json: %v", err)
+	}
+	sim, err := zdsim.New(zdsim.Options{Seed: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := sim.Facts()
+	z := doc.Zendesk
+	if len(z.Users) != 1 || z.Users[0] != f.CompromisedUserID {
+		t.Errorf("zendesk.users = %v, want [%d]", z.Users, f.CompromisedUserID)
+	}
+	if len(z.APITokens) != 1 || z.APITokens[0] != f.RogueAPITokenID {
+		t.Errorf("zendesk.api_tokens = %v, want [%d]", z.APITokens, f.RogueAPITokenID)
+	}
+	if len(z.OAuthTokens) != 1 || z.OAuthTokens[0] != f.RogueOAuthTokenID {
+		t.Errorf("zendesk.oauth_tokens = %v, want [%d]", z.OAuthTokens, f.RogueOAuthTokenID)
+	}
+	if len(z.Webhooks) != 1 || z.Webhooks[0] != f.RogueWebhookID {
+		t.Errorf("zendesk.webhooks = %v, want [%s]", z.Webhooks, f.RogueWebhookID)
 	}
 }
