@@ -176,7 +176,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 			next = append(next, IncidentObligation{Obligation: o})
 		}
 	}
-	sort.SliceStable(next, func(i, j int) bool { return lessObligation(next[i], next[j]) })
+	sort.SliceStable(next, func(i, j int) bool { return obligations.Less(&next[i].Obligation, &next[j].Obligation) })
 	w.state.Obligations = next
 
 	if len(started) > 0 {
@@ -344,20 +344,6 @@ func sameInstant(a, b *time.Time) bool {
 		return a == b
 	}
 	return a.Equal(*b)
-}
-
-// lessObligation sorts applicable obligations by due date (none last), then the rest.
-func lessObligation(a, b IncidentObligation) bool {
-	if a.Applicable != b.Applicable {
-		return a.Applicable
-	}
-	switch {
-	case a.DueAt != nil && b.DueAt != nil && !a.DueAt.Equal(*b.DueAt):
-		return a.DueAt.Before(*b.DueAt)
-	case (a.DueAt == nil) != (b.DueAt == nil):
-		return a.DueAt != nil
-	}
-	return a.ID < b.ID
 }
 
 func sortedKeys[V any](m map[string]V) []string {

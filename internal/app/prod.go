@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"irflow/activities"
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
@@ -31,18 +33,28 @@ type ProdConfig struct {
 	Logger *slog.Logger
 }
 
-// RunWorker runs the irflow worker until ctx ends.
-func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
+// connect dials Temporal and opens the store, which both production commands need;
+// closeFn releases both.
+func connect(ctx context.Context, cfg ProdConfig) (client.Client, *sqlite.DB, func(), error) {
 	c, err := Dial(ctx, cfg.Temporal, cfg.Logger)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	defer c.Close()
 	store, err := sqlite.Open(ctx, cfg.StorePath)
+	if err != nil {
+		c.Close()
+		return nil, nil, nil, err
+	}
+	return c, store, func() { _ = store.Close(); c.Close() }, nil
+}
+
+// RunWorker runs the irflow worker until ctx ends.
+func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
+	c, store, closeFn, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = store.Close() }()
+	defer closeFn()
 	zcfg, configured, err := zendesk.ConfigFromEnv(cfg.Getenv)
 	if err != nil {
 		return fmt.Errorf("zendesk configuration: %w", err)
@@ -74,16 +86,11 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 
 // RunServe runs the HTTP API until ctx ends.
 func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) error {
-	c, err := Dial(ctx, cfg.Temporal, cfg.Logger)
+	c, store, closeFn, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	store, err := sqlite.Open(ctx, cfg.StorePath)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = store.Close() }()
+	defer closeFn()
 	cat, err := playbooks.Embedded()
 	if err != nil {
 		return fmt.Errorf("load playbooks: %w", err)

@@ -152,7 +152,7 @@ func Sort(obs []Obligation) {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(i, j int) bool { return less(&obs[idx[i]], &obs[idx[j]]) })
+	sort.SliceStable(idx, func(i, j int) bool { return Less(&obs[idx[i]], &obs[idx[j]]) })
 	sorted := make([]Obligation, len(obs))
 	for i, k := range idx {
 		sorted[i] = obs[k]
@@ -160,7 +160,9 @@ func Sort(obs []Obligation) {
 	copy(obs, sorted)
 }
 
-func less(a, b *Obligation) bool {
+// Less orders obligations for display: applicable ones first, by due date (none
+// last), then by id.
+func Less(a, b *Obligation) bool {
 	if a.Applicable != b.Applicable {
 		return a.Applicable
 	}
