@@ -79,7 +79,6 @@ Subcommands act on a running incident.`,
 	return cmd
 }
 
-
 type obligationsOutput struct {
 	AsOf        time.Time                `json:"as_of"`
 	Obligations []obligations.Obligation `json:"obligations"`
