@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -65,15 +66,37 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "irflow:", err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withExit(2, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
+	})
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil {
 		var ee *exitError
 		if errors.As(err, &ee) {
+			fmt.Fprintln(stderr, "irflow:", err)
 			return ee.code
 		}
+		if isUsageError(err) {
+			fmt.Fprintf(stderr, "irflow: %v (see %s --help)\n", err, cmd.CommandPath())
+			return 2
+		}
+		fmt.Fprintln(stderr, "irflow:", err)
 		return 1
 	}
 	return 0
+}
+
+// isUsageError recognises the errors cobra returns for a command line it cannot
+// accept (missing required flags, wrong number of arguments, unknown commands): bad
+// input, exit status 2, like any other.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"required flag(s)", "accepts ", "requires at least", "requires at most", "unknown command", "unknown flag", "unknown shorthand flag", "invalid argument"} {
+		if strings.HasPrefix(msg, p) || strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func main() {

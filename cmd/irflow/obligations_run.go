@@ -84,7 +84,65 @@ func obligationRunCmds() []*cobra.Command {
 	fulfil.Flags().BoolVar(&fulfilJSON, "json", false, "print the clock state as JSON")
 	_ = fulfil.MarkFlagRequired("reference")
 	fulfilFlags.register(fulfil)
-	return []*cobra.Command{list, fulfil}
+	return []*cobra.Command{list, fulfil, newClockCmd("pause", "Pause a clock for a law-enforcement delay (reason and expiry required)", true),
+		newClockCmd("resume", "Resume a paused clock; its deadline moves by the time paused", false),
+		newClockCmd("waive", "Close a clock without a notice, e.g. risk assessed unlikely (reason required)", false)}
+}
+
+// newClockCmd builds pause, resume and waive: one Update on one obligation's clock.
+func newClockCmd(name, short string, until bool) *cobra.Command {
+	var (
+		tf                       temporalFlags
+		actor, reason, untilText string
+		asJSON                   bool
+	)
+	cmd := &cobra.Command{
+		Use:   name + " INCIDENT_ID OBLIGATION_ID --reason TEXT",
+		Short: short,
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var arg any
+			switch name {
+			case "pause":
+				at, err := time.Parse(time.RFC3339, untilText)
+				if err != nil {
+					return withExit(2, fmt.Errorf("--until: %q is not an RFC 3339 time (e.g. 2026-04-01T00:00:00Z)", untilText))
+				}
+				arg = workflows.PauseRequest{Reason: reason, Actor: actor, Until: at}
+			case "resume":
+				arg = workflows.ResumeRequest{Reason: reason, Actor: actor}
+			default:
+				arg = workflows.WaiveRequest{Reason: reason, Actor: actor}
+			}
+			update := map[string]string{"pause": workflows.PauseUpdate, "resume": workflows.ResumeUpdate, "waive": workflows.WaiveUpdate}[name]
+			svc, closeFn, err := tf.service(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			var out workflows.ClockState
+			if err := svc.ObligationUpdate(cmd.Context(), args[0], args[1], update, arg, &out); err != nil {
+				return userError(err)
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s\n", args[0], args[1], out.Status)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why (recorded in the clock's history and the incident timeline)")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who decides (env IRFLOW_ACTOR)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the clock state as JSON")
+	if until {
+		cmd.Flags().StringVar(&untilText, "until", "", "when the delay expires (RFC 3339)")
+		_ = cmd.MarkFlagRequired("until")
+	}
+	if name != "resume" {
+		_ = cmd.MarkFlagRequired("reason")
+	}
+	tf.register(cmd)
+	return cmd
 }
 
 func printObligationViews(cmd *cobra.Command, obs []service.ObligationView) {
