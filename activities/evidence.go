@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +57,9 @@ type collectProgress struct {
 // CollectSource streams one source page by page into its NDJSON file, from the
 // input's cursor (or the last heartbeated one on a retry), and stops at the end of
 // the source or after the page budget, returning the cursor to continue from. A
-// source the account's plan does not provide (audit logs without Enterprise, API
-// token access turned off) comes back as a gap, not an error.
+// source the account's plan does not provide (audit logs without Enterprise, access
+// logs without the ADPP add-on, API token access turned off) comes back as a gap,
+// not an error.
 func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.CollectInput) (evidence.CollectResult, error) {
 	if err := evidence.ValidIncidentID(in.IncidentID); err != nil {
 		return evidence.CollectResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidStep, err)
@@ -160,6 +162,8 @@ func (c *collector) run(ctx context.Context) error {
 	switch c.in.Source {
 	case evidence.SourceAuditLogs:
 		return c.auditLogs(ctx)
+	case evidence.SourceAccessLogs:
+		return c.accessLogs(ctx)
 	case evidence.SourceTicketAudits:
 		return c.ticketAudits(ctx)
 	case evidence.SourceTicketEvents:
@@ -235,6 +239,40 @@ func (c *collector) auditLogs(ctx context.Context) error {
 	_, err := pages(ctx, c, func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AuditLog] { return c.a.Zendesk.ListAuditLogs(f, o) },
 		func(l zendesk.AuditLog) (any, bool) { return l, true }, nil, endOf)
 	return gapFor(evidence.SourceAuditLogs, "audit logs need a Zendesk plan with audit-log access (Enterprise)", err)
+}
+
+// accessLogs collects the window's access logs (reference B4): everyone's when the
+// scope names no users, otherwise one filtered list per user (Index into
+// Scope.Users). Records are deduplicated on their string id. Accounts without the
+// Advanced Data Privacy and Protection add-on get a gap, not a failure.
+func (c *collector) accessLogs(ctx context.Context) error {
+	list := func(userID string) func(zendesk.ListOptions) *zendesk.Pager[zendesk.AccessLog] {
+		f := zendesk.AccessLogFilter{Start: c.in.Window.From, End: c.in.Window.To, UserID: userID}
+		return func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AccessLog] { return c.a.Zendesk.ListAccessLogs(f, o) }
+	}
+	keep := func(l zendesk.AccessLog) (any, bool) { return l, true }
+	gap := func(err error) error {
+		return gapFor(evidence.SourceAccessLogs, "access logs need the Advanced Data Privacy and Protection add-on", err)
+	}
+	users := c.in.Scope.Users
+	if len(users) == 0 {
+		_, err := pages(ctx, c, list(""), keep, nil, endOf)
+		return gap(err)
+	}
+	// Not perItem: a 404 here means the endpoint is missing (a gap), not that one
+	// user is gone.
+	for c.res.Cursor.Index < len(users) {
+		i := c.res.Cursor.Index
+		after := func() (evidence.Cursor, bool) { return evidence.Cursor{Index: i + 1}, i+1 >= len(users) }
+		stop, err := pages(ctx, c, list(strconv.FormatInt(users[i], 10)), keep, nil, after)
+		if err != nil {
+			return gap(err)
+		}
+		if stop {
+			return nil
+		}
+	}
+	return nil
 }
 
 // perItem walks a per-object source (one list per ticket or user), resuming at the
@@ -460,6 +498,13 @@ func describeQuery(in evidence.CollectInput) string {
 		}
 		if f.SourceID != 0 {
 			q += fmt.Sprintf("&filter[source_id]=%d", f.SourceID)
+		}
+		return q
+	case evidence.SourceAccessLogs:
+		const f = zendesk.AccessLogTimeFormat
+		q := fmt.Sprintf("GET /api/v2/access_logs?filter[start]=%s&filter[end]=%s", in.Window.From.UTC().Format(f), in.Window.To.UTC().Format(f))
+		if len(in.Scope.Users) > 0 {
+			q += "&filter[user_id]={id} for users " + ids(in.Scope.Users)
 		}
 		return q
 	case evidence.SourceTicketAudits:

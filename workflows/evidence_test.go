@@ -27,7 +27,7 @@ import (
 // then checks the manifest verifies, every source is complete and no record is
 // written twice.
 func TestEvidenceCollectionResumesWithoutDuplicates(t *testing.T) {
-	sim, err := zdsim.New(zdsim.Options{FrozenClock: true, AuditLogRecords: 250, FaultSeed: 7})
+	sim, err := zdsim.New(zdsim.Options{FrozenClock: true, AuditLogRecords: 250, FaultSeed: 7, AccessLogsAddon: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestEvidenceCollectionResumesWithoutDuplicates(t *testing.T) {
 	if len(want) < 250 || len(got) != len(want) {
 		t.Fatalf("audit logs: collected %d, Zendesk has %d", len(got), len(want))
 	}
-	for _, src := range []string{"ticket_audits", "ticket_events", "sessions"} {
+	for _, src := range []string{"access_logs", "ticket_audits", "ticket_events", "sessions"} {
 		if len(ids(t, filepath.Join(root, "INC-7", src+".ndjson"), false)) == 0 {
 			t.Errorf("%s: nothing collected", src)
 		}

@@ -15,14 +15,17 @@ func init() { register(newZdsimCmd) }
 
 // zdsimReady is what `irflow zdsim --json` prints once the simulator listens.
 type zdsimReady struct {
-	URL       string          `json:"url"`
-	APIURL    string          `json:"api_url"`
-	Seed      string          `json:"seed"`
-	Email     string          `json:"email"`
-	APIToken  string          `json:"api_token"`
-	OAuth     string          `json:"oauth_token"`
-	RateLimit int             `json:"rate_limit"`
-	Facts     zdsim.DemoFacts `json:"facts"`
+	URL       string `json:"url"`
+	APIURL    string `json:"api_url"`
+	Seed      string `json:"seed"`
+	Email     string `json:"email"`
+	APIToken  string `json:"api_token"`
+	OAuth     string `json:"oauth_token"`
+	RateLimit int    `json:"rate_limit"`
+	// AuditLogs and AccessLogsAddon describe the simulated plan.
+	AuditLogs       bool            `json:"audit_logs"`
+	AccessLogsAddon bool            `json:"access_logs_addon"`
+	Facts           zdsim.DemoFacts `json:"facts"`
 }
 
 func newZdsimCmd() *cobra.Command {
@@ -32,6 +35,7 @@ func newZdsimCmd() *cobra.Command {
 		fault429, fault5xx             float64
 		latency                        time.Duration
 		omitRetryAfter, allowPasswords bool
+		accessLogsAddon, noAuditLogs   bool
 		asJSON                         bool
 	)
 	cmd := &cobra.Command{
@@ -44,6 +48,12 @@ and counts every mutation per object (GET /_sim/mutations).
 
 The "demo" seed is a realistic instance in which one agent's account was taken
 over by credential stuffing from 203.0.113.7; "empty" holds only the admin.
+
+The simulated account is on Enterprise (audit logs) without the Advanced Data
+Privacy and Protection add-on, so GET /api/v2/access_logs answers 403 and evidence
+collection records a gap. --access-logs-addon adds the add-on (the demo's access
+logs then show the attacker's ticket listings and exports); --no-audit-logs
+simulates a plan without audit logs (403 there too).
 
 Point irflow at it with:
   ZENDESK_URL=<printed url> ZENDESK_EMAIL=<email> ZENDESK_API_TOKEN=<token>`,
@@ -63,6 +73,7 @@ Point irflow at it with:
 			opts := zdsim.Options{
 				Seed: seed, RateLimit: rateLimit, IncrementalRateLimit: incLimit, AuditLogRecords: auditLogs,
 				OmitRetryAfter: omitRetryAfter, AdminsCanSetUserPasswords: allowPasswords,
+				AccessLogsAddon: accessLogsAddon, NoAuditLogs: noAuditLogs,
 				Faults: zdsim.Faults{Rate429: fault429, Rate5xx: fault5xx, Latency: latency},
 			}
 			if now != "" {
@@ -82,7 +93,8 @@ Point irflow at it with:
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(zdsimReady{URL: srv.URL, APIURL: srv.URL + "/api/v2", Seed: f.Seed,
-					Email: f.AdminEmail, APIToken: f.AdminAPIToken, OAuth: f.AdminOAuthToken, RateLimit: rateLimit, Facts: f}); err != nil {
+					Email: f.AdminEmail, APIToken: f.AdminAPIToken, OAuth: f.AdminOAuthToken, RateLimit: rateLimit,
+					AuditLogs: !noAuditLogs, AccessLogsAddon: accessLogsAddon, Facts: f}); err != nil {
 					return err
 				}
 			} else {
@@ -93,6 +105,7 @@ Point irflow at it with:
 					fmt.Fprintf(out, "  demo: agent %d (%s) taken over from %s at %s; rogue API token %d, webhook %s\n",
 						f.CompromisedUserID, f.CompromisedEmail, f.AttackerIP, f.TakeoverAt.Format(time.RFC3339), f.RogueAPITokenID, f.RogueWebhookID)
 				}
+				fmt.Fprintf(out, "  plan: audit logs %s, access logs (ADPP add-on) %s\n", onOff(!noAuditLogs), onOff(accessLogsAddon))
 				fmt.Fprintf(out, "  control: %s/_sim/mutations, /_sim/state, /_sim/stats, /_sim/facts\n", srv.URL)
 			}
 			<-cmd.Context().Done()
@@ -118,7 +131,16 @@ Point irflow at it with:
 	fl.DurationVar(&latency, "latency", 0, "delay added to every API response (e.g. 150ms)")
 	fl.BoolVar(&omitRetryAfter, "omit-retry-after", false, "send 429s without a Retry-After header")
 	fl.BoolVar(&allowPasswords, "admins-can-set-passwords", false, `turn on the "admins can set user passwords" security setting`)
+	fl.BoolVar(&accessLogsAddon, "access-logs-addon", false, "give the account the Advanced Data Privacy and Protection add-on, which serves GET /api/v2/access_logs (without it: 403)")
+	fl.BoolVar(&noAuditLogs, "no-audit-logs", false, "simulate a plan without audit logs (below Enterprise): GET /api/v2/audit_logs answers 403")
 	fl.IntVar(&auditLogs, "audit-log-records", 0, "extra synthetic audit-log records (volume tests)")
 	fl.BoolVar(&asJSON, "json", false, "print the ready information as JSON")
 	return cmd
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }

@@ -7,9 +7,12 @@ import (
 )
 
 // Evidence sources, in the order the collection workflow runs them. Audit logs come
-// first: they are the account-wide record of who did what (SRM-VI.S.ii).
+// first: they are the account-wide record of who did what (SRM-VI.S.ii). Access logs
+// follow: they record what was read, which audit logs do not, and Zendesk keeps them
+// only 90 days.
 const (
 	SourceAuditLogs        = "audit_logs"
+	SourceAccessLogs       = "access_logs"
 	SourceTicketAudits     = "ticket_audits"
 	SourceTicketEvents     = "ticket_events"
 	SourceUsers            = "users"
@@ -30,7 +33,7 @@ const (
 
 // Sources returns every source, in collection order.
 func Sources() []string {
-	return []string{SourceAuditLogs, SourceTicketAudits, SourceTicketEvents, SourceUsers, SourceTickets,
+	return []string{SourceAuditLogs, SourceAccessLogs, SourceTicketAudits, SourceTicketEvents, SourceUsers, SourceTickets,
 		SourceSessions, SourceAPITokens, SourceOAuthTokens, SourceAppInstallations, SourceWebhooks}
 }
 

@@ -84,6 +84,9 @@ func (s *Sim) routes() *http.ServeMux {
 
 	h("GET /api/v2/audit_logs", adminAccess, "auditlogs", (*call).listAuditLogs)
 	h("GET /api/v2/audit_logs/{id}", adminAccess, "auditlogs", (*call).getAuditLog)
+	// The OAuth scope of access logs is not documented; "access_logs" (and the
+	// general "read") is an assumption.
+	h("GET /api/v2/access_logs", adminAccess, "access_logs", (*call).listAccessLogs)
 
 	h("GET /api/v2/incremental/tickets/cursor", adminAccess, "tickets", (*call).incrementalTickets)
 	h("GET /api/v2/incremental/users/cursor", adminAccess, "users", (*call).incrementalUsers)
@@ -203,6 +206,11 @@ func (c *call) forbidden() {
 		"message": "You do not have access to this page. Please contact the account owner of this help desk for further help.",
 	}})
 }
+
+// notOnPlan answers a feature the account's plan or add-ons do not include. Zendesk
+// does not document a distinct body for this, so the simulator uses the 403
+// {"error":{"title":"Forbidden",...}} shape of reference C5 with its message.
+func (c *call) notOnPlan() { c.forbidden() }
 
 func (c *call) notFound() {
 	writeJSON(c.w, http.StatusNotFound, map[string]string{"error": "RecordNotFound", "description": "Not found"})
@@ -1421,6 +1429,10 @@ func (c *call) getTicketAudit() {
 // ---- audit logs (reference B1) ----
 
 func (c *call) listAuditLogs() {
+	if c.s.opts.NoAuditLogs {
+		c.notOnPlan() // audit logs are Enterprise only (reference B1)
+		return
+	}
 	q := c.r.URL.Query()
 	sortOrder := q.Get("sort")
 	if sortOrder == "" {
@@ -1500,6 +1512,10 @@ func (c *call) listAuditLogs() {
 }
 
 func (c *call) getAuditLog() {
+	if c.s.opts.NoAuditLogs {
+		c.notOnPlan()
+		return
+	}
 	id, ok := c.pathID("id")
 	if !ok {
 		return
@@ -1518,6 +1534,66 @@ func (c *call) getAuditLog() {
 	}
 	c.notFound()
 }
+
+// ---- access logs (reference B4) ----
+
+// accessLogRetention is how far back Zendesk keeps access logs (reference B4).
+const accessLogRetention = 90 * 24 * time.Hour
+
+// listAccessLogs serves GET /access_logs: 403 without the ADPP add-on, otherwise
+// the entries of the last 90 days matching filter[start], filter[end], filter[path]
+// (the URL's path, query string ignored, ".json" optional) and filter[user_id],
+// newest first. The envelope ({"access_logs":[...]} with cursor meta/links) and the
+// order are UNVERIFIED (reference B4); they follow audit logs.
+func (c *call) listAccessLogs() {
+	if !c.s.opts.AccessLogsAddon {
+		c.notOnPlan()
+		return
+	}
+	q := c.r.URL.Query()
+	var from, to time.Time
+	for name, dst := range map[string]*time.Time{"filter[start]": &from, "filter[end]": &to} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(accessLogTimeFormat, v)
+			if err != nil {
+				c.badRequest("InvalidParameter", name+" must be a time in the format yyyy-mm-ddThh:mm:ssZ")
+				return
+			}
+			*dst = t
+		}
+	}
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		c.badRequest("InvalidParameter", "filter[end] must not be before filter[start]")
+		return
+	}
+	path := q.Get("filter[path]")
+	if strings.ContainsAny(path, "?#") {
+		c.badRequest("InvalidParameter", "filter[path] must be a URL path without a query string")
+		return
+	}
+	path = strings.TrimSuffix(path, ".json")
+	user := q.Get("filter[user_id]")
+	oldest := c.s.Now().Add(-accessLogRetention)
+	logs := make([]*accessLog, 0, len(c.st.accessLogs))
+	for _, l := range c.st.accessLogs {
+		p, _, _ := strings.Cut(l.URL, "?")
+		if l.Timestamp.Before(oldest) || (!from.IsZero() && l.Timestamp.Before(from)) || (!to.IsZero() && l.Timestamp.After(to)) ||
+			(path != "" && strings.TrimSuffix(p, ".json") != path) || (user != "" && l.UserID != user) {
+			continue
+		}
+		logs = append(logs, l)
+	}
+	at := func(i int) *accessLog { return logs[len(logs)-1-i] } // newest first
+	c.paginate(listSpec{rootKey: "access_logs", n: len(logs), desc: true,
+		key: func(i int) string {
+			l := at(i)
+			return fmt.Sprintf("%020d:%s", l.Timestamp.Unix(), l.ID)
+		},
+		item: func(i int) any { return *at(i) }})
+}
+
+// accessLogTimeFormat is filter[start]/filter[end]'s yyyy-mm-ddThh:mm:ssZ.
+const accessLogTimeFormat = "2006-01-02T15:04:05Z"
 
 // ---- incremental exports (reference B3) ----
 

@@ -251,6 +251,27 @@ type auditLog struct {
 	CreatedAt         time.Time `json:"created_at"`
 }
 
+// accessLog is an access-log entry (reference B4). Its fields are those of the
+// access_log.created webhook payload, the only published example of an entry:
+// id and user_id are strings there.
+type accessLog struct {
+	ID                string    `json:"id"`
+	Timestamp         time.Time `json:"timestamp"`
+	UserID            string    `json:"user_id"`
+	IPAddress         string    `json:"ip_address"`
+	Method            string    `json:"method"`
+	URL               string    `json:"url"`
+	Status            int       `json:"status"`
+	AuthorizationType string    `json:"authorization_type"`
+	Client            string    `json:"client"`
+	GraphQL           any       `json:"graphql"`
+	Referer           string    `json:"referer"`
+	BytesSent         int64     `json:"bytes_sent"`
+	Category          string    `json:"category"`
+	Summary           string    `json:"summary"`
+	OriginService     string    `json:"origin_service"`
+}
+
 type securitySettings struct {
 	AdminsCanSetUserPasswords bool `json:"admins_can_set_user_passwords"`
 }

@@ -84,6 +84,14 @@ type DemoFacts struct {
 	TargetID          int64   `json:"target_id"`
 	CustomRoleIDs     []int64 `json:"custom_role_ids"`
 	AuditLogCount     int     `json:"audit_log_count"`
+	// AccessLogCount is the number of seeded access-log entries and
+	// AttackerAccessLogs those from AttackerIP. The seed holds them whatever the
+	// plan; GET /access_logs serves them only with Options.AccessLogsAddon.
+	AccessLogCount     int `json:"access_log_count"`
+	AttackerAccessLogs int `json:"attacker_access_logs"`
+	// AttackerExportRequests counts the attacker's requests to export endpoints
+	// (view exports and the incremental ticket export).
+	AttackerExportRequests int `json:"attacker_export_requests"`
 }
 
 // seeder builds a state; it keeps helpers for ids and timestamps together.
@@ -107,6 +115,13 @@ func buildSeed(name string, now time.Time, opts Options) (*state, DemoFacts, err
 	f.Seed, f.Now, f.Subdomain = name, now, DemoSubdomain
 	sd.syntheticAuditLogs(opts.AuditLogRecords)
 	f.AuditLogCount = len(sd.st.auditLogs)
+	sd.finishAccessLogs()
+	f.AccessLogCount = len(sd.st.accessLogs)
+	for _, l := range sd.st.accessLogs {
+		if l.IPAddress == DemoAttackerIP {
+			f.AttackerAccessLogs++
+		}
+	}
 	return sd.st, f, nil
 }
 
@@ -422,6 +437,7 @@ func (sd *seeder) demo() DemoFacts {
 		f.AffectedTicketIDs = append(f.AffectedTicketIDs, t.ID)
 		sd.log(maya, "ticket", t.ID, t.Subject, "update", "Assignee changed", DemoAttackerIP, at)
 	}
+	f.AttackerExportRequests = sd.demoAccessLogs(staff, maya, sam, tickets, office, takeover, rogueTok, rogueOAuth, whAt)
 	return f
 }
 
@@ -486,4 +502,116 @@ func (sd *seeder) syntheticAuditLogs(n int) {
 	for _, l := range sd.st.auditLogs {
 		l.ID = sd.st.id("audit_log")
 	}
+}
+
+// Access-log authorization types. Only "bearer" appears in the reference (B4);
+// "session" (agent workspace) and "basic" (API token) are assumptions.
+const (
+	authSession = "session"
+	authBasic   = "basic"
+	authBearer  = "bearer"
+)
+
+const (
+	browserClient  = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Safari/605.1.15"
+	attackerClient = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/122.0 Safari/537.36"
+	scriptClient   = "python-requests/2.31.0"
+)
+
+// access records one access-log entry; ids are assigned in time order by
+// finishAccessLogs.
+func (sd *seeder) access(u *user, method, url string, status int, auth, client, ip, category, summary string, bytes int64, at time.Time) {
+	referer := ""
+	if auth == authSession {
+		referer = "https://" + DemoSubdomain + ".zendesk.com/agent/"
+	}
+	sd.st.accessLogs = append(sd.st.accessLogs, &accessLog{Timestamp: ts(at), UserID: idStr(u.ID), IPAddress: ip,
+		Method: method, URL: url, Status: status, AuthorizationType: auth, Client: client, Referer: referer,
+		BytesSent: bytes, Category: category, Summary: summary, OriginService: "Zendesk"})
+}
+
+// demoAccessLogs seeds the access log (reference B4) for the demo story: two weeks
+// of ordinary agent traffic from the office and the CRM integration's hourly
+// export, then the attacker's reads from 203.0.113.7 after the takeover (ticket
+// and user listings, view exports, the incremental ticket export through the rogue
+// API token) and the writes the audit log also shows. It returns the number of the
+// attacker's requests to export endpoints.
+func (sd *seeder) demoAccessLogs(staff []*user, maya, sam *user, tickets []*ticket, office []string,
+	takeover time.Time, rogueTok *apiToken, rogueOAuth *oauthToken, webhookAt time.Time) int {
+	day := 24 * time.Hour
+	for d := 14; d >= 1; d-- {
+		for i, u := range staff {
+			ip := office[i%len(office)]
+			at := sd.ago(time.Duration(d)*day - time.Duration(8*60+i*7)*time.Minute)
+			t := tickets[(d+i)%len(tickets)]
+			sd.access(u, "GET", "/api/v2/users/me.json", 200, authSession, browserClient, ip, "Users", "Show the current user", 2048, at.Add(30*time.Second))
+			sd.access(u, "GET", "/api/v2/views/360001/execute.json?page=1", 200, authSession, browserClient, ip, "Views", "Execute view", 18432, at.Add(2*time.Minute))
+			sd.access(u, "GET", fmt.Sprintf("/api/v2/tickets/%d.json", t.ID), 200, authSession, browserClient, ip, "Tickets", "Show ticket", 6144, at.Add(5*time.Minute))
+			if u.Role == "agent" {
+				sd.access(u, "PUT", fmt.Sprintf("/api/v2/tickets/%d.json", t.ID), 200, authSession, browserClient, ip, "Tickets", "Update ticket", 6400, at.Add(11*time.Minute))
+			}
+		}
+	}
+	// The CRM integration pulls ticket changes every six hours with its own token.
+	for h := 72; h >= 6; h -= 6 {
+		sd.access(sam, "GET", "/api/v2/incremental/tickets/cursor.json?start_time=1700000000", 200, authBasic, "acme-crm-sync/3.2",
+			"198.51.100.20", "Incremental export", "Incremental ticket export", 40960, sd.ago(time.Duration(h)*time.Hour))
+	}
+
+	ip := DemoAttackerIP
+	exports := 0
+	sd.access(maya, "GET", "/api/v2/users/me.json", 200, authSession, attackerClient, ip, "Users", "Show the current user", 2048, takeover.Add(time.Minute))
+	for p := 1; p <= 6; p++ {
+		sd.access(maya, "GET", fmt.Sprintf("/api/v2/tickets.json?page=%d", p), 200, authSession, attackerClient, ip, "Tickets", "List tickets", 98304,
+			takeover.Add(2*time.Minute+time.Duration(p*10)*time.Second))
+	}
+	for p := 1; p <= 2; p++ {
+		sd.access(maya, "GET", fmt.Sprintf("/api/v2/users.json?role=end-user&page=%d", p), 200, authSession, attackerClient, ip, "Users", "List users", 65536,
+			takeover.Add(4*time.Minute+time.Duration(p*10)*time.Second))
+	}
+	for i := range 5 { // the five views whose export the audit log records
+		sd.access(maya, "GET", fmt.Sprintf("/api/v2/views/%d/export.json", 360100+i), 200, authSession, attackerClient, ip, "Views", "Export view", 262144,
+			takeover.Add(time.Duration(5+i*3)*time.Minute))
+		exports++
+	}
+	sd.access(maya, "POST", "/api/v2/api_tokens.json", 201, authSession, attackerClient, ip, "API tokens", "Create API token", 512, rogueTok.CreatedAt)
+	sd.access(maya, "GET", "/api/v2/oauth/clients.json", 200, authSession, attackerClient, ip, "OAuth", "List OAuth clients", 4096, rogueOAuth.CreatedAt.Add(-time.Minute))
+	sd.access(maya, "POST", "/api/v2/webhooks", 201, authSession, attackerClient, ip, "Webhooks", "Create webhook", 768, webhookAt)
+	// Through the rogue API token (paired with Maya's email): the full ticket export.
+	for p := range 4 {
+		url := "/api/v2/incremental/tickets/cursor.json?start_time=0"
+		if p > 0 {
+			url = fmt.Sprintf("/api/v2/incremental/tickets/cursor.json?cursor=c%d", p)
+		}
+		sd.access(maya, "GET", url, 200, authBasic, scriptClient, ip, "Incremental export", "Incremental ticket export", 524288,
+			takeover.Add(40*time.Minute+time.Duration(p*20)*time.Second))
+		exports++
+	}
+	for i, t := range []*ticket{tickets[1], tickets[4], tickets[9]} {
+		at := takeover.Add(time.Duration(45+i*4) * time.Minute)
+		sd.access(maya, "GET", fmt.Sprintf("/api/v2/tickets/%d/comments.json", t.ID), 200, authBasic, scriptClient, ip, "Tickets", "List comments", 12288, at.Add(-time.Minute))
+		sd.access(maya, "PUT", fmt.Sprintf("/api/v2/tickets/%d.json", t.ID), 200, authBasic, scriptClient, ip, "Tickets", "Update ticket", 6400, at)
+	}
+	// The rogue OAuth grant in use shortly before the incident was declared.
+	sd.access(maya, "GET", "/api/v2/tickets.json?page=1", 200, authBearer, scriptClient, ip, "Tickets", "List tickets", 98304, *rogueOAuth.UsedAt)
+	return exports
+}
+
+// finishAccessLogs sorts the access log by time and gives every entry a
+// deterministic 26-character id, ascending with time like the ULID in the
+// reference's example ("01J5M2QGXR3KZ8N4BVWYH6T9PA"). Ids use times relative to
+// DefaultNow, as webhook ids do, so they are the same on every start.
+func (sd *seeder) finishAccessLogs() {
+	logs := sd.st.accessLogs
+	slices.SortStableFunc(logs, func(a, b *accessLog) int { return a.Timestamp.Compare(b.Timestamp) })
+	for i, l := range logs {
+		l.ID = ulidLike(DefaultNow.Add(l.Timestamp.Sub(sd.now)), int64(i+1))
+	}
+	// Same-second entries must also be in id order: cursors compare (time, id).
+	slices.SortStableFunc(logs, func(a, b *accessLog) int {
+		if c := a.Timestamp.Compare(b.Timestamp); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 }

@@ -83,6 +83,31 @@ type Options struct {
 	// AdminsCanSetUserPasswords is the security setting of that name (off by
 	// default, as in Zendesk): when off, POST /users/{id}/password answers 422.
 	AdminsCanSetUserPasswords bool
+	// AccessLogsAddon is whether the account has the Advanced Data Privacy and
+	// Protection add-on, which access logs need (reference B4). Off by default, as
+	// on most accounts: GET /access_logs then answers 403 and the demo shows
+	// collection recording a gap instead of failing.
+	AccessLogsAddon bool
+	// NoAuditLogs simulates a plan without audit logs (anything below Enterprise,
+	// reference B1): GET /audit_logs answers 403. The zero value keeps audit logs,
+	// so every existing Options literal still describes an Enterprise account.
+	NoAuditLogs bool
+}
+
+// Plan features that gate endpoints (reference B1, B4).
+
+// SetAccessLogsAddon turns the ADPP add-on (and with it GET /access_logs) on or off.
+func (s *Sim) SetAccessLogsAddon(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.AccessLogsAddon = on
+}
+
+// SetNoAuditLogs switches the plan to one without audit logs (true) or back.
+func (s *Sim) SetNoAuditLogs(off bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.NoAuditLogs = off
 }
 
 // Stats counts what the simulator answered.

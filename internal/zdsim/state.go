@@ -20,8 +20,9 @@ type state struct {
 	targets       map[int64]*target
 	tickets       map[int64]*ticket
 	comments      map[int64]*comment
-	audits        []*audit    // ascending id (= time order)
-	auditLogs     []*auditLog // ascending (created_at, id)
+	audits        []*audit     // ascending id (= time order)
+	auditLogs     []*auditLog  // ascending (created_at, id)
+	accessLogs    []*accessLog // ascending (timestamp, id)
 	customRoles   map[int64]*customRole
 	settings      securitySettings
 	next          map[string]int64
