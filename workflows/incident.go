@@ -196,6 +196,13 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	}
 
 	if err := workflow.Await(ctx, func() bool { return w.closed }); err != nil {
+		// Cancelled after containment finished: its completed reversible steps are
+		// undone all the same (the saga's compensation, STYLE rule 5). Histories
+		// cancelled here before this change completed without a rollback.
+		if len(w.cont.Compensations) > 0 &&
+			workflow.GetVersion(dctx, "rollback-on-cancel-after-containment", workflow.DefaultVersion, 1) == 1 {
+			w.rollbackAfterCancel(dctx)
+		}
 		return w.cancelled(dctx)
 	}
 	// Let in-flight handlers and evidence collection finish and the store catch up
@@ -226,13 +233,21 @@ func (w *incidentImpl) runContainment(ctx workflow.Context) error {
 	}
 	// Only a cancellation of the whole workflow gets here.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	if w.cont.RolledBack == nil {
-		if _, rerr := w.cont.Rollback(dctx, SystemActor, "incident workflow cancelled"); rerr != nil {
-			workflow.GetLogger(ctx).Error("Rollback after cancellation failed", "error", rerr)
-		}
-	}
+	w.rollbackAfterCancel(dctx)
 	_, cerr := w.cancelled(dctx)
 	return cerr
+}
+
+// rollbackAfterCancel undoes every completed reversible containment step, unless a
+// rollback was already requested. dctx must be disconnected from the cancelled
+// workflow context, or the undo activities would be cancelled too.
+func (w *incidentImpl) rollbackAfterCancel(dctx workflow.Context) {
+	if w.cont.RolledBack != nil {
+		return
+	}
+	if _, err := w.cont.Rollback(dctx, SystemActor, "incident workflow cancelled"); err != nil {
+		workflow.GetLogger(dctx).Error("Rollback after cancellation failed", "error", err)
+	}
 }
 
 // cancelled records a cancellation and returns Temporal's canceled error once the

@@ -1,8 +1,8 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -156,9 +156,18 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 		next = append(next, io)
 	}
 	var retired []string
+	// kept are obligations that had a clock and no longer apply: their record (clock
+	// id, retirement reason, fulfilment) stays in the state across later
+	// recomputations, and a clock that comes back gets a fresh id because of it.
+	kept := map[string]bool{}
 	for _, id := range sortedKeys(prev) {
 		old := prev[id]
-		if applicable[id] || old.ClockWorkflowID == "" || old.Retired != "" || isFinal(old.Status) {
+		if applicable[id] || old.ClockWorkflowID == "" {
+			continue
+		}
+		kept[id] = true
+		if old.Retired != "" || isFinal(old.Status) {
+			next = append(next, old)
 			continue
 		}
 		reason := why + ": the recomputed facts no longer trigger this obligation"
@@ -169,10 +178,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 		retired = append(retired, id)
 	}
 	for _, o := range comp.All {
-		if !o.Applicable {
-			if _, kept := prev[o.ID]; kept && slices.Contains(retired, o.ID) {
-				continue
-			}
+		if !o.Applicable && !kept[o.ID] {
 			next = append(next, IncidentObligation{Obligation: o})
 		}
 	}
@@ -304,6 +310,19 @@ func (w *incidentImpl) validateSetTrigger(ctx workflow.Context, req SetIncidentT
 	return err
 }
 
+// triggerValue is the instant the timeline field holds, or "unset". (facts.Lookup
+// covers only the enumerated facts a playbook trigger can test, not timeline
+// instants, so it would report every trigger as unset.)
+func triggerValue(tl facts.Timeline, field string) string {
+	var m map[string]*time.Time
+	if b, err := json.Marshal(tl); err == nil && json.Unmarshal(b, &m) == nil {
+		if at := m[field]; at != nil {
+			return at.UTC().Format(time.RFC3339)
+		}
+	}
+	return "unset"
+}
+
 func triggerPatch(req SetIncidentTriggerRequest) []byte {
 	return []byte(fmt.Sprintf(`{"timeline":{%q:%q}}`, req.Field, req.At.UTC().Format(time.RFC3339Nano)))
 }
@@ -314,10 +333,7 @@ func (w *incidentImpl) setTrigger(ctx workflow.Context, req SetIncidentTriggerRe
 	if err != nil {
 		return nil, err
 	}
-	old := "unset"
-	if v, known, _ := facts.Lookup(w.state.Facts, "timeline."+req.Field); known && len(v) > 0 {
-		old = v[0]
-	}
+	old := triggerValue(w.state.Facts.Timeline, req.Field)
 	w.state.Facts = merged
 	w.record(ctx, req.Actor, incident.KindFacts, fmt.Sprintf("Trigger timeline.%s moved from %s to %s: %s",
 		req.Field, old, req.At.UTC().Format(time.RFC3339), req.Reason), req)
