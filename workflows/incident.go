@@ -392,7 +392,12 @@ func (w *incidentImpl) persistLoop(ctx workflow.Context) {
 		version := w.version
 		entries := w.unsaved
 		w.unsaved = nil
-		stateJSON, err := json.Marshal(w.snapshot())
+		// The timeline goes to its own table entry by entry; leaving it out of the
+		// state copy keeps each save's size flat instead of growing with the
+		// incident's history (it is recorded in the workflow history too).
+		snap := w.snapshot()
+		snap.Timeline = nil
+		stateJSON, err := json.Marshal(snap)
 		if err != nil {
 			workflow.GetLogger(ctx).Error("Cannot encode incident state", "error", err)
 			return

@@ -272,8 +272,11 @@ func checkStore(t *testing.T, d *app.Dev, final workflows.State) {
 	if err := json.Unmarshal([]byte(stateJSON), &stored); err != nil {
 		t.Fatalf("stored state JSON: %v", err)
 	}
-	if stored.Phase != incident.PhaseClosed || len(stored.Timeline) != len(final.Timeline) {
-		t.Errorf("stored state: phase %s with %d timeline entries, want closed with %d", stored.Phase, len(stored.Timeline), len(final.Timeline))
+	// The stored state leaves the timeline to its own table (checked below), so
+	// that each save stays small however long the incident runs.
+	if stored.Phase != incident.PhaseClosed || len(stored.Timeline) != 0 || len(stored.Steps) != len(final.Steps) {
+		t.Errorf("stored state: phase %s with %d timeline entries and %d steps, want closed with none and %d steps",
+			stored.Phase, len(stored.Timeline), len(stored.Steps), len(final.Steps))
 	}
 	tl, err := d.Store.Timeline(ctx, final.ID)
 	if err != nil {
