@@ -54,6 +54,7 @@ type incStore struct {
 	// failSaves fails that many SaveIncident calls before storing anything, like a
 	// locked database; the activity's retry must not duplicate or lose entries.
 	failSaves int
+	timeline  []incident.TimelineEntry
 }
 
 func (s *incStore) SaveIncident(_ context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error {
@@ -67,6 +68,17 @@ func (s *incStore) SaveIncident(_ context.Context, sum incident.Summary, stateJS
 	if err := json.Unmarshal([]byte(stateJSON), &st); err != nil {
 		return fmt.Errorf("decode state json: %w", err)
 	}
+	if len(st.Timeline) != 0 {
+		return fmt.Errorf("state json carries %d timeline entries; they belong in entries", len(st.Timeline))
+	}
+	// Like the real store's timeline table: entries accumulate, keyed by seq, and the
+	// saved state is read back with them.
+	for _, e := range entries {
+		if !slices.ContainsFunc(s.timeline, func(x incident.TimelineEntry) bool { return x.Seq == e.Seq }) {
+			s.timeline = append(s.timeline, e)
+		}
+	}
+	st.Timeline = slices.Clone(s.timeline)
 	s.saves = append(s.saves, incSave{Summary: sum, State: st, Version: version, Entries: slices.Clone(entries)})
 	return nil
 }
