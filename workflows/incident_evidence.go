@@ -107,10 +107,6 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 		w.record(ctx, SystemActor, incident.KindEvidence, "Evidence collection failed: "+err.Error(), nil)
 		return
 	}
-	ev := &w.state.Evidence
-	ev.Status, ev.ManifestPath, ev.ManifestSHA256 = EvidenceCollected, res.ManifestPath, res.ManifestSHA256
-	ev.Files, ev.Records, ev.Gaps = res.Files, res.Records, res.Gaps
-
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
@@ -121,6 +117,12 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 	}).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("Recording the evidence manifest hash failed", "error", err)
 	}
+	// The state says "collected" only once the hash is in the store and the
+	// timeline, so nobody reads a collected status without its custody record.
+	ev := &w.state.Evidence
+	ev.Status, ev.ManifestPath, ev.ManifestSHA256 = EvidenceCollected, res.ManifestPath, res.ManifestSHA256
+	ev.Files, ev.Records, ev.Gaps = res.Files, res.Records, res.Gaps
+
 	text := fmt.Sprintf("Evidence collected: %d records in %d files; manifest %s sha256 %s",
 		res.Records, res.Files, res.ManifestPath, res.ManifestSHA256)
 	if len(res.Gaps) > 0 {
