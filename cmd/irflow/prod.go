@@ -58,6 +58,8 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			// The token is read from the environment only, so it never shows in ps.
+			cfg.APIToken = os.Getenv("IRFLOW_API_TOKEN")
 			return app.RunServe(cmd.Context(), cfg, func(addr string) {
 				fmt.Fprintf(cmd.OutOrStdout(), "irflow serve ready http=http://%s temporal=%s\n", addr, tf.cfg.Address)
 			})

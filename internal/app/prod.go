@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -26,6 +27,9 @@ type ProdConfig struct {
 	Temporal  TemporalConfig
 	StorePath string
 	HTTPAddr  string
+	// APIToken, when set, is required as a Bearer token on every /api/ request
+	// (serve only). Serving beyond loopback without one is refused.
+	APIToken string
 	// EvidenceDir is where evidence folders are written (worker only).
 	EvidenceDir string
 	// Getenv reads Zendesk credentials from the environment.
@@ -84,8 +88,12 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	return nil
 }
 
-// RunServe runs the HTTP API until ctx ends.
+// RunServe runs the HTTP API until ctx ends. The API can approve containment in
+// Zendesk, so it refuses to listen beyond loopback without an API token.
 func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) error {
+	if cfg.APIToken == "" && !loopback(cfg.HTTPAddr) {
+		return fmt.Errorf("refusing to serve the API on %s without an API token: set IRFLOW_API_TOKEN (clients send Authorization: Bearer <token>)", cfg.HTTPAddr)
+	}
 	c, store, closeFn, err := connect(ctx, cfg)
 	if err != nil {
 		return err
@@ -96,7 +104,11 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Namespace: cfg.Temporal.Namespace, Playbooks: cat}
-	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: httpapi.New(svc, store, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	handler := httpapi.New(svc, store, cfg.Logger)
+	if cfg.APIToken != "" {
+		handler = httpapi.RequireToken(handler, cfg.APIToken)
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	if ready != nil {
@@ -113,4 +125,17 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+// loopback reports whether addr listens on a loopback interface only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -186,11 +186,12 @@ func decodeBody(r *http.Request, v any) error {
 
 // statusOf is the one table mapping error codes to HTTP statuses.
 var statusOf = map[string]int{
-	incident.EINVALID:     http.StatusBadRequest,
-	incident.ENOTFOUND:    http.StatusNotFound,
-	incident.ECONFLICT:    http.StatusConflict,
-	incident.EUNAVAILABLE: http.StatusServiceUnavailable,
-	incident.EINTERNAL:    http.StatusInternalServerError,
+	incident.EINVALID:      http.StatusBadRequest,
+	incident.ENOTFOUND:     http.StatusNotFound,
+	incident.ECONFLICT:     http.StatusConflict,
+	incident.EUNAUTHORIZED: http.StatusUnauthorized,
+	incident.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	incident.EINTERNAL:     http.StatusInternalServerError,
 }
 
 // errorBody is the JSON shape of every error response.

@@ -80,11 +80,12 @@ func ValidID(s string) bool { return idPattern.MatchString(s) }
 // Error codes, mapped to HTTP statuses in one table in the HTTP package and to exit
 // statuses in the CLI.
 const (
-	EINVALID     = "invalid"
-	ENOTFOUND    = "not_found"
-	ECONFLICT    = "conflict"
-	EUNAVAILABLE = "unavailable"
-	EINTERNAL    = "internal"
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EUNAUTHORIZED = "unauthorized"
+	EUNAVAILABLE  = "unavailable"
+	EINTERNAL     = "internal"
 )
 
 // Error is an error whose Message is safe to show to a user.
