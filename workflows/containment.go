@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -276,7 +274,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		// One random key per step, fixed in history by SideEffect so a replay or a
 		// retry reuses it (STYLE rule 4).
 		var key string
-		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return newKey() }).Get(&key); err != nil {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return containment.NewIdempotencyKey() }).Get(&key); err != nil {
 			c.failStep(ctx, st, fmt.Sprintf("generate idempotency key: %v", err))
 			return
 		}
@@ -340,15 +338,6 @@ func hasResult(st *StepState, t containment.Target) bool {
 		}
 	}
 	return false
-}
-
-// newKey returns 128 random bits in hex. Only ever called inside SideEffect.
-func newKey() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return hex.EncodeToString(b[:])
 }
 
 // Rollback undoes every compensation not yet undone, newest first, on a disconnected
