@@ -60,7 +60,10 @@ func loadCatalogue() (regimes.Catalogue, error) {
 // computedObligations is what the SideEffect records: every obligation (applicable
 // or not) and the clock inputs (which carry the deadline specs JSON drops).
 type computedObligations struct {
-	All    []obligations.Obligation `json:"all"`
+	// Checked is how many obligations the engine evaluated. The ones that do not
+	// apply are not kept: they would make every recomputation's history record
+	// (and the state) many times larger; the service recomputes them on demand.
+	Checked int `json:"checked"`
 	Clocks []ObligationClockInput   `json:"clocks"`
 	Error  string                   `json:"error,omitempty"`
 }
@@ -104,7 +107,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 			return computedObligations{Error: err.Error()}
 		}
 		all := obligations.Evaluate(doc, cat, asOf, obligations.Options{All: true, Fulfilled: fulfilled})
-		out := computedObligations{All: all}
+		out := computedObligations{Checked: len(all)}
 		for _, o := range all {
 			if o.Applicable {
 				out.Clocks = append(out.Clocks, NewObligationClockInput(w.state.ID, o))
@@ -124,7 +127,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	for _, o := range w.state.Obligations {
 		prev[o.ID] = o
 	}
-	next := make([]IncidentObligation, 0, len(comp.All))
+	next := make([]IncidentObligation, 0, len(comp.Clocks))
 	applicable := map[string]bool{}
 	var started, rearmed []string
 	for _, in := range comp.Clocks {
@@ -159,13 +162,11 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	// kept are obligations that had a clock and no longer apply: their record (clock
 	// id, retirement reason, fulfilment) stays in the state across later
 	// recomputations, and a clock that comes back gets a fresh id because of it.
-	kept := map[string]bool{}
 	for _, id := range sortedKeys(prev) {
 		old := prev[id]
 		if applicable[id] || old.ClockWorkflowID == "" {
 			continue
 		}
-		kept[id] = true
 		if old.Retired != "" || isFinal(old.Status) {
 			next = append(next, old)
 			continue
@@ -176,11 +177,6 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 		old.Status = ClockRetired
 		next = append(next, old)
 		retired = append(retired, id)
-	}
-	for _, o := range comp.All {
-		if !o.Applicable && !kept[o.ID] {
-			next = append(next, IncidentObligation{Obligation: o})
-		}
 	}
 	sort.SliceStable(next, func(i, j int) bool { return obligations.Less(&next[i].Obligation, &next[j].Obligation) })
 	w.state.Obligations = next
@@ -197,7 +193,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	}
 	if len(started)+len(rearmed)+len(retired) == 0 && len(prev) == 0 {
 		w.record(ctx, actor, incident.KindObligation,
-			fmt.Sprintf("No notification obligation applies on the declared facts (%d rules checked); add affected people, data and timeline facts as they are known", len(comp.All)), nil)
+			fmt.Sprintf("No notification obligation applies on the declared facts (%d obligations checked); add affected people, data and timeline facts as they are known", comp.Checked), nil)
 	}
 	w.changed()
 }

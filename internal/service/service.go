@@ -19,7 +19,9 @@ import (
 
 	"irflow/internal/facts"
 	"irflow/internal/incident"
+	"irflow/internal/obligations"
 	"irflow/playbooks"
+	"irflow/playbooks/regimes"
 	"irflow/workflows"
 )
 
@@ -277,7 +279,8 @@ type ObligationView struct {
 }
 
 // Obligations lists an incident's notification obligations with their clocks. With
-// all false, only applicable obligations are returned.
+// all, the obligations that do not apply are added with their reasons, computed
+// from the incident's current facts (the workflow keeps only those with clocks).
 func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) ([]ObligationView, error) {
 	st, err := s.State(ctx, incidentID)
 	if err != nil {
@@ -285,9 +288,6 @@ func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) 
 	}
 	out := []ObligationView{}
 	for _, o := range st.Obligations {
-		if !all && !o.Applicable {
-			continue
-		}
 		v := ObligationView{IncidentObligation: o}
 		if o.ClockWorkflowID != "" {
 			q, err := s.Client.QueryWorkflow(ctx, o.ClockWorkflowID, "", workflows.ClockQuery)
@@ -299,6 +299,9 @@ func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) 
 			}
 		}
 		out = append(out, v)
+	}
+	if all {
+		out = append(out, notApplicable(st)...)
 	}
 	return out, nil
 }
@@ -333,4 +336,24 @@ func (s *Service) ObligationUpdate(ctx context.Context, incidentID, obligationID
 		return nil
 	}
 	return incident.Errorf(incident.ENOTFOUND, "incident %s has no obligation clock %q (clocks: %s)", incidentID, obligationID, strings.Join(known, ", "))
+}
+
+// notApplicable computes the obligations that do not apply to the incident's facts,
+// with the threshold or flag that decided each.
+func notApplicable(st workflows.State) []ObligationView {
+	cat, err := regimes.Load()
+	if err != nil {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, o := range st.Obligations {
+		have[o.ID] = true
+	}
+	var out []ObligationView
+	for _, o := range obligations.ComputeAll(st.Facts, cat, time.Now()) {
+		if !o.Applicable && !have[o.ID] {
+			out = append(out, ObligationView{IncidentObligation: workflows.IncidentObligation{Obligation: o}})
+		}
+	}
+	return out
 }
