@@ -63,9 +63,9 @@ type computedObligations struct {
 	// Checked is how many obligations the engine evaluated. The ones that do not
 	// apply are not kept: they would make every recomputation's history record
 	// (and the state) many times larger; the service recomputes them on demand.
-	Checked int `json:"checked"`
-	Clocks []ObligationClockInput   `json:"clocks"`
-	Error  string                   `json:"error,omitempty"`
+	Checked int                    `json:"checked"`
+	Clocks  []ObligationClockInput `json:"clocks"`
+	Error   string                 `json:"error,omitempty"`
 }
 
 func (w *incidentImpl) setupObligations(ctx workflow.Context) error {
