@@ -260,7 +260,9 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 	}
 }
 
-// statusAfter maps a clock event to the status the incident shows until the next.
+// statusAfter maps a clock event to the status the incident shows until the next;
+// "" keeps the engine's status (an armed clock may still await its trigger or its
+// predecessor).
 func statusAfter(kind string) string {
 	switch kind {
 	case EventFulfilled:
@@ -271,7 +273,7 @@ func statusAfter(kind string) string {
 		return ClockRetired
 	case EventPaused:
 		return ClockPaused
-	case EventResumed, EventArmed, EventTriggerMoved, EventPredecessorFulfilled:
+	case EventResumed, EventTriggerMoved, EventPredecessorFulfilled:
 		return obligations.StatusOpen
 	case EventOverdue:
 		return obligations.StatusOverdue

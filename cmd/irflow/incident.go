@@ -178,6 +178,22 @@ func writeState(w io.Writer, st workflows.State) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(st.Obligations) > 0 {
+		fmt.Fprintln(w, "\nNotification obligations (irflow obligations list ID for the time left):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, o := range st.Obligations {
+			due := o.DueText
+			if o.DueAt != nil {
+				due = o.DueAt.UTC().Format(time.RFC3339)
+			}
+			v := ""
+			if o.Verification != "verified" {
+				v = "[" + o.Verification + "]"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.ID, o.Status, due, v)
+		}
+		_ = tw.Flush()
+	}
 	if len(st.Steps) > 0 {
 		fmt.Fprintln(w, "\nContainment steps:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
