@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,12 +51,21 @@ func startDev(t testing.TB, dir string) *app.Dev {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	d, err := app.StartDev(ctx, devConfig(t, dir))
-	if err != nil {
-		t.Fatalf("start dev stack on %s: %v", dir, err)
+	// Tests run in parallel: the free port picked for the frontend can be taken by
+	// another stack before this one binds it. Pick another and try again.
+	var err error
+	for range 3 {
+		var d *app.Dev
+		if d, err = app.StartDev(ctx, devConfig(t, dir)); err == nil {
+			t.Cleanup(d.Stop)
+			return d
+		}
+		if !strings.Contains(err.Error(), "already in use") {
+			break
+		}
 	}
-	t.Cleanup(d.Stop)
-	return d
+	t.Fatalf("start dev stack on %s: %v", dir, err)
+	return nil
 }
 
 // waitState polls the state query until cond holds, and fails the test after timeout

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/server/common/authorization"
@@ -51,7 +52,25 @@ type Server struct {
 // Start creates the schema on first use, registers the namespace and starts every
 // Temporal service. It returns once the services are started; clients should still
 // dial with a short retry (the frontend takes a few hundred milliseconds to serve).
+//
+// The internal services' ports are picked free just before the server binds them;
+// another process can take one in between, so that case is retried with new ports.
+// A taken frontend port is the user's to resolve and is reported at once.
 func Start(cfg Config) (*Server, error) {
+	var err error
+	for range 3 {
+		var s *Server
+		if s, err = start(cfg); err == nil {
+			return s, nil
+		}
+		if !strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "temporal frontend "+cfg.FrontendAddr) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+func start(cfg Config) (*Server, error) {
 	if cfg.Namespace == "" {
 		cfg.Namespace = "default"
 	}
