@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"irflow/internal/incident"
-	"irflow/internal/sqlite"
 )
 
 // IncidentStore is what activities need from the store.
@@ -17,7 +16,7 @@ type IncidentStore interface {
 	// idempotent: a retried call with the same version and entries changes nothing.
 	SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error
 	// SaveEvidenceManifest records an evidence manifest's hash; idempotent.
-	SaveEvidenceManifest(ctx context.Context, m sqlite.EvidenceManifest) error
+	SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManifest) error
 }
 
 // Activities holds the worker-scoped dependencies of every activity.
@@ -55,7 +54,7 @@ type RecordEvidenceInput struct {
 // RecordEvidenceManifest stores an evidence manifest's SHA-256 in the store, outside
 // the evidence folder, as the chain-of-custody anchor.
 func (a *Activities) RecordEvidenceManifest(ctx context.Context, in RecordEvidenceInput) error {
-	return a.Store.SaveEvidenceManifest(ctx, sqlite.EvidenceManifest{
+	return a.Store.SaveEvidenceManifest(ctx, incident.EvidenceManifest{
 		IncidentID: in.IncidentID, ManifestPath: in.ManifestPath, SHA256: in.SHA256,
 		Files: in.Files, Records: in.Records, Gaps: in.Gaps,
 	})

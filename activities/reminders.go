@@ -11,7 +11,7 @@ import (
 )
 
 // ReminderActivities sends obligation reminders through the notifier of the day
-// (the log now; Slack and email when those land). The lead folds it into Activities.
+// (the log now; Slack and email when those land). The worker registers it beside Activities.
 type ReminderActivities struct {
 	Notifier notify.Notifier
 }

@@ -14,7 +14,7 @@ import (
 	"irflow/internal/facts"
 )
 
-// Update names of the containment runner. (The lead moves these to names.go.)
+// Update names of the containment runner, next to the code that handles them.
 // Approving, skipping and rolling back are Updates, not Signals, because the
 // responder needs an answer: a rejected approval (unknown step, already done) must
 // come back as an error, not vanish.

@@ -177,7 +177,7 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	// cancelled incident still records how it ended.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	w.record(ctx, w.in.DeclaredBy, incident.KindDeclared,
-		fmt.Sprintf("Declared %q with playbook %s (sha256 %s)", w.in.Title, w.in.Playbook.ID, shortHash(w.in.Playbook.Hash)), nil)
+		fmt.Sprintf("Declared %q with playbook %s (sha256 %s)", w.in.Title, w.in.Playbook.ID, incident.ShortHash(w.in.Playbook.Hash)), nil)
 	workflow.Go(dctx, w.persistLoop)
 
 	w.enterPhase(ctx, incident.PhaseTriage)
@@ -451,11 +451,4 @@ func containmentSteps(pb playbooks.Loaded) []containment.Step {
 			NeedsApproval: s.NeedsApproval, Reversible: s.Reversible})
 	}
 	return steps
-}
-
-func shortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }

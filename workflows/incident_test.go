@@ -26,7 +26,6 @@ import (
 	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/ownership"
-	"irflow/internal/sqlite"
 	"irflow/playbooks"
 )
 
@@ -50,7 +49,7 @@ type incSave struct {
 type incStore struct {
 	mu        sync.Mutex
 	saves     []incSave
-	manifests []sqlite.EvidenceManifest
+	manifests []incident.EvidenceManifest
 	// failSaves fails that many SaveIncident calls before storing anything, like a
 	// locked database; the activity's retry must not duplicate or lose entries.
 	failSaves int
@@ -83,14 +82,14 @@ func (s *incStore) SaveIncident(_ context.Context, sum incident.Summary, stateJS
 	return nil
 }
 
-func (s *incStore) SaveEvidenceManifest(_ context.Context, m sqlite.EvidenceManifest) error {
+func (s *incStore) SaveEvidenceManifest(_ context.Context, m incident.EvidenceManifest) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.manifests = append(s.manifests, m)
 	return nil
 }
 
-func (s *incStore) all() ([]incSave, []sqlite.EvidenceManifest) {
+func (s *incStore) all() ([]incSave, []incident.EvidenceManifest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.saves), slices.Clone(s.manifests)

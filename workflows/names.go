@@ -8,7 +8,9 @@ import (
 const TaskQueue = "irflow"
 
 // Message names of the incident workflow. They are part of irflow's public contract:
-// the CLI, the HTTP API, Slack and the official Temporal CLI all use them.
+// the CLI, the HTTP API, Slack and the official Temporal CLI all use them. The
+// names of the triage, containment and obligation messages sit beside their
+// handlers (triage.go, containment.go, incident_obligations.go, obligation.go).
 const (
 	// StateQuery returns the incident State.
 	StateQuery = "state"

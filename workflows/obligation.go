@@ -14,7 +14,7 @@ import (
 	"irflow/internal/obligations"
 )
 
-// Message names of the obligation clock. (The lead moves these to names.go.)
+// Message names of the obligation clock, next to the code that handles them.
 const (
 	// MarkFulfilledUpdate records that the notice was given. An Update, not a Signal,
 	// because the responder must hear back when it is rejected (late without reasons).

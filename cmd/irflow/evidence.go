@@ -98,20 +98,20 @@ verify (no folder or no readable manifest).`,
 
 // recordedManifest looks up the manifest hash the incident workflow stored, when the
 // store exists in dataDir.
-func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (sqlite.EvidenceManifest, bool) {
+func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (incident.EvidenceManifest, bool) {
 	path := filepath.Join(dataDir, "irflow.db")
 	if _, err := os.Stat(path); err != nil {
-		return sqlite.EvidenceManifest{}, false
+		return incident.EvidenceManifest{}, false
 	}
 	store, err := sqlite.Open(cmd.Context(), path)
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", path, err)
-		return sqlite.EvidenceManifest{}, false
+		return incident.EvidenceManifest{}, false
 	}
 	defer func() { _ = store.Close() }()
 	m, err := store.LatestEvidenceManifest(cmd.Context(), incidentID)
 	if err != nil {
-		return sqlite.EvidenceManifest{}, false
+		return incident.EvidenceManifest{}, false
 	}
 	return m, true
 }

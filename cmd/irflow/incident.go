@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"irflow/internal/incident"
 	"irflow/internal/service"
 	"irflow/workflows"
 )
@@ -154,7 +155,7 @@ func newShowCmd(tf *temporalFlags) *cobra.Command {
 func writeState(w io.Writer, st workflows.State) {
 	fmt.Fprintf(w, "%s  %s\n", st.ID, st.Title)
 	fmt.Fprintf(w, "Phase:     %s\n", st.Phase)
-	fmt.Fprintf(w, "Playbook:  %s (sha256 %s)\n", st.Playbook, shortHash(st.PlaybookHash))
+	fmt.Fprintf(w, "Playbook:  %s (sha256 %s)\n", st.Playbook, incident.ShortHash(st.PlaybookHash))
 	fmt.Fprintf(w, "Declared:  %s by %s\n", st.DeclaredAt.Format(time.RFC3339), st.DeclaredBy)
 	if st.ClosedAt != nil {
 		fmt.Fprintf(w, "Closed:    %s %s\n", st.ClosedAt.Format(time.RFC3339), st.CloseReason)
@@ -174,7 +175,7 @@ func writeState(w io.Writer, st workflows.State) {
 	if ev := st.Evidence; ev.Status != "" {
 		fmt.Fprintf(w, "Evidence:  %s", ev.Status)
 		if ev.ManifestSHA256 != "" {
-			fmt.Fprintf(w, ", %d records, manifest sha256 %s", ev.Records, shortHash(ev.ManifestSHA256))
+			fmt.Fprintf(w, ", %d records, manifest sha256 %s", ev.Records, incident.ShortHash(ev.ManifestSHA256))
 		}
 		fmt.Fprintln(w)
 	}
@@ -219,13 +220,6 @@ func writeState(w io.Writer, st workflows.State) {
 	for _, e := range st.Timeline {
 		fmt.Fprintf(w, "  %s  %-10s %-12s %s\n", e.At.Format("2006-01-02 15:04:05Z"), e.Actor, e.Kind, strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", 48)))
 	}
-}
-
-func shortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
 }
 
 func newNoteCmd(tf *temporalFlags) *cobra.Command {

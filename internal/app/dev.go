@@ -106,6 +106,11 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("http address %s: %w", cfg.HTTPAddr, err)
 	}
 	d.HTTPAddr = ln.Addr().String()
+	defer func() {
+		if err != nil {
+			_ = ln.Close() // Serve never took it over
+		}
+	}()
 
 	d.Temporal, err = devserver.Start(devserver.Config{
 		DBPath:       filepath.Join(cfg.DataDir, "temporal.db"),
@@ -113,7 +118,6 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		LogPath:      filepath.Join(cfg.DataDir, "temporal.log"),
 	})
 	if err != nil {
-		_ = ln.Close()
 		return nil, err
 	}
 	if err := devserver.WaitReady(ctx, func(ctx context.Context) error {
@@ -127,30 +131,25 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		d.Client = c
 		return nil
 	}); err != nil {
-		_ = ln.Close()
 		return nil, err
 	}
 
 	d.Store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
 	if err != nil {
-		_ = ln.Close()
 		return nil, err
 	}
 	cat, err := playbooks.Embedded()
 	if err != nil {
-		_ = ln.Close()
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
 	d.Service = &service.Service{Client: d.Client, Namespace: "default", Playbooks: cat}
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
-		_ = ln.Close()
 		return nil, err
 	}
 	zcfg.Logger = cfg.Logger
 	if d.Zendesk, err = zendesk.New(zcfg); err != nil {
-		_ = ln.Close()
 		return nil, fmt.Errorf("zendesk client: %w", err)
 	}
 	d.worker = worker.New(d.Client, worker.Deps{
@@ -160,7 +159,6 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Reminders:   &activities.ReminderActivities{Notifier: cfg.notifier()},
 	})
 	if err := d.worker.Start(); err != nil {
-		_ = ln.Close()
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 

@@ -51,6 +51,19 @@ const (
 	KindDisagreement = "disagreement"
 )
 
+// EvidenceManifest is the SHA-256 of an incident's evidence manifest as recorded in
+// the store at collection time: the chain-of-custody anchor `irflow evidence verify`
+// checks a folder against.
+type EvidenceManifest struct {
+	IncidentID   string    `db:"incident_id" json:"incident_id"`
+	ManifestPath string    `db:"manifest_path" json:"manifest_path"`
+	SHA256       string    `db:"sha256" json:"sha256"`
+	Files        int       `db:"files" json:"files"`
+	Records      int64     `db:"records" json:"records"`
+	Gaps         int       `db:"gaps" json:"gaps"`
+	RecordedAt   time.Time `db:"recorded_at" json:"recorded_at"`
+}
+
 // Summary is the incident as the store and the list commands see it.
 type Summary struct {
 	ID          string     `json:"id" db:"id"`
@@ -99,4 +112,12 @@ func (e *Error) Error() string { return e.Message }
 // Errorf returns an *Error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ShortHash abbreviates a hex digest for display; the full one stays in the JSON.
+func ShortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
 }

@@ -146,24 +146,20 @@ func (s *Service) State(ctx context.Context, id string) (workflows.State, error)
 // AddNote appends a note to an incident's timeline.
 func (s *Service) AddNote(ctx context.Context, id, actor, text string) (incident.TimelineEntry, error) {
 	var e incident.TimelineEntry
-	err := s.update(ctx, id, workflows.AddNoteUpdate, workflows.NoteRequest{Actor: actor, Text: text}, &e)
+	err := s.Update(ctx, id, workflows.AddNoteUpdate, workflows.NoteRequest{Actor: actor, Text: text}, &e)
 	return e, err
 }
 
 // Close closes an incident.
 func (s *Service) Close(ctx context.Context, id, actor, reason string) (workflows.State, error) {
 	var st workflows.State
-	err := s.update(ctx, id, workflows.CloseUpdate, workflows.CloseRequest{Actor: actor, Reason: reason}, &st)
+	err := s.Update(ctx, id, workflows.CloseUpdate, workflows.CloseRequest{Actor: actor, Reason: reason}, &st)
 	return st, err
 }
 
 // Update sends any incident Update and decodes its result into out. Rejections by
 // the workflow's validators come back as EINVALID errors with the validator's reason.
 func (s *Service) Update(ctx context.Context, id, name string, arg, out any) error {
-	return s.update(ctx, id, name, arg, out)
-}
-
-func (s *Service) update(ctx context.Context, id, name string, arg, out any) error {
 	if !incident.ValidID(id) {
 		return incident.Errorf(incident.EINVALID, "%q is not an incident id (expected INC-YYYYMMDD-NNN)", id)
 	}

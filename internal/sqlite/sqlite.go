@@ -226,20 +226,9 @@ func (s *DB) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry,
 	return out, nil
 }
 
-// EvidenceManifest is a recorded evidence manifest hash.
-type EvidenceManifest struct {
-	IncidentID   string    `db:"incident_id" json:"incident_id"`
-	ManifestPath string    `db:"manifest_path" json:"manifest_path"`
-	SHA256       string    `db:"sha256" json:"sha256"`
-	Files        int       `db:"files" json:"files"`
-	Records      int64     `db:"records" json:"records"`
-	Gaps         int       `db:"gaps" json:"gaps"`
-	RecordedAt   time.Time `db:"recorded_at" json:"recorded_at"`
-}
-
 // SaveEvidenceManifest records a manifest's hash; recording the same one twice is a
 // no-op, so a retried activity is harmless.
-func (s *DB) SaveEvidenceManifest(ctx context.Context, m EvidenceManifest) error {
+func (s *DB) SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManifest) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO evidence_manifests
 (incident_id, manifest_path, sha256, files, records, gaps, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(incident_id, sha256) DO NOTHING`,
@@ -251,8 +240,8 @@ ON CONFLICT(incident_id, sha256) DO NOTHING`,
 }
 
 // LatestEvidenceManifest returns the last manifest recorded for an incident.
-func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (EvidenceManifest, error) {
-	var m EvidenceManifest
+func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (incident.EvidenceManifest, error) {
+	var m incident.EvidenceManifest
 	err := s.db.GetContext(ctx, &m, `SELECT incident_id, manifest_path, sha256, files, records, gaps, recorded_at
 FROM evidence_manifests WHERE incident_id = ? ORDER BY recorded_at DESC LIMIT 1`, incidentID)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -127,7 +127,7 @@ func TestEvidenceManifests(t *testing.T) {
 			t.Errorf("error = %v, want ENOTFOUND", err)
 		}
 	}
-	m := sqlite.EvidenceManifest{IncidentID: "INC-20260306-001", ManifestPath: "/x/manifest.json", SHA256: "ab12", Files: 3, Records: 10}
+	m := incident.EvidenceManifest{IncidentID: "INC-20260306-001", ManifestPath: "/x/manifest.json", SHA256: "ab12", Files: 3, Records: 10}
 	for range 2 { // a retried activity records it once
 		if err := db.SaveEvidenceManifest(ctx, m); err != nil {
 			t.Fatal(err)

@@ -147,7 +147,7 @@ func TestEverySeverityRuleIsProven(t *testing.T) {
 }
 
 // planned mirrors the six planned playbooks (cmd/irflow wires the real catalogue).
-// credential-compromise declares the clauses of the lead's playbook file, which
+// credential-compromise declares the clauses of the playbook file, which
 // include duty and supporting clauses.
 var planned = []PlaybookRef{
 	{ID: "credential-compromise", Clauses: []string{"SRM-VI.S.i", "SRM-VI.S.1", "SRM-VI.S.2", "SRM-I.S.1", "SRM-I.S.2", "SRM-I.S.3"}, Triggers: []Trigger{
