@@ -10,18 +10,19 @@ import (
 	"irflow/internal/incident"
 )
 
-// IncidentStore is what activities need from the store.
-type IncidentStore interface {
-	// SaveIncident writes the summary and state and appends timeline entries. It is
-	// idempotent: a retried call with the same version and entries changes nothing.
-	SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error
-	// SaveEvidenceManifest records an evidence manifest's hash; idempotent.
-	SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManifest) error
-}
-
 // Activities holds the worker-scoped dependencies of every activity.
 type Activities struct {
-	Store IncidentStore
+	Store Store
+}
+
+// Store is the part of incident.Store the activities write and look up; a
+// workflow test's fake implements only this.
+type Store interface {
+	SaveIncident(ctx context.Context, save incident.IncidentSave) error
+	GetIncident(ctx context.Context, id string) (incident.StoredIncident, error)
+	SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManifest) error
+	SaveObligation(ctx context.Context, o incident.ObligationRecord) error
+	Obligations(ctx context.Context, f incident.ObligationFilter) ([]incident.ObligationRecord, error)
 }
 
 // SaveIncidentInput is SaveIncident's input.
@@ -35,7 +36,7 @@ type SaveIncidentInput struct {
 // SaveIncident writes an incident's state change to the store, so that lists and
 // searches work without Temporal.
 func (a *Activities) SaveIncident(ctx context.Context, in SaveIncidentInput) error {
-	if err := a.Store.SaveIncident(ctx, in.Summary, in.StateJSON, in.Version, in.Entries); err != nil {
+	if err := a.Store.SaveIncident(ctx, incident.IncidentSave{Summary: in.Summary, StateJSON: in.StateJSON, Version: in.Version, Entries: in.Entries}); err != nil {
 		return fmt.Errorf("save incident %s version %d: %w", in.Summary.ID, in.Version, err)
 	}
 	return nil

@@ -38,90 +38,11 @@ const (
 // SystemActor is the actor of entries written by irflow itself.
 const SystemActor = "irflow"
 
-// StepStatus is where a containment step is in its life.
-type StepStatus string
-
-// Step statuses.
-const (
-	StepPending          StepStatus = "pending"
-	StepAwaitingApproval StepStatus = "awaiting_approval"
-	StepApproved         StepStatus = "approved"
-	StepRunning          StepStatus = "running"
-	StepDone             StepStatus = "done"
-	StepFailed           StepStatus = "failed"
-	StepSkipped          StepStatus = "skipped"
-	// StepCancelled: the step never ran because containment was rolled back first.
-	StepCancelled StepStatus = "cancelled"
-	// StepRolledBack: the step ran and rollback undid every change it made.
-	StepRolledBack StepStatus = "rolled_back"
-)
-
-// ApproveStepRequest is the payload of the approve_step Update.
-type ApproveStepRequest struct {
-	Step   string `json:"step"`
-	Actor  string `json:"actor"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// SkipStepRequest is the payload of the skip_step Update.
-type SkipStepRequest struct {
-	Step   string `json:"step"`
-	Actor  string `json:"actor"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// RollbackRequest is the payload of the rollback Update.
-type RollbackRequest struct {
-	Actor  string `json:"actor"`
-	Reason string `json:"reason,omitempty"`
-}
-
-// RollbackResult is the answer to the rollback Update.
-type RollbackResult struct {
-	Undone []containment.UndoResult `json:"undone"`
-	// Failed names the undos that failed; a later rollback retries them.
-	Failed []string `json:"failed"`
-	// Kept names completed steps that cannot be undone (irreversible actions).
-	Kept []string `json:"kept"`
-}
-
-// StepState is one containment step and everything that happened to it. It is part
-// of the incident workflow's state, so every field is exported and serializable.
-type StepState struct {
-	Step   containment.Step `json:"step"`
-	Status StepStatus       `json:"status"`
-	// Targets are the objects the step acts on, frozen when it is approved (so the
-	// approver approves exactly these) or when it starts.
-	Targets        []containment.Target `json:"targets,omitempty"`
-	IdempotencyKey string               `json:"idempotency_key,omitempty"`
-	ApprovedBy     string               `json:"approved_by,omitempty"`
-	ApprovalReason string               `json:"approval_reason,omitempty"`
-	ApprovedAt     *time.Time           `json:"approved_at,omitempty"`
-	SkippedBy      string               `json:"skipped_by,omitempty"`
-	SkipReason     string               `json:"skip_reason,omitempty"`
-	StartedAt      *time.Time           `json:"started_at,omitempty"`
-	FinishedAt     *time.Time           `json:"finished_at,omitempty"`
-	// Results holds one entry per target the action was applied to.
-	Results []containment.ApplyResult `json:"results,omitempty"`
-	// Errors holds one message per target the action failed on.
-	Errors []string                 `json:"errors,omitempty"`
-	Undone []containment.UndoResult `json:"undone,omitempty"`
-}
-
 // Compensation is an undo registered right after a reversible step changed a target.
 type Compensation struct {
 	Step   int  `json:"step"`   // index in Containment.Steps
 	Result int  `json:"result"` // index in that step's Results
 	Done   bool `json:"done"`
-}
-
-// RollbackRecord says who rolled containment back and how far it got.
-type RollbackRecord struct {
-	Actor    string     `json:"actor"`
-	Reason   string     `json:"reason,omitempty"`
-	At       time.Time  `json:"at"`
-	Complete bool       `json:"complete"`
-	DoneAt   *time.Time `json:"done_at,omitempty"`
 }
 
 // Containment runs a playbook's containment steps inside the incident workflow: in

@@ -22,28 +22,6 @@ import (
 // change recorded. (The clock workflow's own set_trigger moves one clock.)
 const SetIncidentTriggerUpdate = "set_trigger"
 
-// IncidentObligation is one notification obligation as the incident state shows it:
-// the engine's computation and the last status its clock reported.
-type IncidentObligation struct {
-	obligations.Obligation
-	// ClockWorkflowID addresses the obligation's clock (Updates mark_fulfilled, pause,
-	// resume, waive; Query clock for the time left).
-	ClockWorkflowID string `json:"clock_workflow_id,omitempty"`
-	// LastEvent is the clock's latest report.
-	LastEvent *ObligationEvent `json:"last_event,omitempty"`
-	// Retired says why a clock was stopped by a recomputation.
-	Retired string `json:"retired,omitempty"`
-}
-
-// SetIncidentTriggerRequest is the incident-level set_trigger Update's argument.
-type SetIncidentTriggerRequest struct {
-	// Field is a facts timeline field: aware_at, discovered_at, determined_at, ...
-	Field  string    `json:"field"`
-	At     time.Time `json:"at"`
-	Actor  string    `json:"actor"`
-	Reason string    `json:"reason"`
-}
-
 var (
 	catalogueOnce sync.Once
 	catalogue     regimes.Catalogue

@@ -54,9 +54,12 @@ type incStore struct {
 	// locked database; the activity's retry must not duplicate or lose entries.
 	failSaves int
 	timeline  []incident.TimelineEntry
+	// obligations are the clocks' rows by clock workflow id.
+	obligations map[string]incident.ObligationRecord
 }
 
-func (s *incStore) SaveIncident(_ context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error {
+func (s *incStore) SaveIncident(_ context.Context, save incident.IncidentSave) error {
+	sum, stateJSON, version, entries := save.Summary, save.StateJSON, save.Version, save.Entries
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failSaves > 0 {
@@ -87,6 +90,48 @@ func (s *incStore) SaveEvidenceManifest(_ context.Context, m incident.EvidenceMa
 	defer s.mu.Unlock()
 	s.manifests = append(s.manifests, m)
 	return nil
+}
+
+func (s *incStore) GetIncident(_ context.Context, id string) (incident.StoredIncident, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.saves) - 1; i >= 0; i-- {
+		if sv := s.saves[i]; sv.Summary.ID == id {
+			st := sv.State
+			st.Timeline = nil
+			b, _ := json.Marshal(st)
+			return incident.StoredIncident{Summary: sv.Summary, StateJSON: string(b), Version: sv.Version}, nil
+		}
+	}
+	return incident.StoredIncident{}, incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
+}
+
+// SaveObligation keeps the highest revision of each clock's row, like the real store.
+func (s *incStore) SaveObligation(_ context.Context, o incident.ObligationRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.obligations == nil {
+		s.obligations = map[string]incident.ObligationRecord{}
+	}
+	if old, ok := s.obligations[o.ClockWorkflowID]; ok && old.Revision > o.Revision {
+		return nil
+	}
+	s.obligations[o.ClockWorkflowID] = o
+	return nil
+}
+
+func (s *incStore) Obligations(_ context.Context, f incident.ObligationFilter) ([]incident.ObligationRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []incident.ObligationRecord
+	for _, k := range sortedKeys(s.obligations) {
+		o := s.obligations[k]
+		if (f.IncidentID == "" || o.IncidentID == f.IncidentID) && (f.ObligationID == "" || o.ObligationID == f.ObligationID) &&
+			(f.DependsOn == "" || o.DependsOn == f.DependsOn) && (!f.Open || !o.Final()) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 func (s *incStore) all() ([]incSave, []incident.EvidenceManifest) {

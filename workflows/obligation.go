@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -44,30 +43,6 @@ const (
 	RetireSignal = "retire"
 )
 
-// Clock statuses beyond those obligations.Compute gives.
-const (
-	ClockPaused  = "paused"
-	ClockWaived  = "waived"
-	ClockRetired = "retired"
-)
-
-// Event kinds in ObligationEvent and the clock history.
-const (
-	EventArmed                = "armed"
-	EventReminder             = notify.KindReminder
-	EventDue                  = notify.KindDue
-	EventOverdue              = notify.KindOverdue
-	EventReminderFailed       = "reminder_failed"
-	EventFulfilled            = "fulfilled"
-	EventTriggerMoved         = "trigger_moved"
-	EventPredecessorFulfilled = "predecessor_fulfilled"
-	EventPaused               = "paused"
-	EventResumed              = "resumed"
-	EventWaived               = "waived"
-	EventRetired              = "retired"
-	EventIgnored              = "ignored"
-)
-
 // ObligationClockWorkflowID is the id of the clock of obligationID in incidentID, so
 // the CLI and the parent can address a clock directly.
 func ObligationClockWorkflowID(incidentID, obligationID string) string {
@@ -95,55 +70,6 @@ func NewObligationClockInput(incidentID string, o obligations.Obligation) Obliga
 	return in
 }
 
-// Attachment references evidence of a notice (the filed form, the sent letter).
-type Attachment struct {
-	Name   string `json:"name"`
-	URI    string `json:"uri,omitempty"`
-	SHA256 string `json:"sha256,omitempty"`
-}
-
-// MarkFulfilledRequest is the payload of mark_fulfilled.
-type MarkFulfilledRequest struct {
-	Obligation string      `json:"obligation"`
-	At         time.Time   `json:"at"` // zero: now
-	Actor      string      `json:"actor"`
-	Reference  string      `json:"reference"`
-	Attachment *Attachment `json:"attachment,omitempty"`
-	// LateReason is required when At is after the deadline (GDPR Art. 33(1): a late
-	// notification shall be accompanied by reasons for the delay).
-	LateReason string `json:"late_reason,omitempty"`
-}
-
-// SetTriggerRequest is the payload of set_trigger and of the rearm signal.
-type SetTriggerRequest struct {
-	// Field is the trigger to move: the clock's own trigger (e.g. aware_at), or its
-	// backstop trigger (DORA's aware_at).
-	Field  string    `json:"field"`
-	At     time.Time `json:"at"`
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-}
-
-// PauseRequest is the payload of pause: a law-enforcement delay (HIPAA 164.412, SEC
-// Item 1.05(c), most US state laws) with its reason and expiry.
-type PauseRequest struct {
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-	Until  time.Time `json:"until"`
-}
-
-// ResumeRequest is the payload of resume.
-type ResumeRequest struct {
-	Reason string `json:"reason"`
-	Actor  string `json:"actor"`
-}
-
-// WaiveRequest is the payload of waive.
-type WaiveRequest struct {
-	Reason string `json:"reason"`
-	Actor  string `json:"actor"`
-}
-
 // PredecessorFulfilled is the payload of the predecessor_fulfilled signal.
 type PredecessorFulfilled struct {
 	ObligationID string    `json:"obligation_id"`
@@ -153,87 +79,6 @@ type PredecessorFulfilled struct {
 // RetireRequest is the payload of the retire signal.
 type RetireRequest struct {
 	Reason string `json:"reason"`
-}
-
-// ObligationEvent is what the clock tells its parent (and keeps in its history).
-type ObligationEvent struct {
-	ObligationID string    `json:"obligation_id"`
-	Kind         string    `json:"kind"`
-	At           time.Time `json:"at"`
-	Actor        string    `json:"actor,omitempty"`
-	Text         string    `json:"text"`
-}
-
-// Fulfilment records a notice given.
-type Fulfilment struct {
-	At         time.Time   `json:"at"`
-	Actor      string      `json:"actor"`
-	Reference  string      `json:"reference"`
-	Attachment *Attachment `json:"attachment,omitempty"`
-	LateReason string      `json:"late_reason,omitempty"`
-	RecordedAt time.Time   `json:"recorded_at"`
-}
-
-// Pause records a running law-enforcement delay.
-type Pause struct {
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-	At     time.Time `json:"at"`
-	Until  time.Time `json:"until"`
-}
-
-// Waiver records why the notice is not given.
-type Waiver struct {
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-	At     time.Time `json:"at"`
-}
-
-// SentReminder is a reminder the clock delivered.
-type SentReminder struct {
-	Key  string `json:"key"`
-	Kind string `json:"kind"`
-	// At is the reminder's scheduled instant; SentAt when delivery finished.
-	At     time.Time  `json:"at"`
-	SentAt time.Time  `json:"sent_at"`
-	DueAt  *time.Time `json:"due_at"`
-}
-
-// ClockState is the whole state of one obligation clock.
-type ClockState struct {
-	IncidentID string                 `json:"incident_id"`
-	Obligation obligations.Obligation `json:"obligation"`
-	Spec       obligations.Spec       `json:"spec"`
-	Status     string                 `json:"status"`
-	TriggerAt  *time.Time             `json:"trigger_at"`
-	DueAt      *time.Time             `json:"due_at"`
-	BackstopAt *time.Time             `json:"backstop_at,omitempty"`
-	// Extension is the total time the clock was paused; it is added to the due date
-	// computed from the trigger.
-	Extension  time.Duration `json:"extension"`
-	Paused     *Pause        `json:"paused,omitempty"`
-	Fulfilment *Fulfilment   `json:"fulfilment,omitempty"`
-	Waiver     *Waiver       `json:"waiver,omitempty"`
-	// ArmedAt is when the reminder schedule was last (re)armed; reminders before it
-	// are not sent after the fact.
-	ArmedAt time.Time `json:"armed_at"`
-	// Arming counts re-armings; it is part of every notice key so a re-armed clock's
-	// reminders are new notices, not duplicates.
-	Arming        int               `json:"arming"`
-	Sent          map[string]bool   `json:"sent"`
-	RemindersSent []SentReminder    `json:"reminders_sent"`
-	History       []ObligationEvent `json:"history"`
-	// version changes on every mutation, waking the timer loop.
-	version int
-}
-
-// ClockView is the clock query's answer: the state plus the time left as of the
-// query.
-type ClockView struct {
-	ClockState
-	AsOf time.Time `json:"as_of"`
-	// TimeLeft is due_at minus as_of (negative when overdue); absent without a due date.
-	TimeLeft *time.Duration `json:"time_left,omitempty"`
 }
 
 // ObligationClockResult is how the clock ended.
@@ -247,131 +92,14 @@ type ObligationClockResult struct {
 	History       []ObligationEvent `json:"history"`
 }
 
-func (s *ClockState) id() string { return s.Obligation.ID }
-
-func (s *ClockState) terminal() bool {
-	return s.Status == obligations.StatusFulfilled || s.Status == ClockWaived || s.Status == ClockRetired
-}
-
-// refresh derives the status from the state at now.
-func (s *ClockState) refresh(now time.Time) {
-	switch {
-	case s.terminal():
-	case s.Paused != nil:
-		s.Status = ClockPaused
-	case s.TriggerAt == nil && s.Obligation.DependsOn != nil:
-		s.Status = obligations.StatusAwaitingPredecessor
-	case s.TriggerAt == nil:
-		s.Status = obligations.StatusAwaitingTrigger
-	case s.DueAt != nil && now.After(*s.DueAt):
-		s.Status = obligations.StatusOverdue
-	default:
-		s.Status = obligations.StatusOpen
-	}
-}
-
-// ValidateMarkFulfilled checks a mark_fulfilled request against the clock at now. It
-// is exported so the incident workflow can run the same checks in its own validator.
-func (s *ClockState) ValidateMarkFulfilled(req MarkFulfilledRequest, now time.Time) error {
-	if req.Obligation != s.id() {
-		return fmt.Errorf("mark_fulfilled: unknown obligation %q (this clock is %q)", req.Obligation, s.id())
-	}
-	if s.terminal() {
-		return fmt.Errorf("mark_fulfilled: obligation %s is already %s", s.id(), s.Status)
-	}
-	if strings.TrimSpace(req.Reference) == "" {
-		return errors.New("mark_fulfilled: reference is required (the filing number, ticket or message id of the notice)")
-	}
-	if strings.TrimSpace(req.Actor) == "" {
-		return errors.New("mark_fulfilled: actor is required")
-	}
-	at := req.At
-	if at.IsZero() {
-		at = now
-	}
-	if at.After(now) {
-		return fmt.Errorf("mark_fulfilled: at %s is in the future (now %s)", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	}
-	if s.TriggerAt != nil && at.Before(*s.TriggerAt) {
-		return fmt.Errorf("mark_fulfilled: at %s is before the trigger %s %s", at.UTC().Format(time.RFC3339), s.Obligation.Trigger, s.TriggerAt.UTC().Format(time.RFC3339))
-	}
-	if req.Attachment != nil && strings.TrimSpace(req.Attachment.Name) == "" {
-		return errors.New("mark_fulfilled: attachment.name is required when an attachment is given")
-	}
-	if s.DueAt != nil && at.After(*s.DueAt) && strings.TrimSpace(req.LateReason) == "" {
-		return fmt.Errorf("mark_fulfilled: fulfilled at %s, after the deadline %s: late_reason is required (GDPR Art. 33(1): a late notification must give the reasons for the delay)",
-			at.UTC().Format(time.RFC3339), s.DueAt.UTC().Format(time.RFC3339))
-	}
-	return nil
-}
-
-// ValidateSetTrigger checks a set_trigger request.
-func (s *ClockState) ValidateSetTrigger(req SetTriggerRequest) error {
-	if s.terminal() {
-		return fmt.Errorf("set_trigger: obligation %s is already %s", s.id(), s.Status)
-	}
-	own := s.Obligation.Trigger
-	if req.Field != own && (s.Spec.BackstopField == "" || req.Field != s.Spec.BackstopField) {
-		allowed := own
-		if s.Spec.BackstopField != "" {
-			allowed += " or " + s.Spec.BackstopField
-		}
-		return fmt.Errorf("set_trigger: obligation %s runs from %s, not %q", s.id(), allowed, req.Field)
-	}
-	if req.At.IsZero() {
-		return errors.New("set_trigger: at is required")
-	}
-	if strings.TrimSpace(req.Reason) == "" {
-		return errors.New("set_trigger: reason is required (moving a legal trigger must be justified)")
-	}
-	return nil
-}
-
-// ValidatePause checks a pause request.
-func (s *ClockState) ValidatePause(req PauseRequest, now time.Time) error {
-	switch {
-	case s.terminal():
-		return fmt.Errorf("pause: obligation %s is already %s", s.id(), s.Status)
-	case s.Paused != nil:
-		return fmt.Errorf("pause: obligation %s is already paused until %s", s.id(), s.Paused.Until.UTC().Format(time.RFC3339))
-	case strings.TrimSpace(req.Reason) == "":
-		return errors.New("pause: reason is required (e.g. the law-enforcement request)")
-	case req.Until.IsZero():
-		return errors.New("pause: until is required (a law-enforcement delay has an expiry)")
-	case !req.Until.After(now):
-		return fmt.Errorf("pause: until %s is not in the future", req.Until.UTC().Format(time.RFC3339))
-	}
-	return nil
-}
-
-// ValidateResume checks a resume request.
-func (s *ClockState) ValidateResume(req ResumeRequest) error {
-	if s.Paused == nil {
-		return fmt.Errorf("resume: obligation %s is not paused", s.id())
-	}
-	if strings.TrimSpace(req.Reason) == "" {
-		return errors.New("resume: reason is required")
-	}
-	return nil
-}
-
-// ValidateWaive checks a waive request.
-func (s *ClockState) ValidateWaive(req WaiveRequest) error {
-	if s.terminal() {
-		return fmt.Errorf("waive: obligation %s is already %s", s.id(), s.Status)
-	}
-	if strings.TrimSpace(req.Reason) == "" {
-		return errors.New("waive: reason is required (e.g. the risk assessment that found the breach unlikely to result in a risk)")
-	}
-	return nil
-}
-
 // clock is the running workflow's state and its collaborators.
 type clock struct {
 	ctx workflow.Context
 	st  *ClockState
 	// signalling counts events sent to the parent and not yet delivered.
 	signalling int
+	// version changes on every mutation, waking the timer loop.
+	version int
 }
 
 // ObligationClock runs the deadline clock of one notification obligation as a child
@@ -392,7 +120,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			TriggerAt: o.TriggerAt, DueAt: o.DueAt, BackstopAt: in.Spec.BackstopAt,
 			ArmedAt: workflow.Now(ctx), Sent: map[string]bool{},
 		}
-		c.st.refresh(workflow.Now(ctx))
+		c.st.Refresh(workflow.Now(ctx))
 	} else {
 		c.st = in.State
 	}
@@ -414,7 +142,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		c.record(EventArmed, "", fmt.Sprintf("clock armed for %s (%s): %s", o.ID, o.Citation, due))
 	}
 
-	for !c.st.terminal() {
+	for !c.st.Terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			// Long overdue clocks remind daily without end; keep history bounded.
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
@@ -424,8 +152,8 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			next.State = c.st
 			return nil, workflow.NewContinueAsNewError(ctx, ObligationClock, next)
 		}
-		seen := c.st.version
-		changed := func() bool { return c.st.version != seen }
+		seen := c.version
+		changed := func() bool { return c.version != seen }
 		now := workflow.Now(ctx)
 
 		if p := c.st.Paused; p != nil {
@@ -472,7 +200,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 	}
 	st := c.st
 	return &ObligationClockResult{
-		ObligationID: st.id(), Status: st.Status, DueAt: st.DueAt, Fulfilment: st.Fulfilment,
+		ObligationID: st.ID(), Status: st.Status, DueAt: st.DueAt, Fulfilment: st.Fulfilment,
 		Waiver: st.Waiver, RemindersSent: st.RemindersSent, History: st.History,
 	}, nil
 }
@@ -492,13 +220,13 @@ func (c *clock) wait(d time.Duration, changed func() bool) (bool, error) {
 }
 
 func (c *clock) bump() {
-	c.st.version++
-	c.st.refresh(workflow.Now(c.ctx))
+	c.version++
+	c.st.Refresh(workflow.Now(c.ctx))
 }
 
 // record appends an event to the history and tells the parent, if any.
 func (c *clock) record(kind, actor, text string) {
-	ev := ObligationEvent{ObligationID: c.st.id(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
+	ev := ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
 	c.st.History = append(c.st.History, ev)
 	parent := workflow.GetInfo(c.ctx).ParentWorkflowExecution
 	if parent == nil {
@@ -651,7 +379,7 @@ func (c *clock) registerHandlers() error {
 	st := func() *ClockState { return c.st }
 	if err := workflow.SetQueryHandler(ctx, ClockQuery, func() (ClockView, error) {
 		v := ClockView{ClockState: *st(), AsOf: workflow.Now(ctx)}
-		v.refresh(v.AsOf)
+		v.Refresh(v.AsOf)
 		if v.DueAt != nil {
 			left := v.DueAt.Sub(v.AsOf)
 			v.TimeLeft = &left
@@ -674,7 +402,7 @@ func (c *clock) registerHandlers() error {
 				}
 				c.st.Fulfilment = &Fulfilment{At: at, Actor: req.Actor, Reference: req.Reference, Attachment: req.Attachment, LateReason: req.LateReason, RecordedAt: now}
 				c.st.Status = obligations.StatusFulfilled
-				text := fmt.Sprintf("%s fulfilled at %s (reference %s)", c.st.id(), at.UTC().Format(time.RFC3339), req.Reference)
+				text := fmt.Sprintf("%s fulfilled at %s (reference %s)", c.st.ID(), at.UTC().Format(time.RFC3339), req.Reference)
 				if req.LateReason != "" {
 					text += "; late, because: " + req.LateReason
 				}
@@ -740,12 +468,12 @@ func (c *clock) listenSignals() {
 				ch.Receive(ctx, &p)
 				st := c.st
 				switch {
-				case st.terminal():
+				case st.Terminal():
 					c.record(EventIgnored, "", "predecessor_fulfilled ignored: obligation already "+st.Status)
 				case st.Obligation.DependsOn == nil || *st.Obligation.DependsOn != p.ObligationID:
-					c.record(EventIgnored, "", fmt.Sprintf("predecessor_fulfilled ignored: %s does not run from %s", st.id(), p.ObligationID))
+					c.record(EventIgnored, "", fmt.Sprintf("predecessor_fulfilled ignored: %s does not run from %s", st.ID(), p.ObligationID))
 				default:
-					c.record(EventPredecessorFulfilled, "", fmt.Sprintf("%s fulfilled at %s; the clock of %s starts", p.ObligationID, p.At.UTC().Format(time.RFC3339), st.id()))
+					c.record(EventPredecessorFulfilled, "", fmt.Sprintf("%s fulfilled at %s; the clock of %s starts", p.ObligationID, p.At.UTC().Format(time.RFC3339), st.ID()))
 					if err := c.rearm(SetTriggerRequest{Field: st.Obligation.Trigger, At: p.At, Reason: p.ObligationID + " fulfilled", Actor: "irflow"}); err != nil {
 						c.record(EventIgnored, "", "predecessor_fulfilled: "+err.Error())
 					}
@@ -768,7 +496,7 @@ func (c *clock) listenSignals() {
 			sel.AddReceive(retire, func(ch workflow.ReceiveChannel, _ bool) {
 				var req RetireRequest
 				ch.Receive(ctx, &req)
-				if c.st.terminal() {
+				if c.st.Terminal() {
 					return
 				}
 				c.st.Status = ClockRetired

@@ -259,7 +259,8 @@ func TestDevEndToEndHTTP(t *testing.T) {
 func checkStore(t *testing.T, d *app.Dev, final workflows.State) {
 	t.Helper()
 	ctx := context.Background()
-	sum, stateJSON, err := d.Store.GetIncident(ctx, final.ID)
+	sum, err := d.Store.GetIncident(ctx, final.ID)
+	stateJSON := sum.StateJSON
 	if err != nil {
 		t.Fatalf("store: %v", err)
 	}

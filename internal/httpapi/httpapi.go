@@ -54,7 +54,7 @@ func (s *Server) listPlaybooks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
-	f := sqlite.ListFilter{Phase: r.URL.Query().Get("phase"), Query: r.URL.Query().Get("q"), Open: r.URL.Query().Get("open") == "true"}
+	f := incident.ListFilter{Phase: r.URL.Query().Get("phase"), Query: r.URL.Query().Get("q"), Open: r.URL.Query().Get("open") == "true"}
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 0 {
@@ -121,7 +121,7 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if _, _, err := s.store.GetIncident(r.Context(), id); err != nil {
+	if _, err := s.store.GetIncident(r.Context(), id); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -25,7 +25,7 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// DB is the irflow store.
+// DB is the irflow store: incident.Store on SQLite.
 type DB struct {
 	db *sqlx.DB
 	// Now returns the current time; tests replace it.
@@ -56,6 +56,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes the database.
 func (s *DB) Close() error { return s.db.Close() }
+
+var _ incident.Store = (*DB)(nil)
 
 func (s *DB) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
@@ -110,12 +112,9 @@ func (s *DB) applyMigration(ctx context.Context, version int, base, name string)
 	return nil
 }
 
-// SaveIncident writes the incident's summary and full state and appends timeline
-// entries, in one transaction. It is idempotent: entries already stored (same
-// incident and seq) are skipped, and a write with a version older than the stored one
-// leaves the summary untouched, so a retried or reordered activity never loses data
-// or moves the incident backwards.
-func (s *DB) SaveIncident(ctx context.Context, sum incident.Summary, stateJSON string, version int64, entries []incident.TimelineEntry) error {
+// SaveIncident implements incident.Store.
+func (s *DB) SaveIncident(ctx context.Context, in incident.IncidentSave) error {
+	sum := in.Summary
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save incident %s: begin: %w", sum.ID, err)
@@ -131,11 +130,11 @@ ON CONFLICT(id) DO UPDATE SET
     state_json = excluded.state_json, version = excluded.version
 WHERE excluded.version >= incidents.version`,
 		sum.ID, sum.WorkflowID, sum.Title, sum.Playbook, string(sum.Phase), sum.Severity, sum.Owner,
-		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, version)
+		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, in.StateJSON, in.Version)
 	if err != nil {
 		return fmt.Errorf("save incident %s: %w", sum.ID, err)
 	}
-	for _, e := range entries {
+	for _, e := range in.Entries {
 		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, kind, text, data)
 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(incident_id, seq) DO NOTHING`,
 			sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Kind, e.Text, e.Data)
@@ -159,18 +158,8 @@ func utcPtr(t *time.Time) *time.Time {
 
 const summaryColumns = `id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason`
 
-// ListFilter narrows ListIncidents. Zero values mean "any".
-type ListFilter struct {
-	Phase string
-	// Open selects incidents not closed when true.
-	Open bool
-	// Query matches id, title or playbook (case-insensitive substring).
-	Query string
-	Limit int
-}
-
 // ListIncidents returns incidents, newest first.
-func (s *DB) ListIncidents(ctx context.Context, f ListFilter) ([]incident.Summary, error) {
+func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
 	var where []string
 	var args []any
 	if f.Phase != "" {
@@ -200,20 +189,17 @@ func (s *DB) ListIncidents(ctx context.Context, f ListFilter) ([]incident.Summar
 	return out, nil
 }
 
-// GetIncident returns one incident's summary and its last stored state JSON.
-func (s *DB) GetIncident(ctx context.Context, id string) (incident.Summary, string, error) {
-	var row struct {
-		incident.Summary
-		StateJSON string `db:"state_json"`
-	}
-	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json FROM incidents WHERE id = ?`, id)
+// GetIncident implements incident.Store.
+func (s *DB) GetIncident(ctx context.Context, id string) (incident.StoredIncident, error) {
+	var row incident.StoredIncident
+	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json, version FROM incidents WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return incident.Summary{}, "", incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
+		return row, incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
 	}
 	if err != nil {
-		return incident.Summary{}, "", fmt.Errorf("get incident %s: %w", id, err)
+		return row, fmt.Errorf("get incident %s: %w", id, err)
 	}
-	return row.Summary, row.StateJSON, nil
+	return row, nil
 }
 
 // Timeline returns an incident's timeline in order.

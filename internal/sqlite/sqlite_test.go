@@ -31,24 +31,25 @@ func TestSaveIncidentIsIdempotentAndOrdered(t *testing.T) {
 	e1 := incident.TimelineEntry{Seq: 1, At: at, Actor: "alice", Kind: incident.KindDeclared, Text: "declared"}
 	e2 := incident.TimelineEntry{Seq: 2, At: at.Add(time.Minute), Actor: "irflow", Kind: incident.KindPhase, Text: "Phase triage"}
 
-	if err := db.SaveIncident(ctx, sum, `{"v":1}`, 1, []incident.TimelineEntry{e1}); err != nil {
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: []incident.TimelineEntry{e1}}); err != nil {
 		t.Fatal(err)
 	}
 	// A retried write of version 1 plus a newer one: no duplicate entry.
-	if err := db.SaveIncident(ctx, sum, `{"v":1}`, 1, []incident.TimelineEntry{e1}); err != nil {
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: []incident.TimelineEntry{e1}}); err != nil {
 		t.Fatal(err)
 	}
 	closed := sum
 	closed.Phase = incident.PhaseClosed
 	closed.CloseReason = "done"
-	if err := db.SaveIncident(ctx, closed, `{"v":2}`, 2, []incident.TimelineEntry{e2}); err != nil {
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: closed, StateJSON: `{"v":2}`, Version: 2, Entries: []incident.TimelineEntry{e2}}); err != nil {
 		t.Fatal(err)
 	}
 	// A late, older write must not move the incident backwards.
-	if err := db.SaveIncident(ctx, sum, `{"v":1}`, 1, nil); err != nil {
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: nil}); err != nil {
 		t.Fatal(err)
 	}
-	got, state, err := db.GetIncident(ctx, sum.ID)
+	got, err := db.GetIncident(ctx, sum.ID)
+	state := got.StateJSON
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestSaveIncidentIsIdempotentAndOrdered(t *testing.T) {
 	// Reopening the same file applies no migration twice and keeps the data.
 	_ = db.Close()
 	db2 := openDB(t, path)
-	if _, _, err := db2.GetIncident(ctx, sum.ID); err != nil {
+	if _, err := db2.GetIncident(ctx, sum.ID); err != nil {
 		t.Errorf("after reopen: %v", err)
 	}
 }
@@ -79,20 +80,20 @@ func TestListIncidentsFilters(t *testing.T) {
 		id := incident.FormatID(base, i+1)
 		s := incident.Summary{ID: id, WorkflowID: "incident-" + id, Title: []string{"Maya takeover", "phishing", "token leak"}[i],
 			Playbook: "credential-compromise", Phase: p, DeclaredAt: base.Add(time.Duration(i) * time.Hour), UpdatedAt: base}
-		if err := db.SaveIncident(ctx, s, "{}", 1, nil); err != nil {
+		if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: s, StateJSON: "{}", Version: 1, Entries: nil}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	tests := []struct {
 		name string
-		f    sqlite.ListFilter
+		f    incident.ListFilter
 		want []string
 	}{
-		{"all newest first", sqlite.ListFilter{}, []string{"INC-20260306-003", "INC-20260306-002", "INC-20260306-001"}},
-		{"open", sqlite.ListFilter{Open: true}, []string{"INC-20260306-003", "INC-20260306-001"}},
-		{"phase", sqlite.ListFilter{Phase: "closed"}, []string{"INC-20260306-002"}},
-		{"query", sqlite.ListFilter{Query: "maya"}, []string{"INC-20260306-001"}},
-		{"limit", sqlite.ListFilter{Limit: 1}, []string{"INC-20260306-003"}},
+		{"all newest first", incident.ListFilter{}, []string{"INC-20260306-003", "INC-20260306-002", "INC-20260306-001"}},
+		{"open", incident.ListFilter{Open: true}, []string{"INC-20260306-003", "INC-20260306-001"}},
+		{"phase", incident.ListFilter{Phase: "closed"}, []string{"INC-20260306-002"}},
+		{"query", incident.ListFilter{Query: "maya"}, []string{"INC-20260306-001"}},
+		{"limit", incident.ListFilter{Limit: 1}, []string{"INC-20260306-003"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +142,7 @@ func TestEvidenceManifests(t *testing.T) {
 
 func TestGetUnknownIncident(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
-	_, _, err := db.GetIncident(context.Background(), "INC-20260306-999")
+	_, err := db.GetIncident(context.Background(), "INC-20260306-999")
 	var e *incident.Error
 	if !errors.As(err, &e) || e.Code != incident.ENOTFOUND {
 		t.Errorf("error = %v, want ENOTFOUND", err)
