@@ -73,8 +73,6 @@ type incidentImpl struct {
 	// stopContainment cancels a containment run waiting for approvals (on close).
 	stopContainment workflow.CancelFunc
 	evidenceDone    bool
-	// pendingClocks counts obligation clocks whose start is not yet confirmed.
-	pendingClocks int
 }
 
 // Incident is the incident workflow: it takes an incident from declaration to close,
@@ -291,7 +289,8 @@ func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, err
 			len(open), strings.Join(open, ", "))
 	}
 	w.record(ctx, req.Actor, incident.KindClosed, text, nil)
-	return w.state, nil
+	// The same State the state query returns, steps and rollback included.
+	return w.snapshot(), nil
 }
 
 func (w *incidentImpl) enterPhase(ctx workflow.Context, p incident.Phase) {

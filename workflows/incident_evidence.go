@@ -13,6 +13,10 @@ import (
 	"irflow/internal/incident"
 )
 
+// versionEvidenceUnrecorded: evidence whose manifest hash could not be stored is
+// shown failed, not collected.
+const versionEvidenceUnrecorded = "evidence-unrecorded-hash"
+
 // defaultEvidenceLookback is how far before the declaration the evidence window
 // starts when the facts give none: a week covers the usual dwell time of a
 // credential-stuffing takeover before anyone notices.
@@ -93,6 +97,18 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 		Files: res.Files, Records: res.Records, Gaps: len(res.Gaps),
 	}).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("Recording the evidence manifest hash failed", "error", err)
+		if workflow.GetVersion(ctx, versionEvidenceUnrecorded, workflow.DefaultVersion, 1) == 1 {
+			// Without its hash in the store the manifest has no custody anchor outside
+			// the folder: say so instead of showing "collected". The timeline keeps
+			// the hash, so a responder can still check the folder by hand.
+			ev := &w.state.Evidence
+			ev.Status, ev.ManifestPath, ev.ManifestSHA256 = EvidenceFailed, res.ManifestPath, res.ManifestSHA256
+			ev.Files, ev.Records, ev.Gaps = res.Files, res.Records, res.Gaps
+			ev.Error = "the manifest was written but its hash could not be recorded in the store: " + err.Error()
+			w.record(ctx, SystemActor, incident.KindEvidence, fmt.Sprintf("Evidence collected (%d records in %d files; manifest %s sha256 %s) but its hash was not recorded in the store: %v",
+				res.Records, res.Files, res.ManifestPath, res.ManifestSHA256, err), res.Gaps)
+			return
+		}
 	}
 	// The state says "collected" only once the hash is in the store and the
 	// timeline, so nobody reads a collected status without its custody record.

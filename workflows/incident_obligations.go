@@ -186,9 +186,7 @@ func (w *incidentImpl) startClock(ctx workflow.Context, id string, in Obligation
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 	})
 	f := workflow.ExecuteChildWorkflow(cctx, ObligationClock, in)
-	w.pendingClocks++
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		defer func() { w.pendingClocks-- }()
 		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 			w.record(ctx, SystemActor, incident.KindObligation, fmt.Sprintf("Clock for %s did not start: %v", in.Obligation.ID, err), nil)
 		}
@@ -259,13 +257,13 @@ func statusAfter(kind string) string {
 	return ""
 }
 
-func isFinal(status string) bool {
-	return status == obligations.StatusFulfilled || status == ClockWaived || status == ClockRetired
-}
+func isFinal(status string) bool { return incident.FinalStatus(status) }
 
 func (w *incidentImpl) validateSetTrigger(ctx workflow.Context, req SetIncidentTriggerRequest) error {
 	if w.closed {
-		return fmt.Errorf("incident %s is closed", w.state.ID)
+		// A conflict, not bad input: the request is fine, the incident's state
+		// refuses it. Its clocks still run; move one with the clock's own set_trigger.
+		return closedError(w.state.ID, "closed; move a running clock's trigger on the clock itself")
 	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return fmt.Errorf("actor is required")

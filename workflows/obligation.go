@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"irflow/activities"
+	"irflow/internal/incident"
 	"irflow/internal/notify"
 	"irflow/internal/obligations"
 )
@@ -100,6 +101,10 @@ type clock struct {
 	signalling int
 	// version changes on every mutation, waking the timer loop.
 	version int
+	// rows is true when the clock writes its store row (versionClockRows); saved is
+	// the last revision the store has.
+	rows  bool
+	saved int64
 }
 
 // ObligationClock runs the deadline clock of one notification obligation as a child
@@ -133,6 +138,13 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		return nil, err
 	}
 	c.listenSignals()
+	// Clocks started by this release write their row to the store on every change
+	// and signal their dependants themselves; clocks already running keep their old
+	// behaviour until they continue-as-new.
+	if workflow.GetVersion(ctx, versionClockRows, workflow.DefaultVersion, 1) == 1 {
+		c.rows = true
+		workflow.Go(ctx, c.persistLoop)
+	}
 	if fresh {
 		o := c.st.Obligation
 		due := "no fixed deadline: " + o.DueText
@@ -141,11 +153,18 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		}
 		c.record(EventArmed, "", fmt.Sprintf("clock armed for %s (%s): %s", o.ID, o.Citation, due))
 	}
+	c.dirty()
 
 	for !c.st.Terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			// Long overdue clocks remind daily without end; keep history bounded.
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			// Long overdue clocks remind daily without end; keep history bounded. Like
+			// completion, continue-as-new waits for events in flight to the parent and
+			// for the store to have the last row.
+			quiet := func() bool { return workflow.AllHandlersFinished(ctx) }
+			if workflow.GetVersion(ctx, versionClockQuietCAN, workflow.DefaultVersion, 1) == 1 {
+				quiet = func() bool { return workflow.AllHandlersFinished(ctx) && c.signalling == 0 && c.saved == c.st.Revision }
+			}
+			if err := workflow.Await(ctx, quiet); err != nil {
 				return nil, err
 			}
 			next := in
@@ -193,9 +212,18 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			c.remind(r)
 		}
 	}
+	// The clocks chained to this one start from its fulfilment: tell them directly,
+	// so a chain works after the incident workflow has ended (closing an incident
+	// never ends a legal duty).
+	if c.rows && c.st.Fulfilment != nil {
+		c.signalDependants()
+	}
 	// A signal still in flight is dropped by the server once this workflow closes, so
-	// the parent would never hear of the fulfilment: wait for deliveries too.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && c.signalling == 0 }); err != nil {
+	// the parent would never hear of the fulfilment: wait for deliveries too, and for
+	// the store to have the final row.
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && c.signalling == 0 && c.saved == c.st.Revision
+	}); err != nil {
 		return nil, err
 	}
 	st := c.st
@@ -222,6 +250,107 @@ func (c *clock) wait(d time.Duration, changed func() bool) (bool, error) {
 func (c *clock) bump() {
 	c.version++
 	c.st.Refresh(workflow.Now(c.ctx))
+	c.dirty()
+}
+
+// Version change ids of the clock workflow.
+const (
+	// versionClockRows: the clock writes its store row and signals its dependants.
+	versionClockRows = "clock-store-rows"
+	// versionClockQuietCAN: continue-as-new waits for parent signals and the store.
+	versionClockQuietCAN = "clock-quiet-continue-as-new"
+	// versionPredecessorDedupe: a repeated predecessor_fulfilled is ignored.
+	versionPredecessorDedupe = "clock-predecessor-dedupe"
+)
+
+// dirty marks the clock's row for saving.
+func (c *clock) dirty() {
+	if c.rows {
+		c.st.Revision++
+	}
+}
+
+// awaitSaved blocks an Update handler until the store has the clock's row as the
+// handler left it, so a caller that reads the store next sees its own change.
+func (c *clock) awaitSaved(ctx workflow.Context) {
+	if !c.rows {
+		return
+	}
+	rev := c.st.Revision
+	_ = workflow.Await(ctx, func() bool { return c.saved >= rev })
+}
+
+// row is the clock's store row as it stands.
+func (c *clock) row() incident.ObligationRecord {
+	st := c.st
+	o := st.Obligation
+	r := incident.ObligationRecord{
+		IncidentID: st.IncidentID, ObligationID: o.ID, ClockWorkflowID: workflow.GetInfo(c.ctx).WorkflowExecution.ID,
+		Rule: o.Rule, Jurisdiction: o.Jurisdiction, Audience: o.Audience, Verification: o.Verification,
+		Status: st.Status, TriggerAt: st.TriggerAt, DueAt: st.DueAt, Revision: st.Revision,
+		UpdatedAt: workflow.Now(c.ctx).UTC(), Clock: *st,
+	}
+	if o.DependsOn != nil {
+		r.DependsOn = *o.DependsOn
+	}
+	if st.Fulfilment != nil {
+		at := st.Fulfilment.At
+		r.FulfilledAt = &at
+	}
+	return r
+}
+
+// persistLoop is the clock's single writer to the store: it saves the row whenever
+// the revision moved, batching changes made while a save ran. It runs on a
+// disconnected context so a cancelled clock still records how it ended.
+func (c *clock) persistLoop(ctx workflow.Context) {
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second},
+	})
+	for {
+		if err := workflow.Await(ctx, func() bool { return c.st.Revision > c.saved }); err != nil {
+			return
+		}
+		rev := c.st.Revision
+		err := workflow.ExecuteActivity(actx, a.SaveObligation, activities.SaveObligationInput{Record: c.row()}).Get(ctx, nil)
+		if err != nil {
+			// Only a non-retryable failure gets here; try again later rather than
+			// spin, and keep the clock running: its timers matter more than the row.
+			workflow.GetLogger(ctx).Error("Saving obligation row failed", "obligation_id", c.st.ID(), "error", err)
+			_ = workflow.Sleep(ctx, time.Minute)
+			continue
+		}
+		c.saved = rev
+	}
+}
+
+// signalDependants tells every running clock chained to this one that it was
+// fulfilled, at the instant the notice was given. The store names them; a clock
+// that has ended or is gone is logged and skipped.
+func (c *clock) signalDependants() {
+	ctx := c.ctx
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, MaximumInterval: 10 * time.Second, MaximumAttempts: 20},
+	})
+	self := workflow.GetInfo(ctx).WorkflowExecution.ID
+	var deps activities.ObligationDependantsResult
+	err := workflow.ExecuteActivity(actx, a.ObligationDependants, activities.ObligationDependantsInput{
+		IncidentID: c.st.IncidentID, ObligationID: c.st.ID(), Self: self,
+	}).Get(ctx, &deps)
+	if err != nil {
+		c.record(EventIgnored, "", fmt.Sprintf("cannot find the clocks chained to %s: %v", c.st.ID(), err))
+		c.bump()
+		return
+	}
+	msg := PredecessorFulfilled{ObligationID: c.st.ID(), At: c.st.Fulfilment.At}
+	for _, id := range deps.ClockWorkflowIDs {
+		if err := workflow.SignalExternalWorkflow(ctx, id, "", PredecessorFulfilledSignal, msg).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("predecessor_fulfilled not delivered", "clock_workflow_id", id, "error", err)
+		}
+	}
 }
 
 // record appends an event to the history and tells the parent, if any.
@@ -408,6 +537,7 @@ func (c *clock) registerHandlers() error {
 				}
 				c.record(EventFulfilled, req.Actor, text)
 				c.bump()
+				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req MarkFulfilledRequest) error {
@@ -418,6 +548,7 @@ func (c *clock) registerHandlers() error {
 				if err := c.rearm(req); err != nil {
 					return ClockState{}, err
 				}
+				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req SetTriggerRequest) error { return c.st.ValidateSetTrigger(req) }},
@@ -426,12 +557,14 @@ func (c *clock) registerHandlers() error {
 				c.st.Paused = &Pause{Reason: req.Reason, Actor: req.Actor, At: workflow.Now(ctx), Until: req.Until}
 				c.record(EventPaused, req.Actor, fmt.Sprintf("clock paused until %s: %s", req.Until.UTC().Format(time.RFC3339), req.Reason))
 				c.bump()
+				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req PauseRequest) error { return c.st.ValidatePause(req, workflow.Now(ctx)) }},
 		{ResumeUpdate,
 			func(ctx workflow.Context, req ResumeRequest) (ClockState, error) {
 				c.resume(req)
+				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req ResumeRequest) error { return c.st.ValidateResume(req) }},
@@ -441,6 +574,7 @@ func (c *clock) registerHandlers() error {
 				c.st.Status = ClockWaived
 				c.record(EventWaived, req.Actor, "obligation waived: "+req.Reason)
 				c.bump()
+				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req WaiveRequest) error { return c.st.ValidateWaive(req) }},
@@ -472,6 +606,11 @@ func (c *clock) listenSignals() {
 					c.record(EventIgnored, "", "predecessor_fulfilled ignored: obligation already "+st.Status)
 				case st.Obligation.DependsOn == nil || *st.Obligation.DependsOn != p.ObligationID:
 					c.record(EventIgnored, "", fmt.Sprintf("predecessor_fulfilled ignored: %s does not run from %s", st.ID(), p.ObligationID))
+				case st.TriggerAt != nil && st.TriggerAt.Equal(p.At) &&
+					workflow.GetVersion(ctx, versionPredecessorDedupe, workflow.DefaultVersion, 1) == 1:
+					// Both the fulfilled clock and, while it runs, the incident forward a
+					// fulfilment; the clock already runs from this instant.
+					return
 				default:
 					c.record(EventPredecessorFulfilled, "", fmt.Sprintf("%s fulfilled at %s; the clock of %s starts", p.ObligationID, p.At.UTC().Format(time.RFC3339), st.ID()))
 					if err := c.rearm(SetTriggerRequest{Field: st.Obligation.Trigger, At: p.At, Reason: p.ObligationID + " fulfilled", Actor: "irflow"}); err != nil {

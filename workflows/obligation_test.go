@@ -78,6 +78,7 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ObligationClock)
 	env.RegisterActivity(&activities.ReminderActivities{Notifier: rec})
+	env.RegisterActivity(&activities.Activities{Store: &incStore{}})
 	env.SetStartTime(start)
 	return env
 }

@@ -146,6 +146,9 @@ type ClockState struct {
 	// reminders are new notices, not duplicates.
 	Arming        int               `json:"arming"`
 	Sent          map[string]bool   `json:"sent"`
+	// Revision counts the changes the clock saved to the store's obligations row;
+	// it survives continue-as-new so the store keeps the newest row.
+	Revision int64 `json:"revision,omitempty"`
 	RemindersSent []SentReminder    `json:"reminders_sent"`
 	History       []ObligationEvent `json:"history"`
 }
@@ -187,9 +190,7 @@ const (
 func (s *ClockState) ID() string { return s.Obligation.ID }
 
 // Terminal reports whether the clock has ended: fulfilled, waived or retired.
-func (s *ClockState) Terminal() bool {
-	return s.Status == obligations.StatusFulfilled || s.Status == ClockWaived || s.Status == ClockRetired
-}
+func (s *ClockState) Terminal() bool { return FinalStatus(s.Status) }
 
 // Refresh derives the status from the state at now.
 func (s *ClockState) Refresh(now time.Time) {
@@ -303,3 +304,13 @@ func (s *ClockState) ValidateWaive(req WaiveRequest) error {
 	}
 	return nil
 }
+
+// FinalStatus reports whether an obligation status ends its clock: fulfilled,
+// waived or retired.
+func FinalStatus(status string) bool {
+	return status == obligations.StatusFulfilled || status == ClockWaived || status == ClockRetired
+}
+
+// Final reports whether the obligation's clock has ended, as far as the incident
+// last heard.
+func (o IncidentObligation) Final() bool { return o.Retired != "" || FinalStatus(o.Status) }
