@@ -158,7 +158,12 @@ func utcPtr(t *time.Time) *time.Time {
 
 const summaryColumns = `id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason`
 
-// ListIncidents returns incidents, newest first.
+// likeEscaper makes a query a literal LIKE pattern: a title with "50%" or an id
+// typed with "_" matches itself, not every incident.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ListIncidents implements incident.Store. LIKE folds ASCII case only, which is what
+// the contract promises.
 func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
 	var where []string
 	var args []any
@@ -170,8 +175,8 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 		where = append(where, "phase != 'closed'")
 	}
 	if f.Query != "" {
-		where = append(where, "(id LIKE ? OR title LIKE ? OR playbook LIKE ?)")
-		like := "%" + f.Query + "%"
+		where = append(where, `(id LIKE ? ESCAPE '\' OR title LIKE ? ESCAPE '\' OR playbook LIKE ? ESCAPE '\')`)
+		like := "%" + likeEscaper.Replace(f.Query) + "%"
 		args = append(args, like, like, like)
 	}
 	q := `SELECT ` + summaryColumns + ` FROM incidents`

@@ -2,13 +2,15 @@ package sqlite_test
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"irflow/internal/incident"
 	"irflow/internal/sqlite"
+	"irflow/internal/storetest"
 )
 
 func openDB(t *testing.T, path string) *sqlite.DB {
@@ -21,130 +23,135 @@ func openDB(t *testing.T, path string) *sqlite.DB {
 	return db
 }
 
-func TestSaveIncidentIsIdempotentAndOrdered(t *testing.T) {
+// TestStore runs the store contract against a real SQLite file.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) incident.Store {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}
+
+type migration struct {
+	Version   int       `db:"version"`
+	Name      string    `db:"name"`
+	AppliedAt time.Time `db:"applied_at"`
+}
+
+// appliedMigrations reads the migrations table of the store file at path, which no
+// store has open.
+func appliedMigrations(t *testing.T, path string) []migration {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = raw.Close() }()
+	rows, err := raw.Query(`SELECT version, name, applied_at FROM migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("read migrations of %s: %v", path, err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []migration
+	for rows.Next() {
+		var m migration
+		if err := rows.Scan(&m.Version, &m.Name, &m.AppliedAt); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// shippedVersions are the versions of the migrations in the source tree, 1..n.
+func shippedVersions(t *testing.T) []int {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("migrations: %v, %v", names, err)
+	}
+	var out []int
+	for i := range names {
+		out = append(out, i+1)
+	}
+	return out
+}
+
+func versions(ms []migration) []int {
+	var out []int
+	for _, m := range ms {
+		out = append(out, m.Version)
+	}
+	return out
+}
+
+func TestReopenAppliesNoMigrationTwice(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "irflow.db")
 	db := openDB(t, path)
 	at := time.Date(2026, 3, 6, 14, 0, 0, 0, time.UTC)
 	sum := incident.Summary{ID: "INC-20260306-001", WorkflowID: "incident-INC-20260306-001", Title: "t",
 		Playbook: "credential-compromise", Phase: incident.PhaseTriage, DeclaredAt: at, UpdatedAt: at}
-	e1 := incident.TimelineEntry{Seq: 1, At: at, Actor: "alice", Kind: incident.KindDeclared, Text: "declared"}
-	e2 := incident.TimelineEntry{Seq: 2, At: at.Add(time.Minute), Actor: "irflow", Kind: incident.KindPhase, Text: "Phase triage"}
-
-	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: []incident.TimelineEntry{e1}}); err != nil {
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: "{}", Version: 1,
+		Entries: []incident.TimelineEntry{{Seq: 1, At: at, Actor: "alice", Kind: incident.KindDeclared, Text: "declared"}}}); err != nil {
 		t.Fatal(err)
 	}
-	// A retried write of version 1 plus a newer one: no duplicate entry.
-	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: []incident.TimelineEntry{e1}}); err != nil {
+	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	closed := sum
-	closed.Phase = incident.PhaseClosed
-	closed.CloseReason = "done"
-	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: closed, StateJSON: `{"v":2}`, Version: 2, Entries: []incident.TimelineEntry{e2}}); err != nil {
-		t.Fatal(err)
-	}
-	// A late, older write must not move the incident backwards.
-	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: `{"v":1}`, Version: 1, Entries: nil}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := db.GetIncident(ctx, sum.ID)
-	state := got.StateJSON
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Phase != incident.PhaseClosed || got.CloseReason != "done" || state != `{"v":2}` {
-		t.Errorf("incident = %+v state %s, want closed with reason done and state v2", got, state)
-	}
-	tl, err := db.Timeline(ctx, sum.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tl) != 2 || tl[0].Seq != 1 || tl[1].Seq != 2 || tl[1].Text != "Phase triage" || !tl[0].At.Equal(at) {
-		t.Errorf("timeline = %+v, want entries 1 and 2 once each", tl)
+	first := appliedMigrations(t, path)
+	if got, want := versions(first), shippedVersions(t); !slices.Equal(got, want) {
+		t.Fatalf("applied migrations %v, want %v", got, want)
 	}
 
-	// Reopening the same file applies no migration twice and keeps the data.
-	_ = db.Close()
-	db2 := openDB(t, path)
-	if _, err := db2.GetIncident(ctx, sum.ID); err != nil {
+	db = openDB(t, path)
+	if _, err := db.GetIncident(ctx, sum.ID); err != nil {
 		t.Errorf("after reopen: %v", err)
 	}
+	if tl, err := db.Timeline(ctx, sum.ID); err != nil || len(tl) != 1 {
+		t.Errorf("timeline after reopen = %v, %v; want the one entry", tl, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if again := appliedMigrations(t, path); !slices.Equal(again, first) {
+		t.Errorf("migrations after reopen = %v, want %v unchanged", again, first)
+	}
 }
 
-func TestListIncidentsFilters(t *testing.T) {
+// TestEveryConnectionGetsThePragmas holds several pooled connections at once: each
+// must have foreign keys, the busy timeout and WAL from the DSN, not only the first.
+func TestEveryConnectionGetsThePragmas(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
-	base := time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC)
-	for i, p := range []incident.Phase{incident.PhaseContainment, incident.PhaseClosed, incident.PhaseNotification} {
-		id := incident.FormatID(base, i+1)
-		s := incident.Summary{ID: id, WorkflowID: "incident-" + id, Title: []string{"Maya takeover", "phishing", "token leak"}[i],
-			Playbook: "credential-compromise", Phase: p, DeclaredAt: base.Add(time.Duration(i) * time.Hour), UpdatedAt: base}
-		if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: s, StateJSON: "{}", Version: 1, Entries: nil}); err != nil {
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range 4 {
+		c, err := db.Conn(ctx)
+		if err != nil {
 			t.Fatal(err)
 		}
+		conns = append(conns, c)
 	}
-	tests := []struct {
-		name string
-		f    incident.ListFilter
-		want []string
-	}{
-		{"all newest first", incident.ListFilter{}, []string{"INC-20260306-003", "INC-20260306-002", "INC-20260306-001"}},
-		{"open", incident.ListFilter{Open: true}, []string{"INC-20260306-003", "INC-20260306-001"}},
-		{"phase", incident.ListFilter{Phase: "closed"}, []string{"INC-20260306-002"}},
-		{"query", incident.ListFilter{Query: "maya"}, []string{"INC-20260306-001"}},
-		{"limit", incident.ListFilter{Limit: 1}, []string{"INC-20260306-003"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.ListIncidents(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
+	for i, c := range conns {
+		var fk, busy, sync int
+		var journal string
+		for _, p := range []struct {
+			pragma string
+			into   any
+		}{{"foreign_keys", &fk}, {"busy_timeout", &busy}, {"synchronous", &sync}, {"journal_mode", &journal}} {
+			if err := c.QueryRowContext(ctx, "PRAGMA "+p.pragma).Scan(p.into); err != nil {
+				t.Fatalf("connection %d: PRAGMA %s: %v", i, p.pragma, err)
 			}
-			var ids []string
-			for _, s := range got {
-				ids = append(ids, s.ID)
-			}
-			if len(ids) != len(tt.want) {
-				t.Fatalf("ids = %v, want %v", ids, tt.want)
-			}
-			for i := range ids {
-				if ids[i] != tt.want[i] {
-					t.Fatalf("ids = %v, want %v", ids, tt.want)
-				}
-			}
-		})
-	}
-}
-
-func TestEvidenceManifests(t *testing.T) {
-	ctx := context.Background()
-	db := openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
-	if _, err := db.LatestEvidenceManifest(ctx, "INC-20260306-001"); err == nil {
-		t.Fatal("no manifest recorded, want an error")
-	} else {
-		var e *incident.Error
-		if !errors.As(err, &e) || e.Code != incident.ENOTFOUND {
-			t.Errorf("error = %v, want ENOTFOUND", err)
 		}
-	}
-	m := incident.EvidenceManifest{IncidentID: "INC-20260306-001", ManifestPath: "/x/manifest.json", SHA256: "ab12", Files: 3, Records: 10}
-	for range 2 { // a retried activity records it once
-		if err := db.SaveEvidenceManifest(ctx, m); err != nil {
-			t.Fatal(err)
+		if fk != 1 || busy != 5000 || sync != 1 || journal != "wal" {
+			t.Errorf("connection %d: foreign_keys=%d busy_timeout=%d synchronous=%d journal_mode=%s; want 1, 5000, 1 (NORMAL), wal",
+				i, fk, busy, sync, journal)
 		}
-	}
-	got, err := db.LatestEvidenceManifest(ctx, m.IncidentID)
-	if err != nil || got.SHA256 != "ab12" || got.Records != 10 {
-		t.Errorf("manifest = %+v, %v", got, err)
-	}
-}
-
-func TestGetUnknownIncident(t *testing.T) {
-	db := openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
-	_, err := db.GetIncident(context.Background(), "INC-20260306-999")
-	var e *incident.Error
-	if !errors.As(err, &e) || e.Code != incident.ENOTFOUND {
-		t.Errorf("error = %v, want ENOTFOUND", err)
 	}
 }
