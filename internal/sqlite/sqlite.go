@@ -230,11 +230,14 @@ ON CONFLICT(incident_id, sha256) DO NOTHING`,
 	return nil
 }
 
-// LatestEvidenceManifest returns the last manifest recorded for an incident.
+// LatestEvidenceManifest returns the last manifest recorded for an incident. "Last"
+// is the order of insertion (rowid, which only grows since rows are never deleted),
+// not recorded_at: two manifests recorded within one tick of the clock, or after it
+// stepped back, would otherwise come back in index order.
 func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (incident.EvidenceManifest, error) {
 	var m incident.EvidenceManifest
 	err := s.db.GetContext(ctx, &m, `SELECT incident_id, manifest_path, sha256, files, records, gaps, recorded_at
-FROM evidence_manifests WHERE incident_id = ? ORDER BY recorded_at DESC LIMIT 1`, incidentID)
+FROM evidence_manifests WHERE incident_id = ? ORDER BY rowid DESC LIMIT 1`, incidentID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, incident.Errorf(incident.ENOTFOUND, "no evidence manifest recorded for %s", incidentID)
 	}

@@ -155,3 +155,26 @@ func TestEveryConnectionGetsThePragmas(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestManifestClockTicks records manifests within one tick of a coarse clock and
+// after the clock stepped back: the last one recorded is still the latest.
+func TestLatestManifestClockTicks(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	at := time.Date(2026, 3, 6, 14, 0, 0, 0, time.UTC)
+	ticks := []time.Time{at, at, at.Add(-time.Hour)}
+	db.Now = func() time.Time {
+		t := ticks[0]
+		ticks = ticks[1:]
+		return t
+	}
+	for _, sha := range []string{"cc", "aa", "bb"} {
+		if err := db.SaveEvidenceManifest(ctx, incident.EvidenceManifest{IncidentID: "INC-20260306-001", SHA256: sha}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.LatestEvidenceManifest(ctx, "INC-20260306-001")
+	if err != nil || got.SHA256 != "bb" {
+		t.Errorf("latest = %+v, %v; want bb, the last recorded", got, err)
+	}
+}
