@@ -3,12 +3,14 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"irflow/internal/incident"
+	"irflow/internal/obligations"
 	"irflow/internal/sqlite"
 	"irflow/internal/storetest"
 )
@@ -153,6 +155,89 @@ func TestEveryConnectionGetsThePragmas(t *testing.T) {
 			t.Errorf("connection %d: foreign_keys=%d busy_timeout=%d synchronous=%d journal_mode=%s; want 1, 5000, 1 (NORMAL), wal",
 				i, fk, busy, sync, journal)
 		}
+	}
+}
+
+// TestOpenMigratesSchema2Store opens a store written before the obligations table
+// existed: Open applies the later migrations and every row written before reads back.
+func TestOpenMigratesSchema2Store(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "irflow.db")
+	script, err := os.ReadFile(filepath.Join("testdata", "schema2.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_foreign_keys=on")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Exec(string(script)); err != nil {
+		t.Fatalf("write the schema 2 store: %v", err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := appliedMigrations(t, path)
+
+	db := openDB(t, path)
+	const id = "INC-20260306-001"
+	got, err := db.GetIncident(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := time.Date(2026, 3, 6, 14, 0, 0, 123456000, time.UTC)
+	closedAt := time.Date(2026, 3, 6, 16, 30, 0, 0, time.UTC)
+	if got.Title != "Maya's account taken over" || got.Phase != incident.PhaseClosed || got.Severity != "SEV2" ||
+		got.Owner != "alice" || got.CloseReason != "contained" || got.Version != 7 ||
+		got.StateJSON != `{"id":"INC-20260306-001","phase":"closed"}` || !got.DeclaredAt.Equal(declared) ||
+		got.ClosedAt == nil || !got.ClosedAt.Equal(closedAt) {
+		t.Errorf("incident = %+v", got)
+	}
+	tl, err := db.Timeline(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl) != 3 || tl[1].Data != `{"srm":"VI.2"}` || !tl[1].At.Equal(time.Date(2026, 3, 6, 14, 5, 0, 500000000, time.UTC)) ||
+		tl[2].Text != "Closed: contained" {
+		t.Errorf("timeline = %+v", tl)
+	}
+	if m, err := db.LatestEvidenceManifest(ctx, id); err != nil || m.SHA256 != "9f86d081884c7d65" || m.Records != 1200 {
+		t.Errorf("manifest = %+v, %v", m, err)
+	}
+	if l, err := db.ListIncidents(ctx, incident.ListFilter{Query: "maya"}); err != nil || len(l) != 1 {
+		t.Errorf("list = %+v, %v", l, err)
+	}
+
+	// The migrated store takes the new rows and goes on with the old ones.
+	due := closedAt.Add(72 * time.Hour)
+	o := incident.ObligationRecord{IncidentID: id, ObligationID: "gdpr-33", ClockWorkflowID: "obligation-" + id + "-gdpr-33",
+		Rule: "gdpr-33", Status: obligations.StatusOpen, DueAt: &due, Revision: 1, UpdatedAt: closedAt,
+		Clock: incident.ClockState{IncidentID: id, Status: obligations.StatusOpen, DueAt: &due}}
+	if err := db.SaveObligation(ctx, o); err != nil {
+		t.Fatalf("save obligation in the migrated store: %v", err)
+	}
+	if rows, err := db.Obligations(ctx, incident.ObligationFilter{IncidentID: id, Open: true}); err != nil || len(rows) != 1 {
+		t.Errorf("obligations = %+v, %v", rows, err)
+	}
+	sum := got.Summary
+	sum.UpdatedAt = closedAt.Add(time.Hour)
+	if err := db.SaveIncident(ctx, incident.IncidentSave{Summary: sum, StateJSON: "{}", Version: 8,
+		Entries: []incident.TimelineEntry{{Seq: 4, At: sum.UpdatedAt, Actor: "dpo", Kind: incident.KindObligation, Text: "notified"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if tl, err := db.Timeline(ctx, id); err != nil || len(tl) != 4 {
+		t.Errorf("timeline after a new save = %d entries, %v; want 4", len(tl), err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	after := appliedMigrations(t, path)
+	if got, want := versions(after), shippedVersions(t); !slices.Equal(got, want) {
+		t.Errorf("applied migrations %v, want %v", got, want)
+	}
+	if len(after) < len(before) || !slices.Equal(after[:len(before)], before) {
+		t.Errorf("migrations %v: the ones applied before %v must stay as they were", after, before)
 	}
 }
 
