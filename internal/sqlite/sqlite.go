@@ -158,7 +158,12 @@ func utcPtr(t *time.Time) *time.Time {
 
 const summaryColumns = `id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason`
 
-// ListIncidents returns incidents, newest first.
+// likeEscaper makes a query a literal LIKE pattern: a title with "50%" or an id
+// typed with "_" matches itself, not every incident.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// ListIncidents implements incident.Store. LIKE folds ASCII case only, which is what
+// the contract promises.
 func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
 	var where []string
 	var args []any
@@ -170,8 +175,8 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 		where = append(where, "phase != 'closed'")
 	}
 	if f.Query != "" {
-		where = append(where, "(id LIKE ? OR title LIKE ? OR playbook LIKE ?)")
-		like := "%" + f.Query + "%"
+		where = append(where, `(id LIKE ? ESCAPE '\' OR title LIKE ? ESCAPE '\' OR playbook LIKE ? ESCAPE '\')`)
+		like := "%" + likeEscaper.Replace(f.Query) + "%"
 		args = append(args, like, like, like)
 	}
 	q := `SELECT ` + summaryColumns + ` FROM incidents`
@@ -225,11 +230,14 @@ ON CONFLICT(incident_id, sha256) DO NOTHING`,
 	return nil
 }
 
-// LatestEvidenceManifest returns the last manifest recorded for an incident.
+// LatestEvidenceManifest returns the last manifest recorded for an incident. "Last"
+// is the order of insertion (rowid, which only grows since rows are never deleted),
+// not recorded_at: two manifests recorded within one tick of the clock, or after it
+// stepped back, would otherwise come back in index order.
 func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (incident.EvidenceManifest, error) {
 	var m incident.EvidenceManifest
 	err := s.db.GetContext(ctx, &m, `SELECT incident_id, manifest_path, sha256, files, records, gaps, recorded_at
-FROM evidence_manifests WHERE incident_id = ? ORDER BY recorded_at DESC LIMIT 1`, incidentID)
+FROM evidence_manifests WHERE incident_id = ? ORDER BY rowid DESC LIMIT 1`, incidentID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, incident.Errorf(incident.ENOTFOUND, "no evidence manifest recorded for %s", incidentID)
 	}
