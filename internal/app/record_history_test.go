@@ -2,6 +2,9 @@ package app_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,6 +55,10 @@ const reminderLead = 15 * time.Second
 // into. Record before changing workflow code (README, "Changing workflow code"):
 //
 //	IRFLOW_RECORD_HISTORIES=$PWD/workflows/testdata go test ./internal/app -run TestRecordHistories -count=1 -v
+//
+// It never replaces a file: a history already recorded stays as it is, since it
+// stands for executions that may still be running, and the new recording is added
+// beside it as clock_2_history.json, clock_3_history.json and so on.
 //
 // Every run starts from an empty data folder, so the incident ids are always
 // INC-<today>-001 and -002; timestamps and run ids differ from run to run.
@@ -164,16 +171,16 @@ func TestRecordHistories(t *testing.T) {
 	}
 	waitClosed(t, d, id)
 
-	for _, c := range []struct{ workflowID, file string }{
-		{gdprClock, "clock_history.json"},
-		{agClock, "clock_chained_history.json"},
-		{workflows.EvidenceWorkflowID(id), "evidence_history.json"},
+	for _, c := range []struct{ workflowID, name string }{
+		{gdprClock, "clock"},
+		{agClock, "clock_chained"},
+		{workflows.EvidenceWorkflowID(id), "evidence"},
 	} {
 		waitCompleted(t, d, c.workflowID)
-		writeHistory(t, d, c.workflowID, filepath.Join(out, c.file))
+		writeHistory(t, d, c.workflowID, out, c.name)
 	}
 	// The registry never ends: its history so far is what a worker would replay.
-	writeHistory(t, d, workflows.RegistryWorkflowID, filepath.Join(out, "registry_history.json"))
+	writeHistory(t, d, workflows.RegistryWorkflowID, out, "registry")
 }
 
 // fulfil marks an obligation's notice given, now.
@@ -217,9 +224,10 @@ func waitCompleted(t *testing.T, d *app.Dev, workflowID string) {
 	}
 }
 
-// writeHistory writes every event of a workflow's latest run to path as a
-// history.v1.History in protojson.
-func writeHistory(t *testing.T, d *app.Dev, workflowID, path string) {
+// writeHistory writes every event of a workflow's latest run as a history.v1.History
+// in protojson to dir/<name>_history.json, or, when that exists, to the first free
+// dir/<name>_<n>_history.json (n = 2, 3, ...).
+func writeHistory(t *testing.T, d *app.Dev, workflowID, dir, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -236,8 +244,26 @@ func writeHistory(t *testing.T, d *app.Dev, workflowID, path string) {
 	if err != nil {
 		t.Fatalf("encode history of %s: %v", workflowID, err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		t.Fatalf("write history of %s: %v", workflowID, err)
+	b = append(b, '\n')
+	path := filepath.Join(dir, name+"_history.json")
+	for n := 2; ; n++ {
+		// O_EXCL: an existing history is never truncated, even by a concurrent run.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			path = filepath.Join(dir, fmt.Sprintf("%s_%d_history.json", name, n))
+			continue
+		}
+		if err != nil {
+			t.Fatalf("create %s: %v", path, err)
+		}
+		_, err = f.Write(b)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("write history of %s to %s: %v", workflowID, path, err)
+		}
+		break
 	}
-	t.Logf("%s: %d events, %d bytes written to %s", workflowID, len(h.Events), len(b)+1, path)
+	t.Logf("%s: %d events, %d bytes written to %s", workflowID, len(h.Events), len(b), path)
 }
