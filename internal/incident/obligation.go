@@ -144,11 +144,11 @@ type ClockState struct {
 	ArmedAt time.Time `json:"armed_at"`
 	// Arming counts re-armings; it is part of every notice key so a re-armed clock's
 	// reminders are new notices, not duplicates.
-	Arming        int               `json:"arming"`
-	Sent          map[string]bool   `json:"sent"`
+	Arming int             `json:"arming"`
+	Sent   map[string]bool `json:"sent"`
 	// Revision counts the changes the clock saved to the store's obligations row;
 	// it survives continue-as-new so the store keeps the newest row.
-	Revision int64 `json:"revision,omitempty"`
+	Revision      int64             `json:"revision,omitempty"`
 	RemindersSent []SentReminder    `json:"reminders_sent"`
 	History       []ObligationEvent `json:"history"`
 }
