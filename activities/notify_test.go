@@ -131,6 +131,94 @@ func TestSendReminder(t *testing.T) {
 	}
 }
 
+func TestSendNotification(t *testing.T) {
+	at := time.Date(2026, 3, 7, 9, 30, 0, 0, time.UTC)
+	approval := notify.Message{
+		Key: "inc-1/step/3/approval", Kind: notify.KindStepAwaitingApproval, IncidentID: "inc-1",
+		Title: "Approve: suspend user 42", Text: "Step 3 suspends Zendesk user 42 and waits for approval.", At: at,
+		Recipients: []notify.Recipient{{Kind: notify.RecipientChannel, ID: "ir-bridge"}, {Kind: notify.RecipientRole, ID: "incident_commander"}},
+		Fields:     []notify.Field{{Label: "step", Value: "suspend_user"}},
+	}
+	invalid := approval
+	invalid.Recipients = []notify.Recipient{{Kind: notify.RecipientPerson}}
+
+	tests := []struct {
+		name  string
+		fails map[string][]error // scripted errors of the "slack" and "email" transports
+		msg   notify.Message
+		// attempts is the expected outcome of each execution: "ok", "retry" or "stop".
+		attempts      []string
+		wantErr       string
+		errType       string
+		wantCalls     map[string]int
+		wantDelivered []string // transports in the last attempt's Sent (or the stop error's details)
+	}{
+		{"fan-out", nil, approval, []string{"ok"}, "", "", map[string]int{"slack": 1, "email": 1}, []string{"slack", "email"}},
+		{"transient failure is retried; the retry skips the transport that delivered",
+			map[string][]error{"email": {errors.New("421 try later")}}, approval, []string{"retry", "ok"},
+			"", "", map[string]int{"slack": 1, "email": 2}, []string{"slack", "email"}},
+		{"permanent failure stops, with what was delivered in the details",
+			map[string][]error{"email": {notify.Permanent(errors.New("550 no such user"))}}, approval, []string{"stop"},
+			"550 no such user", ErrTypeNotifyPermanent, map[string]int{"slack": 1, "email": 1}, []string{"slack"}},
+		{"invalid message stops before any transport", nil, invalid, []string{"stop"},
+			"recipients[0].id", ErrTypeInvalidMessage, map[string]int{"slack": 0, "email": 0}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slack := &fakeNotifier{name: "slack", errs: tt.fails["slack"]}
+			email := &fakeNotifier{name: "email", errs: tt.fails["email"]}
+			router, err := notify.NewRouter(map[string]notify.Notifier{"slack": slack, "email": email},
+				notify.Route{Transports: []string{"slack", "email"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := newNotifyEnv()
+			env.RegisterActivity(&NotifyActivities{Notifier: router})
+			var last notify.Sent
+			for i, want := range tt.attempts {
+				val, err := env.ExecuteActivity("SendNotification", SendNotificationInput{Message: tt.msg})
+				switch want {
+				case "ok":
+					if err != nil {
+						t.Fatalf("attempt %d: %v", i+1, err)
+					}
+					var res SendNotificationResult
+					if err := val.Get(&res); err != nil {
+						t.Fatal(err)
+					}
+					last = res.Sent
+				case "retry":
+					var appErr *temporal.ApplicationError
+					if err == nil || errors.As(err, &appErr) && appErr.NonRetryable() {
+						t.Fatalf("attempt %d: %v, want a retryable error", i+1, err)
+					}
+				case "stop":
+					checkErr(t, err, tt.wantErr, true, tt.errType)
+					var appErr *temporal.ApplicationError
+					if errors.As(err, &appErr) && appErr.HasDetails() {
+						if err := appErr.Details(&last); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			if slack.calls() != tt.wantCalls["slack"] || email.calls() != tt.wantCalls["email"] {
+				t.Errorf("slack called %d, email %d times, want %v", slack.calls(), email.calls(), tt.wantCalls)
+			}
+			var delivered []string
+			for _, d := range last.Deliveries {
+				delivered = append(delivered, d.Transport)
+				if d.MessageID != d.Transport+":"+tt.msg.Key {
+					t.Errorf("delivery %+v lost its message id", d)
+				}
+			}
+			if strings.Join(delivered, ",") != strings.Join(tt.wantDelivered, ",") {
+				t.Errorf("delivered by %v, want %v", delivered, tt.wantDelivered)
+			}
+		})
+	}
+}
+
 // v1Notifier is a notifier written against the v1 interface.
 type v1Notifier struct {
 	err  error
