@@ -2,46 +2,49 @@ package activities
 
 import (
 	"context"
-	"errors"
-	"fmt"
-
-	"go.temporal.io/sdk/temporal"
+	"time"
 
 	"irflow/internal/notify"
 )
 
-// ReminderActivities sends obligation reminders through the notifier of the day
-// (the log now; Slack and email when those land). The worker registers it beside Activities.
+// ReminderActivities is the v1 reminder activity over a v1 notifier. The worker
+// registers NotifyActivities instead, whose SendReminder has the same activity name,
+// input and behaviour. This type stays while code outside this package still names
+// it: the ObligationClock workflow refers to (*ReminderActivities).SendReminder for
+// the activity name, and the workflow tests register it with a v1 recording notifier.
+//
+// Deprecated: use NotifyActivities and a notify.Notifier.
 type ReminderActivities struct {
-	Notifier notify.Notifier
+	Notifier NoticeNotifier
 }
 
-// SendReminderInput is one reminder to deliver.
-type SendReminderInput struct {
-	Notice notify.Notice `json:"notice"`
+// NoticeNotifier is the v1 notifier interface: one Notice, no message id.
+//
+// Deprecated: implement notify.Notifier.
+type NoticeNotifier interface {
+	Notify(ctx context.Context, n notify.Notice) error
 }
 
-// SendReminderResult says the reminder was handed to the notifier.
-type SendReminderResult struct {
-	Key string `json:"key"`
-}
-
-// SendReminder delivers one reminder. Transient notifier errors are returned as is so
-// Temporal retries them; errors marked notify.Permanent fail the activity for good.
-// Retries are safe because the notice carries a stable key the notifier dedupes on.
+// SendReminder delivers one reminder through the v1 notifier, with the same checks
+// and error classification as NotifyActivities.SendReminder.
 func (a *ReminderActivities) SendReminder(ctx context.Context, in SendReminderInput) (SendReminderResult, error) {
-	if a.Notifier == nil {
-		return SendReminderResult{}, temporal.NewNonRetryableApplicationError("send reminder: no notifier configured", "NoNotifier", nil)
+	na := &NotifyActivities{}
+	if a.Notifier != nil {
+		na.Notifier = noticeSender{a.Notifier}
 	}
-	if in.Notice.Key == "" {
-		return SendReminderResult{}, temporal.NewNonRetryableApplicationError("send reminder: notice has no idempotency key", "BadNotice", nil)
+	return na.SendReminder(ctx, in)
+}
+
+// noticeSender adapts a v1 NoticeNotifier to notify.Notifier.
+type noticeSender struct{ n NoticeNotifier }
+
+func (s noticeSender) Send(ctx context.Context, m notify.Message) (notify.Sent, error) {
+	err := s.n.Notify(ctx, notify.Notice{
+		Key: m.Key, IncidentID: m.IncidentID, ObligationID: m.ObligationID, Rule: m.Rule,
+		Kind: string(m.Kind), Text: m.Text, DueAt: m.DueAt, At: m.At,
+	})
+	if err != nil {
+		return notify.Sent{}, err
 	}
-	if err := a.Notifier.Notify(ctx, in.Notice); err != nil {
-		err = fmt.Errorf("send reminder %s for obligation %s: %w", in.Notice.Key, in.Notice.ObligationID, err)
-		if notify.IsPermanent(err) {
-			return SendReminderResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotifyPermanent", errors.Unwrap(err))
-		}
-		return SendReminderResult{}, err
-	}
-	return SendReminderResult{Key: in.Notice.Key}, nil
+	return notify.Sent{Transport: "notice", MessageID: m.Key, At: time.Now().UTC()}, nil
 }

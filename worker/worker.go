@@ -19,7 +19,7 @@ type Deps struct {
 	Incident    *activities.Activities
 	Containment *activities.ContainmentActivities
 	Evidence    *activities.EvidenceActivities
-	Reminders   *activities.ReminderActivities
+	Notify      *activities.NotifyActivities
 }
 
 // StopTimeout is how long Stop waits for running activities to finish.
@@ -55,5 +55,5 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterActivity(deps.Containment)
 	r.RegisterWorkflow(workflows.ObligationClock)
 	r.RegisterActivity(deps.Evidence)
-	r.RegisterActivity(deps.Reminders)
+	r.RegisterActivity(deps.Notify)
 }

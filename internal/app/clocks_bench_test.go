@@ -26,17 +26,18 @@ type recordingNotifier struct {
 	dupes int
 }
 
-func (n *recordingNotifier) Notify(_ context.Context, nt notify.Notice) error {
+func (n *recordingNotifier) Send(_ context.Context, m notify.Message) (notify.Sent, error) {
 	now := time.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.seen[nt.Key] {
+	sent := notify.Sent{Transport: "recording", MessageID: m.Key, At: now}
+	if n.seen[m.Key] {
 		n.dupes++
-		return nil
+		return sent, nil
 	}
-	n.seen[nt.Key] = true
-	n.late = append(n.late, now.Sub(nt.At))
-	return nil
+	n.seen[m.Key] = true
+	n.late = append(n.late, now.Sub(m.At))
+	return sent, nil
 }
 
 func (n *recordingNotifier) snapshot() ([]time.Duration, int) {

@@ -37,8 +37,8 @@ type DevConfig struct {
 	// ZendeskSimAddr is where the built-in Zendesk simulator listens when no Zendesk
 	// credentials are configured (see zendesk.ConfigFromEnv).
 	ZendeskSimAddr string
-	// Notifier delivers obligation reminders; the log when nil. Slack and email
-	// notifiers plug in here.
+	// Notifier delivers reminders and other incident messages; the log when nil.
+	// Slack and email transports plug in here, usually behind a notify.Router.
 	Notifier notify.Notifier
 	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
 	Getenv func(string) string
@@ -49,7 +49,7 @@ func (cfg DevConfig) notifier() notify.Notifier {
 	if cfg.Notifier != nil {
 		return cfg.Notifier
 	}
-	return notify.LogNotifier{Logger: cfg.Logger}
+	return notify.LogTransport{Logger: cfg.Logger}
 }
 
 // Dev is a running dev stack.
@@ -156,7 +156,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Reminders:   &activities.ReminderActivities{Notifier: cfg.notifier()},
+		Notify:      &activities.NotifyActivities{Notifier: cfg.notifier()},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

@@ -75,7 +75,7 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		Incident:    &activities.Activities{Store: store},
 		Containment: &activities.ContainmentActivities{Zendesk: zd},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
-		Reminders:   &activities.ReminderActivities{Notifier: notify.LogNotifier{Logger: cfg.Logger}},
+		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
