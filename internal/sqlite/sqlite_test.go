@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +148,26 @@ func TestGetUnknownIncident(t *testing.T) {
 	var e *incident.Error
 	if !errors.As(err, &e) || e.Code != incident.ENOTFOUND {
 		t.Errorf("error = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestOpenExistingNeverCreates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "irflow.db")
+	_, err := sqlite.OpenExisting(ctx, path)
+	if !errors.Is(err, sqlite.ErrNoStore) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("OpenExisting on a missing file: %v, want ErrNoStore naming %s", err, path)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("OpenExisting created %s (stat: %v)", path, err)
+	}
+	_ = openDB(t, path).Close()
+	db, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		t.Fatalf("OpenExisting on a store Open created: %v", err)
+	}
+	defer func() { _ = db.Close() }()
+	if _, err := db.ListIncidents(ctx, incident.ListFilter{}); err != nil {
+		t.Errorf("list from the existing store: %v", err)
 	}
 }
