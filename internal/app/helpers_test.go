@@ -80,7 +80,7 @@ func waitState(t testing.TB, svc *service.Service, id string, timeout time.Durat
 		err error
 	)
 	for time.Now().Before(deadline) {
-		st, err = svc.State(context.Background(), id)
+		st, err = svc.Show(context.Background(), id)
 		if err == nil && cond(st) {
 			return st
 		}
@@ -105,7 +105,7 @@ func waitClosed(t testing.TB, d *app.Dev, id string) workflows.IncidentResult {
 				t.Logf("pending activity %s attempt %d %s, last failure %v", pa.GetActivityType().GetName(), pa.GetAttempt(), pa.GetState(), pa.GetLastFailure())
 			}
 		}
-		st, qerr := d.Service.State(context.Background(), id)
+		st, qerr := d.Service.Show(context.Background(), id)
 		b, _ := json.MarshalIndent(st, "", "  ")
 		t.Fatalf("wait for incident %s to complete: %v; state (query error %v):\n%s", id, err, qerr, b)
 	}
