@@ -84,7 +84,7 @@ func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
 	path := filepath.Join(dataDir, "irflow.db")
 	store, err := sqlite.OpenExisting(ctx, path)
 	if errors.Is(err, sqlite.ErrNoStore) {
-		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data (or set IRFLOW_DATA) to the data folder of the running irflow dev or worker", path))
+		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
 	}
 	if err != nil {
 		return nil, withExit(1, err)
