@@ -70,13 +70,13 @@ func startDev(t testing.TB, dir string) *app.Dev {
 
 // waitState polls the state query until cond holds, and fails the test after timeout
 // with the last state it saw.
-func waitState(t testing.TB, svc *service.Service, id string, timeout time.Duration, what string, cond func(workflows.State) bool) workflows.State {
+func waitState(t testing.TB, svc *service.Service, id string, timeout time.Duration, what string, cond func(incident.State) bool) incident.State {
 	t.Helper()
 	// The timeout is a bound against hangs, not a performance assertion: a CI
 	// machine compiling other packages beside these tests gets three times as long.
 	deadline := time.Now().Add(3 * timeout)
 	var (
-		st  workflows.State
+		st  incident.State
 		err error
 	)
 	for time.Now().Before(deadline) {
