@@ -72,14 +72,14 @@ func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
 		return incident.State{}, err
 	}
 	if stored && rec.Phase == incident.PhaseClosed {
-		return s.storedState(ctx, store, rec, true)
+		return s.storedState(ctx, store, rec)
 	}
 	st, err := s.query(ctx, id)
 	if err == nil {
 		return st, nil
 	}
 	if stored && isNotFound(err) {
-		return s.storedState(ctx, store, rec, true)
+		return s.storedState(ctx, store, rec)
 	}
 	return incident.State{}, mapErr("incident "+id, err)
 }
@@ -98,23 +98,15 @@ func (s *Service) query(ctx context.Context, id string) (incident.State, error) 
 }
 
 // storedState builds an incident's State from the store: the state its workflow
-// last saved, its timeline (when withTimeline), and its obligations overlaid with
-// their clocks' rows, which are newer than the incident's last save once it closed.
-func (s *Service) storedState(ctx context.Context, store incident.Store, rec incident.StoredIncident, withTimeline bool) (incident.State, error) {
-	var st incident.State
-	if err := json.Unmarshal([]byte(rec.StateJSON), &st); err != nil {
-		return st, fmt.Errorf("decode stored state of %s: %w", rec.ID, err)
+// last saved, its timeline, and its obligations overlaid with their clocks' rows,
+// which are newer than the incident's last save once it closed.
+func (s *Service) storedState(ctx context.Context, store incident.Store, rec incident.StoredIncident) (incident.State, error) {
+	st, err := decodeStored(rec)
+	if err != nil {
+		return st, err
 	}
-	if st.ID == "" { // saved before the state was: the summary is all there is
-		st.ID, st.WorkflowID, st.Title, st.Playbook, st.Phase = rec.ID, rec.WorkflowID, rec.Title, rec.Playbook, rec.Phase
-		st.DeclaredAt, st.ClosedAt, st.CloseReason, st.Severity = rec.DeclaredAt, rec.ClosedAt, rec.CloseReason, rec.Severity
-	}
-	if withTimeline {
-		tl, err := store.Timeline(ctx, rec.ID)
-		if err != nil {
-			return st, err
-		}
-		st.Timeline = tl
+	if st.Timeline, err = store.Timeline(ctx, rec.ID); err != nil {
+		return st, err
 	}
 	if st.Timeline == nil {
 		st.Timeline = []incident.TimelineEntry{}
@@ -124,6 +116,19 @@ func (s *Service) storedState(ctx context.Context, store incident.Store, rec inc
 		return st, err
 	}
 	overlay(&st, rows, s.now())
+	return st, nil
+}
+
+// decodeStored is the state an incident's workflow last saved, without timeline.
+func decodeStored(rec incident.StoredIncident) (incident.State, error) {
+	var st incident.State
+	if err := json.Unmarshal([]byte(rec.StateJSON), &st); err != nil {
+		return st, fmt.Errorf("decode stored state of %s: %w", rec.ID, err)
+	}
+	if st.ID == "" { // saved before the state was: the summary is all there is
+		st.ID, st.WorkflowID, st.Title, st.Playbook, st.Phase = rec.ID, rec.WorkflowID, rec.Title, rec.Playbook, rec.Phase
+		st.DeclaredAt, st.ClosedAt, st.CloseReason, st.Severity = rec.DeclaredAt, rec.ClosedAt, rec.CloseReason, rec.Severity
+	}
 	return st, nil
 }
 
@@ -208,7 +213,7 @@ func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.summaryState(ctx, store, incidentID)
+	st, err := s.savedState(ctx, store, incidentID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,12 +246,13 @@ func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) 
 	return out, nil
 }
 
-// summaryState is an incident's state without its timeline, from the store; from
-// the workflow when the store has not seen the incident yet (declared a moment ago).
-func (s *Service) summaryState(ctx context.Context, store incident.Store, id string) (incident.State, error) {
+// savedState is the state an incident's workflow last saved in the store, without
+// timeline; from the workflow when the store has not seen the incident yet
+// (declared a moment ago).
+func (s *Service) savedState(ctx context.Context, store incident.Store, id string) (incident.State, error) {
 	rec, err := store.GetIncident(ctx, id)
 	if err == nil {
-		return s.storedState(ctx, store, rec, false)
+		return decodeStored(rec)
 	}
 	if !hasCode(err, incident.ENOTFOUND) {
 		return incident.State{}, err
@@ -333,7 +339,7 @@ func (s *Service) clock(ctx context.Context, incidentID, obligationID string) (s
 		if err != nil {
 			return "", err
 		}
-		if st, err = s.storedState(ctx, store, rec, false); err != nil {
+		if st, err = decodeStored(rec); err != nil {
 			return "", err
 		}
 	default:
