@@ -18,12 +18,12 @@ func TestClockActionsAddressTheStoreRow(t *testing.T) {
 	svc, store, ft := newService(t, now)
 	seedClosed(t, store)
 	ctx := context.Background()
-	ft.results[workflows.MarkFulfilledUpdate] = incident.ClockState{Status: obligations.StatusFulfilled}
-	ft.results[workflows.WaiveUpdate] = incident.ClockState{Status: incident.ClockWaived}
+	ft.Results[workflows.MarkFulfilledUpdate] = incident.ClockState{Status: obligations.StatusFulfilled}
+	ft.Results[workflows.WaiveUpdate] = incident.ClockState{Status: incident.ClockWaived}
 
 	_, err := svc.Fulfil(ctx, closedID, residents, incident.MarkFulfilledRequest{Actor: "legal", Reference: "again"})
 	wantCode(t, "fulfil a fulfilled obligation", err, incident.ECONFLICT, residents, closedID, "already fulfilled")
-	if calls := ft.callLog(); len(calls) != 0 {
+	if calls := ft.Calls(); len(calls) != 0 {
 		t.Fatalf("an action on an ended clock called Temporal: %v", calls)
 	}
 
@@ -31,7 +31,7 @@ func TestClockActionsAddressTheStoreRow(t *testing.T) {
 	if err != nil || cs.Status != obligations.StatusFulfilled {
 		t.Fatalf("fulfil: %+v %v", cs, err)
 	}
-	u := ft.updates[len(ft.updates)-1]
+	u := last(ft.Updates())
 	if u.WorkflowID != clockID(gdpr)+"#3" || u.UpdateName != workflows.MarkFulfilledUpdate {
 		t.Errorf("fulfil sent %s to %s, want %s to the clock that replaced the retired one", u.UpdateName, u.WorkflowID, workflows.MarkFulfilledUpdate)
 	}
@@ -46,12 +46,12 @@ func TestClockActionsAddressTheStoreRow(t *testing.T) {
 	if cs, err := p.Get(ctx); err != nil || cs.Status != incident.ClockWaived {
 		t.Errorf("waive result: %+v %v", cs, err)
 	}
-	if u := ft.updates[len(ft.updates)-1]; u.WorkflowID != clockID(ag) || u.UpdateName != workflows.WaiveUpdate {
+	if u := last(ft.Updates()); u.WorkflowID != clockID(ag) || u.UpdateName != workflows.WaiveUpdate {
 		t.Errorf("waive sent %s to %s", u.UpdateName, u.WorkflowID)
 	}
-	for _, c := range ft.callLog() {
+	for _, c := range ft.Calls() {
 		if c == "query "+workflows.IncidentWorkflowID(closedID)+" "+workflows.StateQuery {
-			t.Errorf("an action on a clock with a row asked the incident workflow: %v", ft.callLog())
+			t.Errorf("an action on a clock with a row asked the incident workflow: %v", ft.Calls())
 		}
 	}
 
@@ -72,14 +72,14 @@ func TestClockActionWithoutRow(t *testing.T) {
 	svc, _, ft := newService(t, now)
 	const id = "INC-20260306-004"
 	clock := workflows.ObligationClockWorkflowID(id, gdpr)
-	ft.states[workflows.IncidentWorkflowID(id)] = incident.State{ID: id, Phase: incident.PhaseNotification,
+	ft.States[workflows.IncidentWorkflowID(id)] = incident.State{ID: id, Phase: incident.PhaseNotification,
 		Obligations: []incident.IncidentObligation{{Obligation: obligations.Obligation{ID: gdpr, Applicable: true}, ClockWorkflowID: clock}}}
-	ft.results[workflows.ResumeUpdate] = incident.ClockState{Status: obligations.StatusOpen}
+	ft.Results[workflows.ResumeUpdate] = incident.ClockState{Status: obligations.StatusOpen}
 
 	if _, err := svc.Resume(context.Background(), id, gdpr, incident.ResumeRequest{Actor: "legal", Reason: "police done"}); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	if u := ft.updates[len(ft.updates)-1]; u.WorkflowID != clock || u.UpdateName != workflows.ResumeUpdate {
+	if u := last(ft.Updates()); u.WorkflowID != clock || u.UpdateName != workflows.ResumeUpdate {
 		t.Errorf("resume sent %s to %s, want %s", u.UpdateName, u.WorkflowID, clock)
 	}
 	_, err := svc.Resume(context.Background(), id, residents, incident.ResumeRequest{Actor: "legal", Reason: "x"})
@@ -99,7 +99,7 @@ func TestIncidentActionsSendTheirUpdate(t *testing.T) {
 		workflows.ConfirmOwnershipUpdate: incident.OwnershipState{}, workflows.OverrideOwnershipUpdate: incident.OwnershipState{},
 		workflows.SetIncidentTriggerUpdate: []incident.IncidentObligation{},
 	} {
-		ft.results[name] = v
+		ft.Results[name] = v
 	}
 	steps := []struct {
 		name string
@@ -134,7 +134,7 @@ func TestIncidentActionsSendTheirUpdate(t *testing.T) {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		if u := ft.updates[i]; u.UpdateName != s.name || u.WorkflowID != workflows.IncidentWorkflowID(id) {
+		if u := ft.Updates()[i]; u.UpdateName != s.name || u.WorkflowID != workflows.IncidentWorkflowID(id) {
 			t.Errorf("sent %s to %s, want %s to the incident", u.UpdateName, u.WorkflowID, s.name)
 		}
 	}

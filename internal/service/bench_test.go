@@ -92,7 +92,7 @@ func BenchmarkClosedIncidentReads(b *testing.B) {
 			benchReads(b, reads[name], want[name])
 		})
 	}
-	if calls := ft.callLog(); len(calls) != 0 {
+	if calls := ft.Calls(); len(calls) != 0 {
 		b.Fatalf("reads of a closed incident called Temporal: %v", calls)
 	}
 }

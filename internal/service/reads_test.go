@@ -10,6 +10,7 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
 	"irflow/internal/service"
+	"irflow/internal/service/servicetest"
 	"irflow/internal/sqlite"
 	"irflow/workflows"
 )
@@ -112,7 +113,7 @@ func TestShowClosedIncidentFromStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls := ft.callLog(); len(calls) != 0 {
+	if calls := ft.Calls(); len(calls) != 0 {
 		t.Errorf("Show of a closed incident called Temporal: %v", calls)
 	}
 	if st.ID != closedID || st.Phase != incident.PhaseClosed || st.CloseReason != "contained" || len(st.Steps) != 1 || st.Title != "Maya takeover" {
@@ -150,14 +151,14 @@ func TestShowOpenIncident(t *testing.T) {
 	live := stored
 	live.Title = "live"
 	live.Timeline = []incident.TimelineEntry{{Seq: 1, At: declaredAt, Actor: "dana", Kind: incident.KindDeclared, Text: "declared"}, {Seq: 2, Text: "running"}}
-	ft.states[stored.WorkflowID] = live
+	ft.States[stored.WorkflowID] = live
 	ctx := context.Background()
 
 	st, err := svc.Show(ctx, id)
 	if err != nil || st.Title != "live" || len(st.Timeline) != 2 {
 		t.Fatalf("open incident: %+v %v, want the live state", st, err)
 	}
-	delete(ft.states, stored.WorkflowID) // deleted after the namespace's retention
+	delete(ft.States, stored.WorkflowID) // deleted after the namespace's retention
 	st, err = svc.Show(ctx, id)
 	if err != nil || st.Title != "as saved" || len(st.Timeline) != 1 || st.Phase != incident.PhaseContainment {
 		t.Fatalf("incident whose workflow is gone: %+v %v, want the stored state", st, err)
@@ -180,7 +181,7 @@ func TestObligationsFromStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls := ft.callLog(); len(calls) != 0 {
+	if calls := ft.Calls(); len(calls) != 0 {
 		t.Errorf("Obligations of a closed incident called Temporal: %v", calls)
 	}
 	var got []string
@@ -231,7 +232,7 @@ func TestObligationsWithoutRows(t *testing.T) {
 	st := incident.State{ID: id, WorkflowID: workflows.IncidentWorkflowID(id), Title: "t", Phase: incident.PhaseNotification, DeclaredAt: declaredAt,
 		Obligations: []incident.IncidentObligation{{Obligation: obligations.Obligation{ID: gdpr, Applicable: true, Status: obligations.StatusOpen}, ClockWorkflowID: clock}}}
 	saveIncident(t, store, st, nil)
-	ft.clocks[clock] = incident.ClockView{ClockState: incident.ClockState{Status: obligations.StatusOpen}, AsOf: now}
+	ft.Clocks[clock] = incident.ClockView{ClockState: incident.ClockState{Status: obligations.StatusOpen}, AsOf: now}
 
 	obs, err := svc.Obligations(context.Background(), id, false)
 	if err != nil {
@@ -262,14 +263,14 @@ func TestListAndTimelineFromStore(t *testing.T) {
 	}
 	_, err = svc.Timeline(ctx, "INC-19990101-999")
 	wantCode(t, "timeline of an unknown incident", err, incident.ENOTFOUND, "INC-19990101-999")
-	if calls := ft.callLog(); len(calls) != 0 {
+	if calls := ft.Calls(); len(calls) != 0 {
 		t.Errorf("List and Timeline called Temporal: %v", calls)
 	}
 }
 
 // TestServiceWithoutStore: reads say the store is missing rather than panic.
 func TestServiceWithoutStore(t *testing.T) {
-	svc := &service.Service{Client: newFakeTemporal()}
+	svc := &service.Service{Client: servicetest.New()}
 	_, err := svc.Show(context.Background(), closedID)
 	wantCode(t, "show without a store", err, incident.EUNAVAILABLE, "no store")
 }
