@@ -55,7 +55,7 @@ The official Temporal CLI and UI can connect to --temporal.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.DataDir, "data", "./.irflow", "data folder (Temporal database, store, evidence)")
+	f.StringVar(&cfg.DataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "data folder (Temporal database, store, evidence; env IRFLOW_DATA)")
 	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
 	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address")
 	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")

@@ -91,7 +91,7 @@ verify (no folder or no readable manifest).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().StringVar(&dataDir, "data", "./.irflow", "irflow data directory (evidence lives in <data>/evidence/<INCIDENT_ID>)")
+	cmd.Flags().StringVar(&dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "irflow data directory (evidence lives in <data>/evidence/<INCIDENT_ID>; env IRFLOW_DATA)")
 	cmd.Flags().StringVar(&expected, "manifest-sha256", "", "manifest hash recorded at collection (from the timeline) to check against")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 	"irflow/internal/app"
 	"irflow/internal/incident"
 	"irflow/internal/service"
+	"irflow/internal/sqlite"
 	"irflow/playbooks"
 )
 
@@ -36,9 +38,25 @@ func (f *temporalFlags) register(cmd *cobra.Command) {
 	f.cfg.APIKey = os.Getenv("TEMPORAL_API_KEY")
 }
 
-// service dials Temporal and returns the incident service. The caller closes the
-// client. A dial failure exits with status 1 and the message the issue specifies.
-func (f *temporalFlags) service(ctx context.Context) (*service.Service, func(), error) {
+// clientFlags are the flags of the commands that drive a running irflow
+// ("incident ...", "obligations list|fulfil|..."): how to reach Temporal, and the
+// data folder whose store the reads come from.
+type clientFlags struct {
+	temporalFlags
+	dataDir string
+}
+
+func (f *clientFlags) register(cmd *cobra.Command) {
+	f.temporalFlags.register(cmd)
+	cmd.PersistentFlags().StringVar(&f.dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"),
+		"irflow data folder whose store (<data>/irflow.db) lists, shows and obligations read, as in irflow dev --data (env IRFLOW_DATA)")
+}
+
+// service dials Temporal and returns the incident service; with reads, it also opens
+// the store the reads come from. The caller calls the returned close function. A dial
+// failure exits with status 1 and the message the issue specifies; so does a missing
+// store, named with the flag that picks it.
+func (f *clientFlags) service(ctx context.Context, reads bool) (*service.Service, func(), error) {
 	cat, err := playbooks.Embedded()
 	if err != nil {
 		return nil, nil, fmt.Errorf("load playbooks: %w", err)
@@ -47,7 +65,31 @@ func (f *temporalFlags) service(ctx context.Context) (*service.Service, func(), 
 	if err != nil {
 		return nil, nil, withExit(1, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
 	}
-	return &service.Service{Client: c, Namespace: f.cfg.Namespace, Playbooks: cat}, c.Close, nil
+	svc := &service.Service{Client: c, Playbooks: cat}
+	if !reads {
+		return svc, c.Close, nil
+	}
+	store, err := openStore(ctx, f.dataDir)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	svc.Store = store
+	return svc, func() { _ = store.Close(); c.Close() }, nil
+}
+
+// openStore opens the store in dataDir, which irflow dev or the worker writes; it
+// never creates one, so a wrong folder is reported instead of read as empty.
+func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
+	path := filepath.Join(dataDir, "irflow.db")
+	store, err := sqlite.OpenExisting(ctx, path)
+	if errors.Is(err, sqlite.ErrNoStore) {
+		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
+	}
+	if err != nil {
+		return nil, withExit(1, err)
+	}
+	return store, nil
 }
 
 func envOr(key, def string) string {

@@ -12,13 +12,12 @@ import (
 
 	"irflow/internal/incident"
 	"irflow/internal/service"
-	"irflow/workflows"
 )
 
 func init() { register(newIncidentCmd) }
 
 func newIncidentCmd() *cobra.Command {
-	var tf temporalFlags
+	var tf clientFlags
 	cmd := &cobra.Command{
 		Use:   "incident",
 		Short: "Declare, list, show, annotate and close incidents on a running irflow",
@@ -29,7 +28,7 @@ func newIncidentCmd() *cobra.Command {
 	return cmd
 }
 
-func newDeclareCmd(tf *temporalFlags) *cobra.Command {
+func newDeclareCmd(tf *clientFlags) *cobra.Command {
 	var (
 		req       service.DeclareRequest
 		factsFile string
@@ -49,7 +48,7 @@ func newDeclareCmd(tf *temporalFlags) *cobra.Command {
 				}
 				req.Facts = &doc
 			}
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
@@ -81,38 +80,57 @@ func newDeclareCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func newListCmd(tf *temporalFlags) *cobra.Command {
+// listItem is an incident as `incident list --json` prints it. Its fields predate
+// the store; Status keeps the values scripts read: "running" until the incident is
+// closed, "completed" once it is.
+type listItem struct {
+	ID         string    `json:"id"`
+	WorkflowID string    `json:"workflow_id"`
+	Title      string    `json:"title"`
+	Playbook   string    `json:"playbook"`
+	Phase      string    `json:"phase"`
+	Status     string    `json:"status"`
+	DeclaredAt time.Time `json:"declared_at"`
+}
+
+func newListCmd(tf *clientFlags) *cobra.Command {
 	var (
 		asJSON bool
 		limit  int
 	)
 	cmd := &cobra.Command{
 		Use:   "list [--json]",
-		Short: "List incidents, newest first",
+		Short: "List incidents, newest first (from the store)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			items, err := svc.List(cmd.Context(), limit)
+			list, err := svc.List(cmd.Context(), incident.ListFilter{Limit: limit})
 			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
-				if items == nil {
-					items = []service.ListItem{}
+				items := make([]listItem, len(list))
+				for i, s := range list {
+					status := "running"
+					if s.Phase == incident.PhaseClosed {
+						status = "completed"
+					}
+					items[i] = listItem{ID: s.ID, WorkflowID: s.WorkflowID, Title: s.Title, Playbook: s.Playbook,
+						Phase: string(s.Phase), Status: status, DeclaredAt: s.DeclaredAt}
 				}
 				return printJSON(cmd.OutOrStdout(), items)
 			}
-			if len(items) == 0 {
+			if len(list) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "No incidents.")
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tPHASE\tPLAYBOOK\tDECLARED\tTITLE")
-			for _, it := range items {
+			for _, it := range list {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.ID, it.Phase, it.Playbook, it.DeclaredAt.Format(time.RFC3339), it.Title)
 			}
 			return tw.Flush()
@@ -123,19 +141,19 @@ func newListCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func newShowCmd(tf *temporalFlags) *cobra.Command {
+func newShowCmd(tf *clientFlags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show ID [--json]",
 		Short: "Show an incident's state: phase, facts, steps and timeline",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			st, err := svc.State(cmd.Context(), args[0])
+			st, err := svc.Show(cmd.Context(), args[0])
 			if err != nil {
 				return userError(err)
 			}
@@ -152,7 +170,7 @@ func newShowCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func writeState(w io.Writer, st workflows.State) {
+func writeState(w io.Writer, st incident.State) {
 	fmt.Fprintf(w, "%s  %s\n", st.ID, st.Title)
 	fmt.Fprintf(w, "Phase:     %s\n", st.Phase)
 	fmt.Fprintf(w, "Playbook:  %s (sha256 %s)\n", st.Playbook, incident.ShortHash(st.PlaybookHash))
@@ -222,7 +240,7 @@ func writeState(w io.Writer, st workflows.State) {
 	}
 }
 
-func newNoteCmd(tf *temporalFlags) *cobra.Command {
+func newNoteCmd(tf *clientFlags) *cobra.Command {
 	var (
 		actor  string
 		asJSON bool
@@ -232,12 +250,12 @@ func newNoteCmd(tf *temporalFlags) *cobra.Command {
 		Short: "Add a note to an incident's timeline",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			e, err := svc.AddNote(cmd.Context(), args[0], actor, strings.Join(args[1:], " "))
+			e, err := svc.AddNote(cmd.Context(), args[0], incident.NoteRequest{Actor: actor, Text: strings.Join(args[1:], " ")})
 			if err != nil {
 				return userError(err)
 			}
@@ -253,7 +271,7 @@ func newNoteCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func newCloseCmd(tf *temporalFlags) *cobra.Command {
+func newCloseCmd(tf *clientFlags) *cobra.Command {
 	var (
 		actor, reason string
 		asJSON        bool
@@ -263,12 +281,12 @@ func newCloseCmd(tf *temporalFlags) *cobra.Command {
 		Short: "Close an incident",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			st, err := svc.Close(cmd.Context(), args[0], actor, reason)
+			st, err := svc.Close(cmd.Context(), args[0], incident.CloseRequest{Actor: actor, Reason: reason})
 			if err != nil {
 				return userError(err)
 			}

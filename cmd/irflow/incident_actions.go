@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,48 +10,47 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"irflow/workflows"
+	"irflow/internal/incident"
+	"irflow/internal/service"
 )
 
 // incidentActionCmds are the commands that drive a running incident: containment
-// approvals, facts and ownership decisions. Each sends one Update and prints its
-// answer; a validator's rejection comes back as exit status 2 with the reason.
-func incidentActionCmds(tf *temporalFlags) []*cobra.Command {
+// approvals, facts and ownership decisions. Each calls one action of the service and
+// prints its answer; a validator's rejection comes back as exit status 2 with the
+// reason.
+func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	return []*cobra.Command{
-		updateCmd(tf, "approve ID STEP", "Approve a containment step that waits for approval", 2,
-			workflows.UpdateApproveStep, func(args []string, actor, reason string) any {
-				return workflows.ApproveStepRequest{Step: args[1], Actor: actor, Reason: reason}
-			}, new(workflows.StepState), func(out any) string {
-				st := out.(*workflows.StepState)
+		actionCmd(tf, "approve ID STEP", "Approve a containment step that waits for approval", 2,
+			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
+				return svc.ApproveStep(ctx, args[0], incident.ApproveStepRequest{Step: args[1], Actor: actor, Reason: reason})
+			}, func(st incident.StepState) string {
 				return fmt.Sprintf("Approved step %s (%s): %s", st.Step.ID, st.Step.Action, st.Status)
 			}),
-		updateCmd(tf, "skip ID STEP", "Skip a containment step", 2,
-			workflows.UpdateSkipStep, func(args []string, actor, reason string) any {
-				return workflows.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason}
-			}, new(workflows.StepState), func(out any) string {
-				st := out.(*workflows.StepState)
+		actionCmd(tf, "skip ID STEP", "Skip a containment step", 2,
+			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
+				return svc.SkipStep(ctx, args[0], incident.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason})
+			}, func(st incident.StepState) string {
 				return fmt.Sprintf("Skipped step %s (%s)", st.Step.ID, st.Step.Action)
 			}),
-		updateCmd(tf, "rollback ID", "Undo every completed reversible containment step, newest first", 1,
-			workflows.UpdateRollback, func(args []string, actor, reason string) any {
-				return workflows.RollbackRequest{Actor: actor, Reason: reason}
-			}, new(workflows.RollbackResult), func(out any) string {
-				r := out.(*workflows.RollbackResult)
+		actionCmd(tf, "rollback ID", "Undo every completed reversible containment step, newest first", 1,
+			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.RollbackResult, error) {
+				return svc.Rollback(ctx, args[0], incident.RollbackRequest{Actor: actor, Reason: reason})
+			}, func(r incident.RollbackResult) string {
 				return fmt.Sprintf("Rolled back: %d undone, %d failed, %d kept (irreversible)", len(r.Undone), len(r.Failed), len(r.Kept))
 			}),
-		updateCmd(tf, "confirm-ownership ID", "Confirm the computed ownership determination as a human decision", 1,
-			workflows.ConfirmOwnershipUpdate, func(args []string, actor, reason string) any {
-				return workflows.ConfirmOwnershipRequest{Actor: actor, Reason: reason}
-			}, new(workflows.OwnershipState), describeOwnership),
+		actionCmd(tf, "confirm-ownership ID", "Confirm the computed ownership determination as a human decision", 1,
+			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.OwnershipState, error) {
+				return svc.ConfirmOwnership(ctx, args[0], incident.ConfirmOwnershipRequest{Actor: actor, Reason: reason})
+			}, describeOwnership),
 		newOverrideCmd(tf),
 		newSetFactsCmd(tf),
 		newSetTriggerCmd(tf),
 	}
 }
 
-func newSetTriggerCmd(tf *temporalFlags) *cobra.Command {
+func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 	var (
-		req    workflows.SetIncidentTriggerRequest
+		req    incident.SetIncidentTriggerRequest
 		atText string
 		asJSON bool
 	)
@@ -65,13 +65,13 @@ func newSetTriggerCmd(tf *temporalFlags) *cobra.Command {
 				return withExit(2, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
 			}
 			req.At = at
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			var out []workflows.IncidentObligation
-			if err := svc.Update(cmd.Context(), args[0], workflows.SetIncidentTriggerUpdate, req, &out); err != nil {
+			out, err := svc.SetTrigger(cmd.Context(), args[0], req)
+			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
@@ -98,7 +98,7 @@ func newSetTriggerCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func describeObligation(o workflows.IncidentObligation) string {
+func describeObligation(o incident.IncidentObligation) string {
 	due := o.DueText
 	if o.DueAt != nil {
 		due = "due " + o.DueAt.UTC().Format(time.RFC3339)
@@ -106,9 +106,11 @@ func describeObligation(o workflows.IncidentObligation) string {
 	return fmt.Sprintf("%s (%s): %s", o.ID, o.Status, due)
 }
 
-// updateCmd builds a command that sends one Update with --actor, --reason and --json.
-func updateCmd(tf *temporalFlags, use, short string, nargs int, update string,
-	arg func(args []string, actor, reason string) any, out any, describe func(any) string) *cobra.Command {
+// actionCmd builds a command that calls one action with --actor and --reason and
+// prints its result, or with --json the result as JSON.
+func actionCmd[R any](tf *clientFlags, use, short string, nargs int,
+	do func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (R, error),
+	describe func(R) string) *cobra.Command {
 	var (
 		actor, reason string
 		asJSON        bool
@@ -118,12 +120,13 @@ func updateCmd(tf *temporalFlags, use, short string, nargs int, update string,
 		Short: short,
 		Args:  cobra.ExactArgs(nargs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			if err := svc.Update(cmd.Context(), args[0], update, arg(args, actor, reason), out); err != nil {
+			out, err := do(cmd.Context(), svc, args, actor, reason)
+			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
@@ -139,8 +142,7 @@ func updateCmd(tf *temporalFlags, use, short string, nargs int, update string,
 	return cmd
 }
 
-func describeOwnership(out any) string {
-	o := out.(*workflows.OwnershipState)
+func describeOwnership(o incident.OwnershipState) string {
 	s := fmt.Sprintf("Ownership %s: %s (%s)", o.Source, o.Owner, strings.Join(o.Clauses, ", "))
 	if o.Disagreement != "" {
 		s += "\nDisagreement: " + o.Disagreement
@@ -148,27 +150,27 @@ func describeOwnership(out any) string {
 	return s
 }
 
-func newOverrideCmd(tf *temporalFlags) *cobra.Command {
-	var req workflows.OverrideOwnershipRequest
+func newOverrideCmd(tf *clientFlags) *cobra.Command {
+	var req incident.OverrideOwnershipRequest
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "override-ownership ID --owner OWNER --reason TEXT [--clause ID]...",
 		Short: "Replace the computed ownership with a human decision (reason required)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			var out workflows.OwnershipState
-			if err := svc.Update(cmd.Context(), args[0], workflows.OverrideOwnershipUpdate, req, &out); err != nil {
+			out, err := svc.OverrideOwnership(cmd.Context(), args[0], req)
+			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), out)
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), describeOwnership(&out))
+			fmt.Fprintln(cmd.OutOrStdout(), describeOwnership(out))
 			return nil
 		},
 	}
@@ -183,9 +185,9 @@ func newOverrideCmd(tf *temporalFlags) *cobra.Command {
 	return cmd
 }
 
-func newSetFactsCmd(tf *temporalFlags) *cobra.Command {
+func newSetFactsCmd(tf *clientFlags) *cobra.Command {
 	var (
-		req    workflows.SetFactsRequest
+		req    incident.SetFactsRequest
 		patch  string
 		asJSON bool
 	)
@@ -206,19 +208,19 @@ func newSetFactsCmd(tf *temporalFlags) *cobra.Command {
 				return withExit(2, fmt.Errorf("read patch: %w", err))
 			}
 			req.Patch = data
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			var out workflows.SetFactsResult
-			if err := svc.Update(cmd.Context(), args[0], workflows.SetFactsUpdate, req, &out); err != nil {
+			out, err := svc.SetFacts(cmd.Context(), args[0], req)
+			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), out)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Facts updated. Severity %s. %s\n", out.Severity, describeOwnership(&out.Ownership))
+			fmt.Fprintf(cmd.OutOrStdout(), "Facts updated. Severity %s. %s\n", out.Severity, describeOwnership(out.Ownership))
 			return nil
 		},
 	}

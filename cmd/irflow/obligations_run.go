@@ -7,13 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"irflow/internal/service"
-	"irflow/workflows"
+	"irflow/internal/incident"
+	"irflow/internal/obligations"
 )
 
-// obligationRunCmds act on the obligation clocks of a running incident.
+// obligationRunCmds read and act on an incident's obligation clocks: the reads come
+// from the store, and the actions go to each clock directly, so they work on a
+// closed incident as long as its clocks run.
 func obligationRunCmds() []*cobra.Command {
-	var tf temporalFlags
+	var tf clientFlags
 	list := &cobra.Command{
 		Use:   "list INCIDENT_ID [--json] [--all]",
 		Short: "List an incident's notification obligations with their clocks and time left",
@@ -23,7 +25,7 @@ func obligationRunCmds() []*cobra.Command {
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	list.Flags().BoolVar(&all, "all", false, "include obligations that do not apply, with the reason")
 	list.RunE = func(cmd *cobra.Command, args []string) error {
-		svc, closeFn, err := tf.service(cmd.Context())
+		svc, closeFn, err := tf.service(cmd.Context(), true)
 		if err != nil {
 			return err
 		}
@@ -41,10 +43,10 @@ func obligationRunCmds() []*cobra.Command {
 	tf.register(list)
 
 	var (
-		req         workflows.MarkFulfilledRequest
+		req         incident.MarkFulfilledRequest
 		atText      string
 		fulfilJSON  bool
-		fulfilFlags temporalFlags
+		fulfilFlags clientFlags
 	)
 	fulfil := &cobra.Command{
 		Use:   "fulfil INCIDENT_ID OBLIGATION_ID --reference TEXT [--at TIME] [--late-reason TEXT]",
@@ -60,14 +62,13 @@ func obligationRunCmds() []*cobra.Command {
 				}
 				req.At = at
 			}
-			req.Obligation = args[1]
-			svc, closeFn, err := fulfilFlags.service(cmd.Context())
+			svc, closeFn, err := fulfilFlags.service(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			var out workflows.ClockState
-			if err := svc.ObligationUpdate(cmd.Context(), args[0], args[1], workflows.MarkFulfilledUpdate, req, &out); err != nil {
+			out, err := svc.Fulfil(cmd.Context(), args[0], args[1], req)
+			if err != nil {
 				return userError(err)
 			}
 			if fulfilJSON {
@@ -89,10 +90,10 @@ func obligationRunCmds() []*cobra.Command {
 		newClockCmd("waive", "Close a clock without a notice, e.g. risk assessed unlikely (reason required)", false)}
 }
 
-// newClockCmd builds pause, resume and waive: one Update on one obligation's clock.
+// newClockCmd builds pause, resume and waive: one action on one obligation's clock.
 func newClockCmd(name, short string, until bool) *cobra.Command {
 	var (
-		tf                       temporalFlags
+		tf                       clientFlags
 		actor, reason, untilText string
 		asJSON                   bool
 	)
@@ -101,27 +102,30 @@ func newClockCmd(name, short string, until bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var arg any
-			switch name {
-			case "pause":
+			var untilAt time.Time
+			if name == "pause" {
 				at, err := time.Parse(time.RFC3339, untilText)
 				if err != nil {
 					return withExit(2, fmt.Errorf("--until: %q is not an RFC 3339 time (e.g. 2026-04-01T00:00:00Z)", untilText))
 				}
-				arg = workflows.PauseRequest{Reason: reason, Actor: actor, Until: at}
-			case "resume":
-				arg = workflows.ResumeRequest{Reason: reason, Actor: actor}
-			default:
-				arg = workflows.WaiveRequest{Reason: reason, Actor: actor}
+				untilAt = at
 			}
-			update := map[string]string{"pause": workflows.PauseUpdate, "resume": workflows.ResumeUpdate, "waive": workflows.WaiveUpdate}[name]
-			svc, closeFn, err := tf.service(cmd.Context())
+			svc, closeFn, err := tf.service(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			var out workflows.ClockState
-			if err := svc.ObligationUpdate(cmd.Context(), args[0], args[1], update, arg, &out); err != nil {
+			var out incident.ClockState
+			ctx, id, obligation := cmd.Context(), args[0], args[1]
+			switch name {
+			case "pause":
+				out, err = svc.Pause(ctx, id, obligation, incident.PauseRequest{Reason: reason, Actor: actor, Until: untilAt})
+			case "resume":
+				out, err = svc.Resume(ctx, id, obligation, incident.ResumeRequest{Reason: reason, Actor: actor})
+			default:
+				out, err = svc.Waive(ctx, id, obligation, incident.WaiveRequest{Reason: reason, Actor: actor})
+			}
+			if err != nil {
 				return userError(err)
 			}
 			if asJSON {
@@ -145,7 +149,7 @@ func newClockCmd(name, short string, until bool) *cobra.Command {
 	return cmd
 }
 
-func printObligationViews(cmd *cobra.Command, obs []service.ObligationView) {
+func printObligationViews(cmd *cobra.Command, obs []incident.ObligationView) {
 	if len(obs) == 0 {
 		fmt.Fprintln(cmd.OutOrStdout(), "No obligations.")
 		return
@@ -161,7 +165,7 @@ func printObligationViews(cmd *cobra.Command, obs []service.ObligationView) {
 		dueText, left := o.DueText, ""
 		if due != nil {
 			dueText = due.UTC().Format(time.RFC3339)
-			if status != "fulfilled" && status != workflows.ClockWaived && status != workflows.ClockRetired {
+			if status != obligations.StatusFulfilled && status != incident.ClockWaived && status != incident.ClockRetired {
 				left = due.Sub(now).Round(time.Minute).String()
 			}
 		}

@@ -166,7 +166,7 @@ func BenchmarkDeclareToShow(b *testing.B) {
 			b.Fatalf("declare: %v", err)
 		}
 		for {
-			st, err := d.Service.State(ctx, decl.ID)
+			st, err := d.Service.Show(ctx, decl.ID)
 			if err == nil && st.ID == decl.ID {
 				break
 			}

@@ -89,14 +89,12 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 		t.Fatalf("mutations before any approval: %+v", got)
 	}
 	// An approval of a step that does not exist names the steps that do.
-	var ss workflows.StepState
-	err = d.Service.Update(ctx, id, workflows.UpdateApproveStep, workflows.ApproveStepRequest{Step: "nope", Actor: "bob"}, &ss)
+	_, err = d.Service.ApproveStep(ctx, id, incident.ApproveStepRequest{Step: "nope", Actor: "bob"})
 	wantCode(t, "approve unknown step", err, incident.EINVALID, `unknown step "nope"`, "suspend-accounts", "reset-password")
 
 	for _, s := range st.Steps {
-		var got workflows.StepState
-		if err := d.Service.Update(ctx, id, workflows.UpdateApproveStep,
-			workflows.ApproveStepRequest{Step: s.Step.ID, Actor: "bob", Reason: "takeover confirmed by Maya"}, &got); err != nil {
+		got, err := d.Service.ApproveStep(ctx, id, incident.ApproveStepRequest{Step: s.Step.ID, Actor: "bob", Reason: "takeover confirmed by Maya"})
+		if err != nil {
 			t.Fatalf("approve %s: %v", s.Step.ID, err)
 		}
 		if got.ApprovedBy != "bob" || got.Step.ID != s.Step.ID {
@@ -204,8 +202,8 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 	tamper(t, evDir, "audit_logs.ndjson", stored.SHA256)
 
 	// Rollback: the reversible steps are undone, the irreversible ones kept.
-	var rb workflows.RollbackResult
-	if err := d.Service.Update(ctx, id, workflows.UpdateRollback, workflows.RollbackRequest{Actor: "carol", Reason: "Maya's MFA enrolled"}, &rb); err != nil {
+	rb, err := d.Service.Rollback(ctx, id, incident.RollbackRequest{Actor: "carol", Reason: "Maya's MFA enrolled"})
+	if err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
 	var undone []string
@@ -234,7 +232,7 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 	wantMut[zdsim.KindWebhook+"/"+f.RogueWebhookID] = 2
 	checkMutations(t, "after rollback", sim, wantMut)
 
-	st, err = d.Service.State(ctx, id)
+	st, err = d.Service.Show(ctx, id)
 	if err != nil {
 		t.Fatalf("state after rollback: %v", err)
 	}
@@ -250,14 +248,14 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 	if st.Rollback == nil || !st.Rollback.Complete || st.Rollback.Actor != "carol" {
 		t.Errorf("rollback record %+v", st.Rollback)
 	}
-	err = d.Service.Update(ctx, id, workflows.UpdateRollback, workflows.RollbackRequest{Actor: "carol"}, &rb)
+	_, err = d.Service.Rollback(ctx, id, incident.RollbackRequest{Actor: "carol"})
 	wantCode(t, "second rollback", err, incident.EINVALID, "already rolled back")
 
-	if _, err := d.Service.Close(ctx, id, "carol", "contained; Maya restored with MFA"); err != nil {
+	if _, err := d.Service.Close(ctx, id, incident.CloseRequest{Actor: "carol", Reason: "contained; Maya restored with MFA"}); err != nil {
 		t.Fatalf("close: %v", err)
 	}
 	waitClosed(t, d, id)
-	final, err := d.Service.State(ctx, id)
+	final, err := d.Service.Show(ctx, id)
 	if err != nil {
 		t.Fatalf("final state: %v", err)
 	}

@@ -142,7 +142,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
-	d.Service = &service.Service{Client: d.Client, Namespace: "default", Playbooks: cat}
+	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store}
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
@@ -163,7 +163,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 
 	d.http = &http.Server{
-		Handler:           httpapi.New(d.Service, d.Store, cfg.Logger),
+		Handler:           httpapi.New(d.Service, cfg.Logger),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {

@@ -104,17 +104,17 @@ func TestDevEndToEnd(t *testing.T) {
 		}
 	}
 
-	note, err := svc.AddNote(ctx, decl.ID, "bob", "Maya confirms she did not sign in from 203.0.113.7")
+	note, err := svc.AddNote(ctx, decl.ID, incident.NoteRequest{Actor: "bob", Text: "Maya confirms she did not sign in from 203.0.113.7"})
 	if err != nil {
 		t.Fatalf("add note: %v", err)
 	}
 	if note.Kind != incident.KindNote || note.Actor != "bob" || note.Seq < 2 || note.At.IsZero() {
 		t.Errorf("note entry: %+v", note)
 	}
-	_, err = svc.AddNote(ctx, decl.ID, "bob", "  ")
+	_, err = svc.AddNote(ctx, decl.ID, incident.NoteRequest{Actor: "bob", Text: "  "})
 	wantCode(t, "empty note", err, incident.EINVALID, "note text is empty")
 
-	closed, err := svc.Close(ctx, decl.ID, "carol", "false positive after all: Maya was travelling")
+	closed, err := svc.Close(ctx, decl.ID, incident.CloseRequest{Actor: "carol", Reason: "false positive after all: Maya was travelling"})
 	if err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -122,7 +122,7 @@ func TestDevEndToEnd(t *testing.T) {
 		t.Errorf("close returned phase %s reason %q closed_at %v", closed.Phase, closed.CloseReason, closed.ClosedAt)
 	}
 	// A second close is a conflict, whether the workflow is still finishing...
-	_, err = svc.Close(ctx, decl.ID, "carol", "again")
+	_, err = svc.Close(ctx, decl.ID, incident.CloseRequest{Actor: "carol", Reason: "again"})
 	wantCode(t, "second close while finishing", err, incident.ECONFLICT, decl.ID, "closed")
 
 	res := waitClosed(t, d, decl.ID)
@@ -130,13 +130,13 @@ func TestDevEndToEnd(t *testing.T) {
 		t.Errorf("workflow result %+v", res)
 	}
 	// ...or has completed.
-	_, err = svc.Close(ctx, decl.ID, "carol", "again")
+	_, err = svc.Close(ctx, decl.ID, incident.CloseRequest{Actor: "carol", Reason: "again"})
 	wantCode(t, "second close after completion", err, incident.ECONFLICT, decl.ID, "closed")
-	_, err = svc.AddNote(ctx, decl.ID, "bob", "late note")
+	_, err = svc.AddNote(ctx, decl.ID, incident.NoteRequest{Actor: "bob", Text: "late note"})
 	wantCode(t, "note on a closed incident", err, incident.ECONFLICT, decl.ID)
 
 	// The state query still answers for a closed incident, and the store holds the same.
-	final, err := svc.State(ctx, decl.ID)
+	final, err := svc.Show(ctx, decl.ID)
 	if err != nil {
 		t.Fatalf("state of closed incident: %v", err)
 	}
@@ -156,22 +156,16 @@ func TestDevEndToEnd(t *testing.T) {
 
 	_, err = svc.Declare(ctx, service.DeclareRequest{Playbook: "no-such-playbook", Title: "x", Actor: "alice"})
 	wantCode(t, "unknown playbook", err, incident.EINVALID, `unknown playbook "no-such-playbook"`, "known:", "credential-compromise", "api-token-leak")
-	_, err = svc.State(ctx, "INC-42")
+	_, err = svc.Show(ctx, "INC-42")
 	wantCode(t, "invalid id", err, incident.EINVALID, `"INC-42" is not an incident id`)
-	_, err = svc.Close(ctx, "not-an-id", "carol", "")
+	_, err = svc.Close(ctx, "not-an-id", incident.CloseRequest{Actor: "carol", Reason: ""})
 	wantCode(t, "close invalid id", err, incident.EINVALID, "not-an-id")
-	_, err = svc.State(ctx, "INC-19990101-999")
+	_, err = svc.Show(ctx, "INC-19990101-999")
 	wantCode(t, "unknown id", err, incident.ENOTFOUND, "INC-19990101-999")
 	// Only one incident was ever declared: the repeated declare started nothing.
-	// Temporal's visibility store is written asynchronously: poll briefly.
-	var list []service.ListItem
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if list, err = svc.List(ctx, 0); err == nil && len(list) == 1 && list[0].Status == "completed" {
-			break
-		}
-	}
-	if err != nil || len(list) != 1 || list[0].ID != decl.ID || list[0].Status != "completed" {
-		t.Errorf("incidents in Temporal: %+v (%v), want only %s, completed", list, err, decl.ID)
+	list, err := svc.List(ctx, incident.ListFilter{})
+	if err != nil || len(list) != 1 || list[0].ID != decl.ID || list[0].Phase != incident.PhaseClosed {
+		t.Errorf("incidents in the store: %+v (%v), want only %s, closed", list, err, decl.ID)
 	}
 }
 
@@ -339,7 +333,7 @@ func TestDevRestartResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("declare: %v", err)
 	}
-	if _, err := d1.Service.AddNote(ctx, decl.ID, "alice", "before the restart"); err != nil {
+	if _, err := d1.Service.AddNote(ctx, decl.ID, incident.NoteRequest{Actor: "alice", Text: "before the restart"}); err != nil {
 		t.Fatalf("note: %v", err)
 	}
 	before := waitState(t, d1.Service, decl.ID, 10*time.Second, "awaiting the first approval", func(s workflows.State) bool {
@@ -358,13 +352,13 @@ func TestDevRestartResumes(t *testing.T) {
 		t.Fatalf("second start: %v, want app.ErrLocked naming %s", err, dir)
 	}
 	// The first stack is unharmed.
-	if _, err := d1.Service.AddNote(ctx, decl.ID, "alice", "still here after the refused start"); err != nil {
+	if _, err := d1.Service.AddNote(ctx, decl.ID, incident.NoteRequest{Actor: "alice", Text: "still here after the refused start"}); err != nil {
 		t.Fatalf("note after refused start: %v", err)
 	}
 	d1.Stop()
 
 	d := startDev(t, dir)
-	st, err := d.Service.State(ctx, decl.ID)
+	st, err := d.Service.Show(ctx, decl.ID)
 	if err != nil {
 		t.Fatalf("state after restart: %v", err)
 	}
@@ -381,14 +375,14 @@ func TestDevRestartResumes(t *testing.T) {
 		t.Errorf("id after restart %s, first incident %s", next.ID, decl.ID)
 	}
 
-	if _, err := d.Service.Close(ctx, decl.ID, "alice", "drill over"); err != nil {
+	if _, err := d.Service.Close(ctx, decl.ID, incident.CloseRequest{Actor: "alice", Reason: "drill over"}); err != nil {
 		t.Fatalf("close after restart: %v", err)
 	}
 	res := waitClosed(t, d, decl.ID)
 	if res.CloseReason != "drill over" {
 		t.Errorf("result %+v", res)
 	}
-	final, err := d.Service.State(ctx, decl.ID)
+	final, err := d.Service.Show(ctx, decl.ID)
 	if err != nil {
 		t.Fatalf("final state: %v", err)
 	}

@@ -70,17 +70,17 @@ func startDev(t testing.TB, dir string) *app.Dev {
 
 // waitState polls the state query until cond holds, and fails the test after timeout
 // with the last state it saw.
-func waitState(t testing.TB, svc *service.Service, id string, timeout time.Duration, what string, cond func(workflows.State) bool) workflows.State {
+func waitState(t testing.TB, svc *service.Service, id string, timeout time.Duration, what string, cond func(incident.State) bool) incident.State {
 	t.Helper()
 	// The timeout is a bound against hangs, not a performance assertion: a CI
 	// machine compiling other packages beside these tests gets three times as long.
 	deadline := time.Now().Add(3 * timeout)
 	var (
-		st  workflows.State
+		st  incident.State
 		err error
 	)
 	for time.Now().Before(deadline) {
-		st, err = svc.State(context.Background(), id)
+		st, err = svc.Show(context.Background(), id)
 		if err == nil && cond(st) {
 			return st
 		}
@@ -105,7 +105,7 @@ func waitClosed(t testing.TB, d *app.Dev, id string) workflows.IncidentResult {
 				t.Logf("pending activity %s attempt %d %s, last failure %v", pa.GetActivityType().GetName(), pa.GetAttempt(), pa.GetState(), pa.GetLastFailure())
 			}
 		}
-		st, qerr := d.Service.State(context.Background(), id)
+		st, qerr := d.Service.Show(context.Background(), id)
 		b, _ := json.MarshalIndent(st, "", "  ")
 		t.Fatalf("wait for incident %s to complete: %v; state (query error %v):\n%s", id, err, qerr, b)
 	}

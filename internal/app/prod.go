@@ -103,8 +103,8 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 	if err != nil {
 		return fmt.Errorf("load playbooks: %w", err)
 	}
-	svc := &service.Service{Client: c, Namespace: cfg.Temporal.Namespace, Playbooks: cat}
-	handler := httpapi.New(svc, store, cfg.Logger)
+	svc := &service.Service{Client: c, Playbooks: cat, Store: store}
+	handler := httpapi.New(svc, cfg.Logger)
 	if cfg.APIToken != "" {
 		handler = httpapi.RequireToken(handler, cfg.APIToken)
 	}

@@ -1,62 +1,42 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 
-	"irflow/workflows"
+	"irflow/internal/incident"
 )
 
-// registerActions adds the routes that drive a running incident: each decodes a
-// strict JSON body, sends one Update and returns its answer. A validator's rejection
-// is a 400 with the reason.
+// registerActions adds the routes that act on an incident or one of its obligation
+// clocks: each decodes a strict JSON body, calls one typed method of the service and
+// answers with its result. A validator's rejection is a 400 with the reason.
 func (s *Server) registerActions() {
-	s.mux.HandleFunc("POST /api/incidents/{id}/facts", s.update(workflows.SetFactsUpdate,
-		func(r *http.Request) (any, any, error) {
-			var b struct {
-				Actor  string          `json:"actor"`
-				Patch  json.RawMessage `json:"patch"`
-				Reason string          `json:"reason"`
-			}
-			err := decodeBody(r, &b)
-			return workflows.SetFactsRequest{Actor: b.Actor, Patch: b.Patch, Reason: b.Reason}, new(workflows.SetFactsResult), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/trigger", s.update(workflows.SetIncidentTriggerUpdate,
-		func(r *http.Request) (any, any, error) {
-			var b workflows.SetIncidentTriggerRequest
-			err := decodeBody(r, &b)
-			return b, new([]workflows.IncidentObligation), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/approve", s.update(workflows.UpdateApproveStep,
-		func(r *http.Request) (any, any, error) {
-			var b actorReason
-			err := decodeBody(r, &b)
-			return workflows.ApproveStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason}, new(workflows.StepState), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/skip", s.update(workflows.UpdateSkipStep,
-		func(r *http.Request) (any, any, error) {
-			var b actorReason
-			err := decodeBody(r, &b)
-			return workflows.SkipStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason}, new(workflows.StepState), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/rollback", s.update(workflows.UpdateRollback,
-		func(r *http.Request) (any, any, error) {
-			var b actorReason
-			err := decodeBody(r, &b)
-			return workflows.RollbackRequest{Actor: b.Actor, Reason: b.Reason}, new(workflows.RollbackResult), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/ownership/confirm", s.update(workflows.ConfirmOwnershipUpdate,
-		func(r *http.Request) (any, any, error) {
-			var b actorReason
-			err := decodeBody(r, &b)
-			return workflows.ConfirmOwnershipRequest{Actor: b.Actor, Reason: b.Reason}, new(workflows.OwnershipState), err
-		}))
-	s.mux.HandleFunc("POST /api/incidents/{id}/ownership/override", s.update(workflows.OverrideOwnershipUpdate,
-		func(r *http.Request) (any, any, error) {
-			var b workflows.OverrideOwnershipRequest
-			err := decodeBody(r, &b)
-			return b, new(workflows.OwnershipState), err
-		}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/notes", action(s, func(r *http.Request, b incident.NoteRequest) (incident.TimelineEntry, error) {
+		return s.svc.AddNote(r.Context(), r.PathValue("id"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/close", action(s, func(r *http.Request, b incident.CloseRequest) (incident.State, error) {
+		return s.svc.Close(r.Context(), r.PathValue("id"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/facts", action(s, func(r *http.Request, b incident.SetFactsRequest) (incident.SetFactsResult, error) {
+		return s.svc.SetFacts(r.Context(), r.PathValue("id"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/trigger", action(s, func(r *http.Request, b incident.SetIncidentTriggerRequest) ([]incident.IncidentObligation, error) {
+		return s.svc.SetTrigger(r.Context(), r.PathValue("id"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/approve", action(s, func(r *http.Request, b actorReason) (incident.StepState, error) {
+		return s.svc.ApproveStep(r.Context(), r.PathValue("id"), incident.ApproveStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason})
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/skip", action(s, func(r *http.Request, b actorReason) (incident.StepState, error) {
+		return s.svc.SkipStep(r.Context(), r.PathValue("id"), incident.SkipStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason})
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/rollback", action(s, func(r *http.Request, b actorReason) (incident.RollbackResult, error) {
+		return s.svc.Rollback(r.Context(), r.PathValue("id"), incident.RollbackRequest{Actor: b.Actor, Reason: b.Reason})
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/ownership/confirm", action(s, func(r *http.Request, b actorReason) (incident.OwnershipState, error) {
+		return s.svc.ConfirmOwnership(r.Context(), r.PathValue("id"), incident.ConfirmOwnershipRequest{Actor: b.Actor, Reason: b.Reason})
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/ownership/override", action(s, func(r *http.Request, b incident.OverrideOwnershipRequest) (incident.OwnershipState, error) {
+		return s.svc.OverrideOwnership(r.Context(), r.PathValue("id"), b)
+	}))
 	s.mux.HandleFunc("GET /api/incidents/{id}/obligations", func(w http.ResponseWriter, r *http.Request) {
 		obs, err := s.svc.Obligations(r.Context(), r.PathValue("id"), r.URL.Query().Get("all") == "true")
 		if err != nil {
@@ -65,41 +45,32 @@ func (s *Server) registerActions() {
 		}
 		writeJSON(w, http.StatusOK, obs)
 	})
-	s.mux.HandleFunc("POST /api/incidents/{id}/obligations/{obligation}/fulfil", func(w http.ResponseWriter, r *http.Request) {
-		var req workflows.MarkFulfilledRequest
-		if err := decodeBody(r, &req); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		req.Obligation = r.PathValue("obligation")
-		var out workflows.ClockState
-		if err := s.svc.ObligationUpdate(r.Context(), r.PathValue("id"), req.Obligation, workflows.MarkFulfilledUpdate, req, &out); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
-	})
+	s.mux.HandleFunc("POST /api/incidents/{id}/obligations/{obligation}/fulfil", action(s, func(r *http.Request, b incident.MarkFulfilledRequest) (incident.ClockState, error) {
+		b.Obligation = r.PathValue("obligation") // the path names it, whatever the body says
+		return s.svc.Fulfil(r.Context(), r.PathValue("id"), b.Obligation, b)
+	}))
 }
 
-// actorReason is the body of the Updates that need only who and why.
+// actorReason is the body of the actions that need only who and why.
 type actorReason struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason"`
 }
 
-// update returns a handler that sends the Update name with the argument built from
-// the request, answering with its result.
-func (s *Server) update(name string, build func(r *http.Request) (arg, out any, err error)) http.HandlerFunc {
+// action returns a handler that decodes the body into B, calls do, and answers
+// with its result.
+func action[B, R any](s *Server, do func(r *http.Request, body B) (R, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		arg, out, err := build(r)
+		var body B
+		if err := decodeBody(r, &body); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		res, err := do(r, body)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if err := s.svc.Update(r.Context(), r.PathValue("id"), name, arg, out); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, res)
 	}
 }

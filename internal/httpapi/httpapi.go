@@ -1,7 +1,8 @@
 // Package httpapi is irflow's HTTP interface: /healthz and a JSON API under /api/.
 // Slack endpoints and the legal web board plug in here later. Handlers validate their
-// input, call the service (which talks to Temporal) or the store, and map errors to
-// HTTP statuses in one table.
+// input, call one method of the service, and map errors to HTTP statuses in one
+// table. Like every transport, it imports the domain and the service, never the
+// workflows.
 package httpapi
 
 import (
@@ -16,7 +17,6 @@ import (
 	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
 )
 
 // maxBody bounds request bodies; a facts document is a few kilobytes.
@@ -25,22 +25,19 @@ const maxBody = 1 << 20
 // Server serves the HTTP API.
 type Server struct {
 	svc    *service.Service
-	store  *sqlite.DB
 	logger *slog.Logger
 	mux    *http.ServeMux
 }
 
 // New returns the HTTP handler.
-func New(svc *service.Service, store *sqlite.DB, logger *slog.Logger) http.Handler {
-	s := &Server{svc: svc, store: store, logger: logger, mux: http.NewServeMux()}
+func New(svc *service.Service, logger *slog.Logger) http.Handler {
+	s := &Server{svc: svc, logger: logger, mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /api/playbooks", s.listPlaybooks)
 	s.mux.HandleFunc("GET /api/incidents", s.listIncidents)
 	s.mux.HandleFunc("POST /api/incidents", s.declare)
 	s.mux.HandleFunc("GET /api/incidents/{id}", s.show)
 	s.mux.HandleFunc("GET /api/incidents/{id}/timeline", s.timeline)
-	s.mux.HandleFunc("POST /api/incidents/{id}/notes", s.addNote)
-	s.mux.HandleFunc("POST /api/incidents/{id}/close", s.close)
 	s.registerActions()
 	return s.mux
 }
@@ -63,13 +60,10 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	list, err := s.store.ListIncidents(r.Context(), f)
+	list, err := s.svc.List(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if list == nil {
-		list = []incident.Summary{}
 	}
 	writeJSON(w, http.StatusOK, list)
 }
@@ -111,7 +105,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) show(w http.ResponseWriter, r *http.Request) {
-	st, err := s.svc.State(r.Context(), r.PathValue("id"))
+	st, err := s.svc.Show(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -120,55 +114,12 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.store.GetIncident(r.Context(), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	tl, err := s.store.Timeline(r.Context(), id)
+	tl, err := s.svc.Timeline(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, tl)
-}
-
-type noteBody struct {
-	Actor string `json:"actor"`
-	Text  string `json:"text"`
-}
-
-func (s *Server) addNote(w http.ResponseWriter, r *http.Request) {
-	var body noteBody
-	if err := decodeBody(r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	e, err := s.svc.AddNote(r.Context(), r.PathValue("id"), body.Actor, body.Text)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, e)
-}
-
-type closeBody struct {
-	Actor  string `json:"actor"`
-	Reason string `json:"reason"`
-}
-
-func (s *Server) close(w http.ResponseWriter, r *http.Request) {
-	var body closeBody
-	if err := decodeBody(r, &body); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	st, err := s.svc.Close(r.Context(), r.PathValue("id"), body.Actor, body.Reason)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
 }
 
 // decodeBody reads a JSON body strictly: unknown fields and trailing data are errors.

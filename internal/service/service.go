@@ -1,11 +1,17 @@
-// Package service is irflow's incident API over Temporal: declare, list, show, note
-// and close. The CLI and the HTTP API both call it, so a test that drives the service
-// drives the same code path as a responder at a terminal.
+// Package service is irflow's incident API: one typed method per action on an
+// incident or an obligation clock, and the reads of the store. The CLI and the HTTP
+// API (and Slack and the web next) call it and nothing below it, so a test that
+// drives the service drives the same code path as a responder at a terminal, and no
+// transport can get a message name or payload wrong.
+//
+// Reads come from one read model, the store: lists, timelines, obligations and
+// closed incidents. Only an open incident's detail comes from its workflow's
+// `state` query. Actions are Temporal Updates; each method waits for the result,
+// and its Start variant returns once Temporal accepted the action (see Pending).
 package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,23 +19,25 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"irflow/internal/facts"
 	"irflow/internal/incident"
-	"irflow/internal/obligations"
 	"irflow/playbooks"
-	"irflow/playbooks/regimes"
 	"irflow/workflows"
 )
 
-// Service talks to the incident workflows of one namespace.
+// Service talks to the incident workflows of one namespace and reads the store
+// their activities write.
 type Service struct {
 	Client    client.Client
-	Namespace string
 	Playbooks *playbooks.Catalogue
+	// Store is the read model. Declare and the incident actions do not need it;
+	// every read and the obligation actions do.
+	Store incident.Store
+	// Now is the clock reads compute the time left with; time.Now when nil.
+	Now func() time.Time
 }
 
 // DeclareRequest declares a new incident.
@@ -100,11 +108,8 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		// An incident id is never reused, even after the incident closed.
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		Memo: map[string]any{
-			"title":    req.Title,
-			"playbook": pb.ID,
-			"phase":    string(incident.PhaseDeclared),
-		},
+		// For readers of the Temporal UI only: lists come from the store.
+		Memo: map[string]any{"title": req.Title, "playbook": pb.ID},
 	}, workflows.Incident, workflows.IncidentInput{
 		ID:             resp.ID,
 		Title:          req.Title,
@@ -127,229 +132,65 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	return Declared{ID: resp.ID, WorkflowID: wid, Existing: resp.Existing}, nil
 }
 
-// State queries an incident's current state.
-func (s *Service) State(ctx context.Context, id string) (workflows.State, error) {
-	var st workflows.State
-	if !incident.ValidID(id) {
-		return st, incident.Errorf(incident.EINVALID, "%q is not an incident id (expected INC-YYYYMMDD-NNN)", id)
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
 	}
-	v, err := s.Client.QueryWorkflow(ctx, workflows.IncidentWorkflowID(id), "", workflows.StateQuery)
-	if err != nil {
-		return st, mapErr(id, err)
-	}
-	if err := v.Get(&st); err != nil {
-		return st, fmt.Errorf("decode state of %s: %w", id, err)
-	}
-	return st, nil
+	return time.Now()
 }
 
-// AddNote appends a note to an incident's timeline.
-func (s *Service) AddNote(ctx context.Context, id, actor, text string) (incident.TimelineEntry, error) {
-	var e incident.TimelineEntry
-	err := s.Update(ctx, id, workflows.AddNoteUpdate, workflows.NoteRequest{Actor: actor, Text: text}, &e)
-	return e, err
+// store returns the read model, or says that this service was built without one.
+func (s *Service) store() (incident.Store, error) {
+	if s.Store == nil {
+		return nil, incident.Errorf(incident.EUNAVAILABLE, "no store: this irflow was started without one")
+	}
+	return s.Store, nil
 }
 
-// Close closes an incident.
-func (s *Service) Close(ctx context.Context, id, actor, reason string) (workflows.State, error) {
-	var st workflows.State
-	err := s.Update(ctx, id, workflows.CloseUpdate, workflows.CloseRequest{Actor: actor, Reason: reason}, &st)
-	return st, err
-}
-
-// Update sends any incident Update and decodes its result into out. Rejections by
-// the workflow's validators come back as EINVALID errors with the validator's reason.
-func (s *Service) Update(ctx context.Context, id, name string, arg, out any) error {
+func checkID(id string) error {
 	if !incident.ValidID(id) {
 		return incident.Errorf(incident.EINVALID, "%q is not an incident id (expected INC-YYYYMMDD-NNN)", id)
-	}
-	h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.IncidentWorkflowID(id),
-		UpdateName:   name,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return mapErr(id, err)
-	}
-	if err := h.Get(ctx, out); err != nil {
-		return mapErr(id, err)
 	}
 	return nil
 }
 
-// ListItem is one incident in a list.
-type ListItem struct {
-	ID         string    `json:"id"`
-	WorkflowID string    `json:"workflow_id"`
-	Title      string    `json:"title"`
-	Playbook   string    `json:"playbook"`
-	Phase      string    `json:"phase"`
-	Status     string    `json:"status"`
-	DeclaredAt time.Time `json:"declared_at"`
-}
-
-// List returns incidents from Temporal's visibility store, newest first.
-func (s *Service) List(ctx context.Context, limit int) ([]ListItem, error) {
-	var out []ListItem
-	var token []byte
-	for {
-		resp, err := s.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Namespace:     s.Namespace,
-			Query:         "WorkflowType = 'Incident'",
-			NextPageToken: token,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list incidents: %w", err)
-		}
-		for _, e := range resp.Executions {
-			id, ok := workflows.IncidentIDFromWorkflowID(e.GetExecution().GetWorkflowId())
-			if !ok {
-				continue
-			}
-			item := ListItem{
-				ID:         id,
-				WorkflowID: e.GetExecution().GetWorkflowId(),
-				Status:     strings.ToLower(strings.TrimPrefix(e.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")),
-				DeclaredAt: e.GetStartTime().AsTime().UTC(),
-			}
-			for k, p := range e.GetMemo().GetFields() {
-				var v string
-				if err := json.Unmarshal(p.GetData(), &v); err != nil {
-					continue
-				}
-				switch k {
-				case "title":
-					item.Title = v
-				case "playbook":
-					item.Playbook = v
-				case "phase":
-					item.Phase = v
-				}
-			}
-			out = append(out, item)
-			if limit > 0 && len(out) >= limit {
-				return out, nil
-			}
-		}
-		token = resp.NextPageToken
-		if len(token) == 0 {
-			return out, nil
-		}
-	}
-}
-
-// mapErr turns Temporal errors into incident errors a user can act on.
-func mapErr(id string, err error) error {
+// mapErr turns Temporal errors into incident errors a user can act on. what names
+// the target: "incident INC-…" or "obligation … of incident INC-…".
+func mapErr(what string, err error) error {
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		if strings.Contains(nf.Message, "completed") {
-			return incident.Errorf(incident.ECONFLICT, "incident %s is closed", id)
+			return incident.Errorf(incident.ECONFLICT, "%s is closed", what)
 		}
-		return incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
+		return incident.Errorf(incident.ENOTFOUND, "%s not found", what)
 	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && app.Type() == workflows.ErrTypeClosed {
-		return incident.Errorf(incident.ECONFLICT, "%s: %s", id, app.Message())
+		return incident.Errorf(incident.ECONFLICT, "%s", app.Message()) // it names the incident
 	}
 	if errors.As(err, &app) {
-		return incident.Errorf(incident.EINVALID, "%s: %s", id, app.Message())
+		return incident.Errorf(incident.EINVALID, "%s: %s", what, app.Message())
 	}
 	var inv *serviceerror.InvalidArgument
 	if errors.As(err, &inv) {
-		return incident.Errorf(incident.EINVALID, "%s: %s", id, inv.Message)
+		return incident.Errorf(incident.EINVALID, "%s: %s", what, inv.Message)
 	}
 	var fp *serviceerror.FailedPrecondition
 	if errors.As(err, &fp) {
-		return incident.Errorf(incident.ECONFLICT, "%s: %s", id, fp.Message)
+		return incident.Errorf(incident.ECONFLICT, "%s: %s", what, fp.Message)
 	}
-	return fmt.Errorf("incident %s: %w", id, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
-// ObligationView is an incident's obligation with its clock's live view.
-type ObligationView struct {
-	workflows.IncidentObligation
-	// Clock is the clock's own answer to the clock query: authoritative status,
-	// fulfilment, pauses, reminders sent and the time left.
-	Clock *workflows.ClockView `json:"clock,omitempty"`
+// isNotFound reports whether err says Temporal has no such workflow: never
+// started, or deleted after the namespace's retention.
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
 }
 
-// Obligations lists an incident's notification obligations with their clocks. With
-// all, the obligations that do not apply are added with their reasons, computed
-// from the incident's current facts (the workflow keeps only those with clocks).
-func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) ([]ObligationView, error) {
-	st, err := s.State(ctx, incidentID)
-	if err != nil {
-		return nil, err
-	}
-	out := []ObligationView{}
-	for _, o := range st.Obligations {
-		v := ObligationView{IncidentObligation: o}
-		if o.ClockWorkflowID != "" {
-			q, err := s.Client.QueryWorkflow(ctx, o.ClockWorkflowID, "", workflows.ClockQuery)
-			if err == nil {
-				var cv workflows.ClockView
-				if err := q.Get(&cv); err == nil {
-					v.Clock = &cv
-				}
-			}
-		}
-		out = append(out, v)
-	}
-	if all {
-		out = append(out, notApplicable(st)...)
-	}
-	return out, nil
-}
-
-// ObligationUpdate sends an Update (mark_fulfilled, pause, resume, waive) to one
-// obligation's clock; the clock's validators reject a late fulfilment without a
-// reason, a fulfilment before the trigger, and so on.
-func (s *Service) ObligationUpdate(ctx context.Context, incidentID, obligationID, name string, arg, out any) error {
-	st, err := s.State(ctx, incidentID)
-	if err != nil {
-		return err
-	}
-	var known []string
-	for _, o := range st.Obligations {
-		if o.ClockWorkflowID == "" {
-			continue
-		}
-		known = append(known, o.ID)
-		if o.ID != obligationID {
-			continue
-		}
-		h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: o.ClockWorkflowID, UpdateName: name, Args: []any{arg},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err != nil {
-			return mapErr(incidentID+" "+obligationID, err)
-		}
-		if err := h.Get(ctx, out); err != nil {
-			return mapErr(incidentID+" "+obligationID, err)
-		}
-		return nil
-	}
-	return incident.Errorf(incident.ENOTFOUND, "incident %s has no obligation clock %q (clocks: %s)", incidentID, obligationID, strings.Join(known, ", "))
-}
-
-// notApplicable computes the obligations that do not apply to the incident's facts,
-// with the threshold or flag that decided each.
-func notApplicable(st workflows.State) []ObligationView {
-	cat, err := regimes.Load()
-	if err != nil {
-		return nil
-	}
-	have := map[string]bool{}
-	for _, o := range st.Obligations {
-		have[o.ID] = true
-	}
-	var out []ObligationView
-	for _, o := range obligations.ComputeAll(st.Facts, cat, time.Now()) {
-		if !o.Applicable && !have[o.ID] {
-			out = append(out, ObligationView{IncidentObligation: workflows.IncidentObligation{Obligation: o}})
-		}
-	}
-	return out
+// hasCode reports whether err is an *incident.Error with code.
+func hasCode(err error, code string) bool {
+	var e *incident.Error
+	return errors.As(err, &e) && e.Code == code
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,8 +35,29 @@ type DB struct {
 
 // Open opens (creating if needed) the database at path and applies pending migrations.
 // Pragmas go in the DSN so that every pooled connection gets them, not just one.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, "rwc") }
+
+// ErrNoStore reports that OpenExisting found no database at its path.
+var ErrNoStore = errors.New("no irflow store")
+
+// OpenExisting is Open for a client of a store another process writes (the CLI
+// reading what `irflow dev` or the worker recorded): it never creates the file, so a
+// wrong path is reported as ErrNoStore instead of answered from an empty database.
+func OpenExisting(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s", ErrNoStore, path)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// mode=rw: if the file vanishes between the check and the open, fail rather
+	// than create it.
+	return open(ctx, path, "rw")
+}
+
+func open(ctx context.Context, path, mode string) (*DB, error) {
 	q := url.Values{}
+	q.Set("mode", mode)
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
 	q.Set("_busy_timeout", "5000")

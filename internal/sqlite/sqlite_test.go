@@ -3,9 +3,11 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,5 +263,26 @@ func TestLatestManifestClockTicks(t *testing.T) {
 	got, err := db.LatestEvidenceManifest(ctx, "INC-20260306-001")
 	if err != nil || got.SHA256 != "bb" {
 		t.Errorf("latest = %+v, %v; want bb, the last recorded", got, err)
+	}
+}
+
+func TestOpenExistingNeverCreates(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "irflow.db")
+	_, err := sqlite.OpenExisting(ctx, path)
+	if !errors.Is(err, sqlite.ErrNoStore) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("OpenExisting on a missing file: %v, want ErrNoStore naming %s", err, path)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("OpenExisting created %s (stat: %v)", path, err)
+	}
+	_ = openDB(t, path).Close()
+	db, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		t.Fatalf("OpenExisting on a store Open created: %v", err)
+	}
+	defer func() { _ = db.Close() }()
+	if _, err := db.ListIncidents(ctx, incident.ListFilter{}); err != nil {
+		t.Errorf("list from the existing store: %v", err)
 	}
 }
