@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/app"
+	"irflow/internal/devserver"
 )
 
 func init() { register(newDevCmd) }
@@ -25,7 +26,10 @@ func newDevCmd() *cobra.Command {
 HTTP API. Stop it with Ctrl-C; start it again on the same --data folder and every
 incident and timer resumes where it was.
 
-The official Temporal CLI and UI can connect to --temporal.`,
+The official Temporal CLI and UI can connect to --temporal. Temporal keeps a closed
+workflow's history for --retention (30 days by default); irflow itself reads closed
+incidents from its store, and notification clocks are separate workflows that stay
+open until their duty ends, so legal deadlines never depend on retention.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			logger, err := newLogger(cmd.ErrOrStderr(), logLevel)
@@ -33,6 +37,9 @@ The official Temporal CLI and UI can connect to --temporal.`,
 				return err
 			}
 			cfg.Logger = logger
+			if cfg.Retention < time.Hour {
+				return withExit(2, fmt.Errorf("--retention: %s is too short; give at least 1h (e.g. 720h for 30 days)", cfg.Retention))
+			}
 			began := time.Now()
 			d, err := app.StartDev(cmd.Context(), cfg)
 			if err != nil {
@@ -60,5 +67,6 @@ The official Temporal CLI and UI can connect to --temporal.`,
 	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address")
 	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")
 	f.StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	f.DurationVar(&cfg.Retention, "retention", devserver.DefaultRetention, "how long Temporal keeps a closed workflow's history (closed incidents are read from the store)")
 	return cmd
 }

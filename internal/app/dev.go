@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	namespacepb "go.temporal.io/api/namespace/v1"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,9 +13,11 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"irflow/activities"
 	"irflow/internal/devserver"
@@ -43,6 +46,9 @@ type DevConfig struct {
 	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
 	Getenv func(string) string
 	Logger *slog.Logger
+	// Retention is how long Temporal keeps closed workflows' histories;
+	// devserver.DefaultRetention (30 days) when zero.
+	Retention time.Duration
 }
 
 func (cfg DevConfig) notifier() notify.Notifier {
@@ -116,6 +122,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		DBPath:       filepath.Join(cfg.DataDir, "temporal.db"),
 		FrontendAddr: cfg.TemporalAddr,
 		LogPath:      filepath.Join(cfg.DataDir, "temporal.log"),
+		Retention:    cfg.Retention,
 	})
 	if err != nil {
 		return nil, err
@@ -131,6 +138,11 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		d.Client = c
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+
+	// A data folder made by an earlier release has the server's 24 h default.
+	if err := setRetention(ctx, d.Client, "default", cfg.Retention); err != nil {
 		return nil, err
 	}
 
@@ -241,4 +253,27 @@ func (d *Dev) Stop() {
 	if d.lock != nil {
 		_ = d.lock.Unlock()
 	}
+}
+
+// setRetention makes the namespace keep closed workflows' histories for retention
+// (devserver.DefaultRetention when zero), updating a namespace made with another.
+func setRetention(ctx context.Context, c client.Client, namespace string, retention time.Duration) error {
+	if retention <= 0 {
+		retention = devserver.DefaultRetention
+	}
+	desc, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("describe namespace %s: %w", namespace, err)
+	}
+	if desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration() == retention {
+		return nil
+	}
+	_, err = c.WorkflowService().UpdateNamespace(ctx, &workflowservice.UpdateNamespaceRequest{
+		Namespace: namespace,
+		Config:    &namespacepb.NamespaceConfig{WorkflowExecutionRetentionTtl: durationpb.New(retention)},
+	})
+	if err != nil {
+		return fmt.Errorf("set retention of namespace %s to %s: %w", namespace, retention, err)
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"irflow/internal/app"
 	"irflow/internal/facts"
+	"irflow/internal/incident"
 	"irflow/internal/obligations"
 	"irflow/internal/service"
 	"irflow/workflows"
@@ -112,7 +113,7 @@ func TestRecordHistories(t *testing.T) {
 	if err != nil || other.ID == id || other.Existing {
 		t.Fatalf("declare a second incident: %+v %v", other, err)
 	}
-	if _, err := svc.Close(ctx, other.ID, "dana", "token revoked upstream"); err != nil {
+	if _, err := svc.Close(ctx, other.ID, incident.CloseRequest{Actor: "dana", Reason: "token revoked upstream"}); err != nil {
 		t.Fatalf("close %s: %v", other.ID, err)
 	}
 	waitClosed(t, d, other.ID)
@@ -138,15 +139,16 @@ func TestRecordHistories(t *testing.T) {
 	waitClock(t, d, gdprClock, 3*reminderLead, "the 4 h reminder", func(v workflows.ClockView) bool {
 		return len(v.RemindersSent) > 0
 	})
-	var paused, resumed workflows.ClockState
-	if err := svc.ObligationUpdate(ctx, id, gdprSA, workflows.PauseUpdate, workflows.PauseRequest{
+	paused, err := svc.Pause(ctx, id, gdprSA, workflows.PauseRequest{
 		Reason: "police asked for 2 h before any notice (case 2026-1147)", Actor: "dpo", Until: time.Now().Add(2 * time.Hour),
-	}, &paused); err != nil || paused.Status != workflows.ClockPaused {
+	})
+	if err != nil || paused.Status != workflows.ClockPaused {
 		t.Fatalf("pause %s: %v (status %q)", gdprSA, err, paused.Status)
 	}
-	if err := svc.ObligationUpdate(ctx, id, gdprSA, workflows.ResumeUpdate, workflows.ResumeRequest{
+	resumed, err := svc.Resume(ctx, id, gdprSA, workflows.ResumeRequest{
 		Reason: "police lifted the delay", Actor: "dpo",
-	}, &resumed); err != nil || resumed.Paused != nil || resumed.Extension <= 0 {
+	})
+	if err != nil || resumed.Paused != nil || resumed.Extension <= 0 {
 		t.Fatalf("resume %s: %v (paused %+v, extension %s)", gdprSA, err, resumed.Paused, resumed.Extension)
 	}
 	fulfil(t, svc, id, gdprSA, "DPC breach notification form BN-2026-0412")
@@ -166,7 +168,7 @@ func TestRecordHistories(t *testing.T) {
 	if st.Evidence.Status != workflows.EvidenceCollected {
 		t.Fatalf("evidence: %+v", st.Evidence)
 	}
-	if _, err := svc.Close(ctx, id, "carol", "contained; notices given"); err != nil {
+	if _, err := svc.Close(ctx, id, incident.CloseRequest{Actor: "carol", Reason: "contained; notices given"}); err != nil {
 		t.Fatalf("close %s: %v", id, err)
 	}
 	waitClosed(t, d, id)
@@ -186,10 +188,10 @@ func TestRecordHistories(t *testing.T) {
 // fulfil marks an obligation's notice given, now.
 func fulfil(t *testing.T, svc *service.Service, id, obligation, reference string) {
 	t.Helper()
-	var cs workflows.ClockState
-	if err := svc.ObligationUpdate(context.Background(), id, obligation, workflows.MarkFulfilledUpdate, workflows.MarkFulfilledRequest{
+	cs, err := svc.Fulfil(context.Background(), id, obligation, workflows.MarkFulfilledRequest{
 		Obligation: obligation, Actor: "dpo", Reference: reference,
-	}, &cs); err != nil || cs.Status != obligations.StatusFulfilled {
+	})
+	if err != nil || cs.Status != obligations.StatusFulfilled {
 		t.Fatalf("fulfil %s: %v (status %q)", obligation, err, cs.Status)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Config says where the server keeps its state and where it listens.
@@ -40,7 +41,17 @@ type Config struct {
 	Namespace string
 	// LogPath receives the server's own log at warn level; empty discards it.
 	LogPath string
+	// Retention is how long the namespace keeps a closed workflow's history;
+	// DefaultRetention when zero. Start sets it on a namespace that exists already.
+	Retention time.Duration
 }
+
+// DefaultRetention keeps a closed incident's workflow history for 30 days, long
+// enough for the post-incident review to inspect it in Temporal's tools. irflow
+// never needs it after that: the store is the read model of closed incidents, and
+// each notification clock is its own workflow, which stays open (and so is never
+// subject to retention) until its duty is fulfilled, waived or retired.
+const DefaultRetention = 30 * 24 * time.Hour
 
 // Server is a running embedded Temporal server.
 type Server struct {
@@ -119,6 +130,10 @@ func start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namespace config: %w", err)
 	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	ns.Detail.Config.Retention = durationpb.New(cfg.Retention)
 	if err := sqliteschema.CreateNamespaces(sqlCfg, ns); err != nil {
 		return nil, fmt.Errorf("create namespace %q: %w", cfg.Namespace, err)
 	}
