@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
@@ -206,6 +207,7 @@ func start(cfg Config) (*Server, error) {
 			primitives.WorkerService:   static.SingleLocalHost(hostPort(workerPort)),
 		}),
 		temporal.WithLogger(logger),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 	)
@@ -301,4 +303,15 @@ func WaitReady(ctx context.Context, ready func(context.Context) error) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// dynamicConfig overrides the server's defaults where a one-machine install needs
+// other values.
+func dynamicConfig() dynamicconfig.Client {
+	dc := dynamicconfig.NewMemoryClient()
+	// Deleting a closed workflow (by hand, or its retention ending) waits until the
+	// transfer queue's ack level, saved every 30 s by default, passes the close
+	// task; every 5 s keeps that wait short at the cost of a small write.
+	dc.OverrideSetting(dynamicconfig.TransferProcessorUpdateAckInterval, 5*time.Second)
+	return dc
 }
