@@ -25,7 +25,8 @@ build:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
 
-## lint: gofmt must list no file, go vet must pass
+## lint: gofmt must list no file, go vet must pass, go.mod must be tidy
 lint:
+	$(GO) mod tidy -diff
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
