@@ -66,7 +66,25 @@ type Containment struct {
 // on for every action that cannot be undone, whatever the playbook says, and
 // Reversible is taken from the catalogue.
 func NewContainment(incidentID string, steps []containment.Step) Containment {
+	return newContainmentFrozen(incidentID, FreezeSteps(steps))
+}
+
+// newContainmentFrozen starts a runner on steps whose flags are already final.
+func newContainmentFrozen(incidentID string, steps []containment.Step) Containment {
 	c := Containment{IncidentID: incidentID, Steps: make([]StepState, len(steps))}
+	for i, s := range steps {
+		c.Steps[i] = StepState{Step: s, Status: StepPending}
+	}
+	return c
+}
+
+// FreezeSteps applies the containment catalogue's flags to a playbook's steps:
+// whether each action can be undone, and whether it always needs approval (every
+// irreversible one does). The service freezes them into the incident's input at
+// declaration, so a later change to the catalogue never changes what a running
+// incident asks approval for or undoes.
+func FreezeSteps(steps []containment.Step) []containment.Step {
+	out := make([]containment.Step, len(steps))
 	for i, s := range steps {
 		if a, ok := containment.Lookup(s.Action); ok {
 			s.Reversible = a.Reversible
@@ -74,9 +92,9 @@ func NewContainment(incidentID string, steps []containment.Step) Containment {
 			s.Reversible = false
 		}
 		s.NeedsApproval = s.NeedsApproval || containment.RequiresApproval(s.Action)
-		c.Steps[i] = StepState{Step: s, Status: StepPending}
+		out[i] = s
 	}
-	return c
+	return out
 }
 
 // containmentActivityOptions: Zendesk calls are short; the client already waits out
@@ -202,12 +220,12 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		st.IdempotencyKey = c.IncidentID + "/" + st.Step.ID + "/" + key
 	}
 	if len(st.Targets) == 0 {
-		targets, err := containment.Targets(st.Step, c.facts())
-		if err != nil {
-			c.failStep(ctx, st, err.Error())
+		res := resolveTargets(ctx, st.Step, c.facts())
+		if res.Error != "" {
+			c.failStep(ctx, st, res.Error)
 			return
 		}
-		st.Targets = targets
+		st.Targets = res.Targets
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	actx := workflow.WithActivityOptions(dctx, containmentActivityOptions)
@@ -375,8 +393,8 @@ func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (Ste
 	st.ApprovedBy, st.ApprovalReason, st.ApprovedAt = req.Actor, req.Reason, &now
 	// Freeze the targets: the approver approves acting on exactly these objects.
 	if len(st.Targets) == 0 {
-		if targets, err := containment.Targets(st.Step, c.facts()); err == nil {
-			st.Targets = targets
+		if res := resolveTargets(ctx, st.Step, c.facts()); res.Error == "" {
+			st.Targets = res.Targets
 		}
 	}
 	c.record(TimelineContainmentApproved, req.Actor, fmt.Sprintf("approved step %s (%s) on %s%s",

@@ -34,6 +34,16 @@ type IncidentInput struct {
 	// PlaybookRefs are the catalogue's playbooks at declaration, for triage to
 	// suggest from; carried in the input so that suggestions replay identically.
 	PlaybookRefs []triage.PlaybookRef `json:"playbook_refs,omitempty"`
+	// Steps are the playbook's containment steps with the catalogue's flags
+	// (reversible, approval) frozen at declaration (see FreezeSteps). Empty in
+	// incidents declared before they were frozen: those read the catalogue.
+	Steps []containment.Step `json:"steps,omitempty"`
+}
+
+// DeclaredSteps is the Steps of a new incident's input: the playbook's containment
+// steps with the catalogue's flags frozen.
+func DeclaredSteps(pb playbooks.Loaded) []containment.Step {
+	return FreezeSteps(containmentSteps(pb))
 }
 
 // IncidentResult is what a closed incident returns.
@@ -102,7 +112,11 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		DeclaredAt:       workflow.Now(ctx).UTC(),
 		DeclaredBy:       w.in.DeclaredBy,
 	}
-	w.cont = NewContainment(w.in.ID, containmentSteps(w.in.Playbook))
+	if len(w.in.Steps) > 0 {
+		w.cont = newContainmentFrozen(w.in.ID, w.in.Steps)
+	} else {
+		w.cont = NewContainment(w.in.ID, containmentSteps(w.in.Playbook))
+	}
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err
 	}

@@ -884,3 +884,22 @@ func TestIncidentCancelRollsBack(t *testing.T) {
 		})
 	}
 }
+
+// TestIncidentKeepsFlagsFrozenAtDeclaration: the steps in the input carry the
+// catalogue's flags as they were at declaration; the workflow uses them, not the
+// catalogue of the code that runs it now.
+func TestIncidentKeepsFlagsFrozenAtDeclaration(t *testing.T) {
+	steps := []containment.Step{{ID: "suspend", Action: containment.SuspendUser, NeedsApproval: true}}
+	if fresh := FreezeSteps(steps); !fresh[0].Reversible {
+		t.Fatalf("the catalogue says %s is irreversible; this test needs a reversible action", containment.SuspendUser)
+	}
+	h := newIncHarness(incAware.Add(time.Hour))
+	var got State
+	h.at(time.Minute, func() { got = h.state(t) })
+	h.at(2*time.Minute, func() { h.env.CancelWorkflow() })
+	pb := incPlaybook([]playbooks.Step{{ID: "suspend", Action: containment.SuspendUser, NeedsApproval: true}})
+	h.env.ExecuteWorkflow(Incident, IncidentInput{ID: incID, Title: "frozen", Playbook: pb, Facts: incContainmentFacts(), DeclaredBy: "alice", Steps: steps})
+	if len(got.Steps) != 1 || got.Steps[0].Step.Reversible || !got.Steps[0].Step.NeedsApproval {
+		t.Fatalf("steps = %+v, want the frozen flags (not reversible, needs approval)", got.Steps)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/ownership"
 	"irflow/internal/srm"
-	"irflow/internal/triage"
 )
 
 // Triage message names.
@@ -50,7 +49,7 @@ func (w *incidentImpl) setupTriage(ctx workflow.Context) error {
 // runTriage is the triage phase: the first determination and severity, recorded
 // with the clauses they rest on.
 func (w *incidentImpl) runTriage(ctx workflow.Context) {
-	det := ownership.Determine(w.state.Facts)
+	det := determineOwnership(ctx, w.state.Facts)
 	w.state.Ownership = OwnershipState{Determination: det, Source: OwnershipComputed}
 	w.recordDetermination(ctx, "irflow", det, "initial determination from the declared facts")
 	w.assessSeverity(ctx, "irflow", det)
@@ -67,7 +66,7 @@ func (w *incidentImpl) recordDetermination(ctx workflow.Context, actor string, d
 
 // assessSeverity recomputes severity and suggestions, recording a change.
 func (w *incidentImpl) assessSeverity(ctx workflow.Context, actor string, det ownership.Determination) {
-	res := triage.AssessWith(w.state.Facts, det, w.in.PlaybookRefs)
+	res := assess(ctx, w.state.Facts, det, w.in.PlaybookRefs)
 	prev := w.state.Severity
 	w.state.Severity = string(res.Severity)
 	w.state.SeverityReason = res.SeverityReason
@@ -120,7 +119,7 @@ func (w *incidentImpl) setFacts(ctx workflow.Context, req SetFactsRequest) (SetF
 // the computed result is a revision when no human decided; when one did, the human
 // decision stands and any disagreement is flagged for a human to resolve.
 func (w *incidentImpl) reassess(ctx workflow.Context, actor, why string) {
-	det := ownership.Determine(w.state.Facts)
+	det := determineOwnership(ctx, w.state.Facts)
 	own := &w.state.Ownership
 	if own.Source == OwnershipComputed {
 		if diff := ownership.Diff(own.Determination, det); len(diff) > 0 {
@@ -227,7 +226,7 @@ func (w *incidentImpl) validateOverride(ctx workflow.Context, req OverrideOwners
 func (w *incidentImpl) overrideOwnership(ctx workflow.Context, req OverrideOwnershipRequest) (OwnershipState, error) {
 	own := &w.state.Ownership
 	prev := own.Determination
-	computed := ownership.Determine(w.state.Facts)
+	computed := determineOwnership(ctx, w.state.Facts)
 	det := computed
 	det.Owner = ownership.Owner(req.Owner)
 	if len(req.Clauses) > 0 {

@@ -118,6 +118,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		DeclaredBy:     req.Actor,
 		IdempotencyKey: req.IdempotencyKey,
 		PlaybookRefs:   s.Playbooks.Refs(),
+		Steps:          workflows.DeclaredSteps(pb),
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
