@@ -38,6 +38,26 @@ type IncidentInput struct {
 	// (reversible, approval) frozen at declaration (see FreezeSteps). Empty in
 	// incidents declared before they were frozen: those read the catalogue.
 	Steps []containment.Step `json:"steps,omitempty"`
+	// Resume carries the incident across continue-as-new; nil on declaration.
+	Resume *IncidentResume `json:"resume,omitempty"`
+}
+
+// IncidentResume is what a continued incident run starts from. Its timeline stays
+// in the store: the new run starts numbering at NextSeq.
+type IncidentResume struct {
+	State       State        `json:"state"`
+	Containment Containment  `json:"containment"`
+	Version     int64        `json:"version"`
+	NextSeq     int          `json:"next_seq"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	Memo        incidentMemo `json:"memo"`
+}
+
+// incidentMemo is what the workflow keeps in its Temporal memo, for Temporal's UI.
+type incidentMemo struct {
+	Phase    string `json:"phase"`
+	Severity string `json:"severity"`
+	Owner    string `json:"owner"`
 }
 
 // DeclaredSteps is the Steps of a new incident's input: the playbook's containment
@@ -83,7 +103,23 @@ type incidentImpl struct {
 	// stopContainment cancels a containment run waiting for approvals (on close).
 	stopContainment workflow.CancelFunc
 	evidenceDone    bool
+	// nextSeq numbers the next timeline entry; updatedAt is the last entry's time.
+	nextSeq   int
+	updatedAt time.Time
+	// lastStateJSON is the state the store last got; an unchanged state is not
+	// sent again (a note adds a timeline row, not a copy of the whole state).
+	lastStateJSON string
+	// memo is the last memo written, so it is upserted only when it changes.
+	memo incidentMemo
 }
+
+// Version change ids of the incident workflow.
+const (
+	// versionIncidentCAN: the incident continues-as-new when the server suggests it.
+	versionIncidentCAN = "incident-continue-as-new"
+	// versionMemoOnChange: the memo is upserted only when phase, severity or owner change.
+	versionMemoOnChange = "incident-memo-on-change"
+)
 
 // Incident is the incident workflow: it takes an incident from declaration to close,
 // through the phases declared → triage → containment → notification → closed, and
@@ -117,6 +153,17 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 	} else {
 		w.cont = NewContainment(w.in.ID, containmentSteps(w.in.Playbook))
 	}
+	w.nextSeq = 1
+	if r := w.in.Resume; r != nil {
+		w.state = r.State
+		w.state.Timeline = []incident.TimelineEntry{}
+		w.state.TimelineFrom = r.NextSeq
+		w.cont.Steps, w.cont.Compensations, w.cont.RolledBack = r.Containment.Steps, r.Containment.Compensations, r.Containment.RolledBack
+		w.version, w.saved = r.Version, r.Version
+		w.nextSeq, w.updatedAt, w.memo = r.NextSeq, r.UpdatedAt, r.Memo
+		w.evidenceDone = true
+		w.closed = false
+	}
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err
 	}
@@ -141,6 +188,11 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	// The store writer and the final bookkeeping run on a disconnected context, so a
 	// cancelled incident still records how it ended.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	if w.in.Resume != nil {
+		// A continued run: triage, evidence and containment are behind it.
+		workflow.Go(dctx, w.persistLoop)
+		return w.awaitClose(ctx, dctx)
+	}
 	w.record(ctx, w.in.DeclaredBy, incident.KindDeclared,
 		fmt.Sprintf("Declared %q with playbook %s (sha256 %s)", w.in.Title, w.in.Playbook.ID, incident.ShortHash(w.in.Playbook.Hash)), nil)
 	workflow.Go(dctx, w.persistLoop)
@@ -158,6 +210,37 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	}
 	if !w.closed {
 		w.enterPhase(ctx, incident.PhaseNotification)
+	}
+	return w.awaitClose(ctx, dctx)
+}
+
+// awaitClose waits in the notification phase until the incident is closed, and
+// continues-as-new when the server suggests it, so an incident that collects notes
+// and clock events for months never reaches the history limit.
+func (w *incidentImpl) awaitClose(ctx, dctx workflow.Context) (*IncidentResult, error) {
+	canContinue := workflow.GetVersion(ctx, versionIncidentCAN, workflow.DefaultVersion, 1) == 1
+	suggested := func() bool {
+		return canContinue && workflow.GetInfo(ctx).GetContinueAsNewSuggested() &&
+			w.evidenceDone && !w.cont.running && !w.cont.rollingBack
+	}
+	for !w.closed && canContinue {
+		if err := workflow.Await(ctx, func() bool { return w.closed || suggested() }); err != nil {
+			break
+		}
+		if w.closed {
+			break
+		}
+		// Handlers first (an Update in flight must finish in this run), then the
+		// store must have everything, since the next run does not carry the timeline.
+		if err := workflow.Await(ctx, func() bool {
+			return w.closed || (workflow.AllHandlersFinished(ctx) && w.saved == w.version && !w.cont.running && !w.cont.rollingBack)
+		}); err != nil {
+			break
+		}
+		if w.closed {
+			break
+		}
+		return nil, workflow.NewContinueAsNewError(ctx, Incident, w.resumeInput())
 	}
 
 	if err := workflow.Await(ctx, func() bool { return w.closed }); err != nil {
@@ -235,6 +318,16 @@ func (w *incidentImpl) snapshot() State {
 }
 
 func (w *incidentImpl) currentFacts() facts.Document { return w.state.Facts }
+
+// resumeInput is the next run's input: the same declaration, and the state.
+func (w *incidentImpl) resumeInput() IncidentInput {
+	next := w.in
+	st := w.snapshot()
+	st.Timeline = nil
+	cont := Containment{IncidentID: w.cont.IncidentID, Steps: w.cont.Steps, Compensations: w.cont.Compensations, RolledBack: w.cont.RolledBack}
+	next.Resume = &IncidentResume{State: st, Containment: cont, Version: w.version, NextSeq: w.nextSeq, UpdatedAt: w.updatedAt, Memo: w.memo}
+	return next
+}
 
 // recordFunc adapts record to the callback shape the containment runner uses.
 func (w *incidentImpl) recordFunc(ctx workflow.Context) func(kind, actor, text string) {
@@ -321,7 +414,7 @@ func (w *incidentImpl) skipPhase(ctx workflow.Context, p incident.Phase, why str
 // is stored as JSON next to the text.
 func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, data any) incident.TimelineEntry {
 	e := incident.TimelineEntry{
-		Seq:   len(w.state.Timeline) + 1,
+		Seq:   w.nextSeq,
 		At:    workflow.Now(ctx).UTC(),
 		Actor: actor,
 		Kind:  kind,
@@ -334,6 +427,8 @@ func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, da
 			workflow.GetLogger(ctx).Error("Cannot encode timeline data", "kind", kind, "error", err)
 		}
 	}
+	w.nextSeq++
+	w.updatedAt = e.At
 	w.state.Timeline = append(w.state.Timeline, e)
 	w.unsaved = append(w.unsaved, e)
 	w.version++
@@ -374,14 +469,25 @@ func (w *incidentImpl) persistLoop(ctx workflow.Context) {
 			Version:   version,
 			Entries:   entries,
 		}
+		if in.StateJSON == w.lastStateJSON {
+			// Only timeline rows and the summary changed (a note, a clock event):
+			// the store keeps the state it has, and the history does not get a copy.
+			in.StateJSON = ""
+		}
 		if err := workflow.ExecuteActivity(actx, a.SaveIncident, in).Get(ctx, nil); err != nil {
 			workflow.GetLogger(ctx).Error("Saving incident failed", "error", err)
 			w.unsaved = append(entries, w.unsaved...)
 			continue
 		}
 		w.saved = version
+		w.lastStateJSON = string(stateJSON)
+		memo := incidentMemo{Phase: string(w.state.Phase), Severity: w.state.Severity, Owner: string(w.state.Ownership.Owner)}
+		if memo == w.memo && workflow.GetVersion(ctx, versionMemoOnChange, workflow.DefaultVersion, 1) == 1 {
+			continue
+		}
+		w.memo = memo
 		if err := workflow.UpsertMemo(ctx, map[string]any{
-			"phase": string(w.state.Phase), "severity": w.state.Severity, "owner": string(w.state.Ownership.Owner),
+			"phase": memo.Phase, "severity": memo.Severity, "owner": memo.Owner,
 		}); err != nil {
 			workflow.GetLogger(ctx).Error("Cannot update memo", "error", err)
 		}
@@ -401,9 +507,8 @@ func (w *incidentImpl) summary() incident.Summary {
 		Severity:    w.state.Severity,
 		Owner:       string(w.state.Ownership.Owner),
 	}
-	if n := len(w.state.Timeline); n > 0 {
-		s.UpdatedAt = w.state.Timeline[n-1].At
-	} else {
+	s.UpdatedAt = w.updatedAt
+	if s.UpdatedAt.IsZero() {
 		s.UpdatedAt = w.state.DeclaredAt
 	}
 	return s

@@ -15,6 +15,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -66,6 +67,16 @@ func (s *incStore) SaveIncident(_ context.Context, save incident.IncidentSave) e
 		return errors.New("database is locked")
 	}
 	var st State
+	if stateJSON == "" {
+		// A save that only appends timeline rows: the state is the last one.
+		if len(s.saves) == 0 {
+			return errors.New("first save carries no state")
+		}
+		st = s.saves[len(s.saves)-1].State
+		st.Timeline = nil
+		b, _ := json.Marshal(st)
+		stateJSON = string(b)
+	}
 	if err := json.Unmarshal([]byte(stateJSON), &st); err != nil {
 		return fmt.Errorf("decode state json: %w", err)
 	}
@@ -901,5 +912,70 @@ func TestIncidentKeepsFlagsFrozenAtDeclaration(t *testing.T) {
 	h.env.ExecuteWorkflow(Incident, IncidentInput{ID: incID, Title: "frozen", Playbook: pb, Facts: incContainmentFacts(), DeclaredBy: "alice", Steps: steps})
 	if len(got.Steps) != 1 || got.Steps[0].Step.Reversible || !got.Steps[0].Step.NeedsApproval {
 		t.Fatalf("steps = %+v, want the frozen flags (not reversible, needs approval)", got.Steps)
+	}
+}
+
+// TestIncidentContinuesAsNew: in the notification phase, an incident continues as
+// new when the server suggests it, once the store has everything; the next run
+// resumes the state, numbers the timeline on from where it was, and closes.
+func TestIncidentContinuesAsNew(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	var note *incUpdate
+	h.at(time.Minute, func() { note = h.update(AddNoteUpdate, NoteRequest{Actor: "bob", Text: "first run"}) })
+	h.at(2*time.Minute, func() { h.env.SetContinueAsNewSuggested(true) })
+	h.run(incPlaybook([]playbooks.Step{{ID: "suspend", Action: containment.SuspendUser}}, evidence.SourceAuditLogs), incContainmentFacts())
+	note.wantOK(t)
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow error = %v, want continue-as-new", err)
+	}
+	var next IncidentInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	r := next.Resume
+	if r == nil || r.State.Phase != incident.PhaseNotification || len(r.State.Timeline) != 0 || r.NextSeq < 5 ||
+		len(r.Containment.Steps) != 1 || r.Containment.Steps[0].Status != StepDone || r.State.Evidence.Status != EvidenceCollected {
+		t.Fatalf("resume = %+v", r)
+	}
+	saves, _ := h.store.all()
+	stored := saves[len(saves)-1]
+	if len(stored.State.Timeline) != r.NextSeq-1 {
+		t.Fatalf("store has %d entries before continue-as-new, want %d", len(stored.State.Timeline), r.NextSeq-1)
+	}
+
+	// The next run, on the same store.
+	h2 := newIncHarness(incAware.Add(2 * time.Hour))
+	h2.store = h.store
+	h2.env.RegisterActivity(&activities.Activities{Store: h.store})
+	var mid State
+	var note2, closed *incUpdate
+	h2.at(time.Minute, func() {
+		mid = h2.state(t)
+		note2 = h2.update(AddNoteUpdate, NoteRequest{Actor: "bob", Text: "second run"})
+	})
+	h2.at(2*time.Minute, func() { closed = h2.update(CloseUpdate, CloseRequest{Actor: "carol", Reason: "done"}) })
+	h2.env.ExecuteWorkflow(Incident, next)
+	res := h2.completed(t)
+	note2.wantOK(t)
+	closed.wantOK(t)
+	if e, ok := note2.result.(incident.TimelineEntry); !ok || e.Seq != r.NextSeq {
+		t.Errorf("first note of the next run = %+v, want seq %d", note2.result, r.NextSeq)
+	}
+	if mid.TimelineFrom != r.NextSeq || len(mid.Steps) != 1 || mid.Steps[0].Status != StepDone || mid.Ownership.Owner == "" {
+		t.Errorf("resumed state: timeline_from %d steps %+v owner %q", mid.TimelineFrom, mid.Steps, mid.Ownership.Owner)
+	}
+	if res.CloseReason != "done" {
+		t.Errorf("result = %+v", res)
+	}
+	saves, _ = h.store.all()
+	final := saves[len(saves)-1]
+	for i, e := range final.State.Timeline {
+		if e.Seq != i+1 {
+			t.Fatalf("stored timeline seq %d at position %d: entries lost or doubled across continue-as-new", e.Seq, i)
+		}
+	}
+	if final.Summary.Phase != incident.PhaseClosed || final.State.Steps[0].Status != StepDone {
+		t.Errorf("final store row: %+v", final.Summary)
 	}
 }

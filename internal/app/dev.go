@@ -49,6 +49,9 @@ type DevConfig struct {
 	// Retention is how long Temporal keeps closed workflows' histories;
 	// devserver.DefaultRetention (30 days) when zero.
 	Retention time.Duration
+	// SuggestContinueAsNewEvents lowers the history length at which workflows are
+	// told to continue-as-new; for tests and benchmarks (0: the server's 4,096).
+	SuggestContinueAsNewEvents int
 }
 
 func (cfg DevConfig) notifier() notify.Notifier {
@@ -123,6 +126,8 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		FrontendAddr: cfg.TemporalAddr,
 		LogPath:      filepath.Join(cfg.DataDir, "temporal.log"),
 		Retention:    cfg.Retention,
+
+		SuggestContinueAsNewEvents: cfg.SuggestContinueAsNewEvents,
 	})
 	if err != nil {
 		return nil, err

@@ -45,6 +45,10 @@ type Config struct {
 	// Retention is how long the namespace keeps a closed workflow's history;
 	// DefaultRetention when zero. Start sets it on a namespace that exists already.
 	Retention time.Duration
+	// SuggestContinueAsNewEvents, when above zero, replaces the history length at
+	// which the server suggests continue-as-new (4,096 events); tests lower it to
+	// exercise continue-as-new in seconds.
+	SuggestContinueAsNewEvents int
 }
 
 // DefaultRetention keeps a closed incident's workflow history for 30 days, long
@@ -207,7 +211,7 @@ func start(cfg Config) (*Server, error) {
 			primitives.WorkerService:   static.SingleLocalHost(hostPort(workerPort)),
 		}),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dynamicConfig(cfg)),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
 	)
@@ -307,8 +311,11 @@ func WaitReady(ctx context.Context, ready func(context.Context) error) error {
 
 // dynamicConfig overrides the server's defaults where a one-machine install needs
 // other values.
-func dynamicConfig() dynamicconfig.Client {
+func dynamicConfig(cfg Config) dynamicconfig.Client {
 	dc := dynamicconfig.NewMemoryClient()
+	if cfg.SuggestContinueAsNewEvents > 0 {
+		dc.OverrideSetting(dynamicconfig.HistoryCountSuggestContinueAsNew, cfg.SuggestContinueAsNewEvents)
+	}
 	// Deleting a closed workflow (by hand, or its retention ending) waits until the
 	// transfer queue's ack level, saved every 30 s by default, passes the close
 	// task; every 5 s keeps that wait short at the cost of a small write.

@@ -17,6 +17,9 @@ type State struct {
 	Phase        Phase           `json:"phase"`
 	Facts        facts.Document  `json:"facts"`
 	Timeline     []TimelineEntry `json:"timeline"`
+	// TimelineFrom, when above 1, is the seq of Timeline's first entry: the
+	// workflow continued-as-new and the earlier entries are in the store only.
+	TimelineFrom int `json:"timeline_from,omitempty"`
 	// Steps are the playbook's containment steps with their status and results.
 	Steps []StepState `json:"steps"`
 	// Rollback says who rolled containment back and how far it got.

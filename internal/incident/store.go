@@ -62,6 +62,8 @@ type Store interface {
 type IncidentSave struct {
 	Summary Summary `json:"summary"`
 	// StateJSON is the State the `state` query returns, without its timeline.
+	// Empty keeps the stored state (a save that only appends timeline rows and
+	// moves the summary, such as a note); a first save without one stores "{}".
 	StateJSON string `json:"state_json"`
 	// Version orders saves; the store keeps the newest.
 	Version int64 `json:"version"`

@@ -76,12 +76,35 @@ func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
 	}
 	st, err := s.query(ctx, id)
 	if err == nil {
-		return st, nil
+		return s.withEarlierTimeline(ctx, store, st)
 	}
 	if stored && isNotFound(err) {
 		return s.storedState(ctx, store, rec)
 	}
 	return incident.State{}, mapErr("incident "+id, err)
+}
+
+// withEarlierTimeline completes a live state's timeline from the store: after
+// continue-as-new the workflow holds only the entries of its current run
+// (TimelineFrom says where they start), and the run saved every earlier one
+// before it continued.
+func (s *Service) withEarlierTimeline(ctx context.Context, store incident.Store, st incident.State) (incident.State, error) {
+	if st.TimelineFrom <= 1 {
+		return st, nil
+	}
+	all, err := store.Timeline(ctx, st.ID)
+	if err != nil {
+		return st, err
+	}
+	earlier := make([]incident.TimelineEntry, 0, st.TimelineFrom-1+len(st.Timeline))
+	for _, e := range all {
+		if e.Seq < st.TimelineFrom {
+			earlier = append(earlier, e)
+		}
+	}
+	st.Timeline = append(earlier, st.Timeline...)
+	st.TimelineFrom = 0
+	return st, nil
 }
 
 // query asks an incident's workflow for its state.

@@ -137,6 +137,11 @@ func (s *DB) applyMigration(ctx context.Context, version int, base, name string)
 // SaveIncident implements incident.Store.
 func (s *DB) SaveIncident(ctx context.Context, in incident.IncidentSave) error {
 	sum := in.Summary
+	// An empty StateJSON keeps the stored state: the save only adds timeline rows.
+	stateJSON, keepState := in.StateJSON, in.StateJSON == ""
+	if keepState {
+		stateJSON = "{}"
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save incident %s: begin: %w", sum.ID, err)
@@ -149,10 +154,10 @@ ON CONFLICT(id) DO UPDATE SET
     title = excluded.title, playbook = excluded.playbook, phase = excluded.phase,
     severity = excluded.severity, owner = excluded.owner, updated_at = excluded.updated_at,
     closed_at = excluded.closed_at, close_reason = excluded.close_reason,
-    state_json = excluded.state_json, version = excluded.version
+    state_json = CASE WHEN ? THEN incidents.state_json ELSE excluded.state_json END, version = excluded.version
 WHERE excluded.version >= incidents.version`,
 		sum.ID, sum.WorkflowID, sum.Title, sum.Playbook, string(sum.Phase), sum.Severity, sum.Owner,
-		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, in.StateJSON, in.Version)
+		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, in.Version, keepState)
 	if err != nil {
 		return fmt.Errorf("save incident %s: %w", sum.ID, err)
 	}

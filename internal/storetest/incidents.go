@@ -299,3 +299,34 @@ func testTimelineUnknown(t *testing.T, s incident.Store) {
 		t.Errorf("timeline of an unknown incident = %v, %v; want empty and no error", tl, err)
 	}
 }
+
+func testSaveIncidentKeepsState(t *testing.T, s incident.Store) {
+	// A note's save carries no state: the store keeps the last one, moves the
+	// summary and appends the entry.
+	sum := summary(1, base)
+	if err := s.SaveIncident(t.Context(), incident.IncidentSave{Summary: sum, StateJSON: `{"v": 1}`, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	later := sum
+	later.UpdatedAt = sum.UpdatedAt.Add(time.Minute)
+	note := incident.TimelineEntry{Seq: 1, At: later.UpdatedAt, Actor: "alice", Kind: incident.KindNote, Text: "called the agent"}
+	if err := s.SaveIncident(t.Context(), incident.IncidentSave{Summary: later, Version: 2, Entries: []incident.TimelineEntry{note}}); err != nil {
+		t.Fatal(err)
+	}
+	got := getIncident(t, s, sum.ID)
+	sameJSON(t, "state_json", got.StateJSON, `{"v": 1}`)
+	sameInstant(t, "updated_at", got.UpdatedAt, later.UpdatedAt)
+	if got.Version != 2 {
+		t.Errorf("version = %d, want 2", got.Version)
+	}
+	tl, err := s.Timeline(t.Context(), sum.ID)
+	if err != nil || len(tl) != 1 || tl[0].Text != note.Text {
+		t.Errorf("timeline = %+v, %v", tl, err)
+	}
+	// A first save without a state stores an empty document.
+	other := summary(2, base)
+	if err := s.SaveIncident(t.Context(), incident.IncidentSave{Summary: other, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "first state_json", getIncident(t, s, other.ID).StateJSON, `{}`)
+}

@@ -46,7 +46,14 @@ func (m *memStore) SaveIncident(_ context.Context, in incident.IncidentSave) err
 	sum := in.Summary
 	if old, ok := m.incidents[sum.ID]; !ok || in.Version >= old.Version {
 		sum.DeclaredAt, sum.UpdatedAt, sum.ClosedAt = sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utc(sum.ClosedAt)
-		m.incidents[sum.ID] = incident.StoredIncident{Summary: sum, StateJSON: in.StateJSON, Version: in.Version}
+		state := in.StateJSON
+		if state == "" {
+			state = "{}"
+			if ok {
+				state = old.StateJSON
+			}
+		}
+		m.incidents[sum.ID] = incident.StoredIncident{Summary: sum, StateJSON: state, Version: in.Version}
 	}
 	tl := m.timelines[sum.ID]
 	if tl == nil {

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) incident.Store) {
 		{"SaveIncident/RetriedEntriesStoredOnce", testSaveIncidentRetried},
 		{"SaveIncident/OlderVersionAppendsOnly", testSaveIncidentOlderVersion},
 		{"SaveIncident/SameVersionReplaces", testSaveIncidentSameVersion},
+		{"SaveIncident/EmptyStateKeepsState", testSaveIncidentKeepsState},
 		{"GetIncident/NotFound", testGetIncidentNotFound},
 		{"ListIncidents/Filters", testListIncidentsFilters},
 		{"ListIncidents/NewestFirst", testListIncidentsNewestFirst},
