@@ -222,7 +222,7 @@ func newIncHarness(start time.Time) *incHarness {
 	env.RegisterWorkflow(ObligationClock)
 	env.RegisterWorkflowWithOptions(EvidenceCollection, workflow.RegisterOptions{Name: WorkflowEvidenceCollection})
 	env.RegisterActivity(&activities.Activities{Store: h.store})
-	env.RegisterActivity(&activities.ReminderActivities{Notifier: h.notices})
+	env.RegisterActivity(&activities.NotifyActivities{Notifier: h.notices})
 	env.RegisterActivityWithOptions(h.zendesk.apply, activity.RegisterOptions{Name: containment.ActivityApply})
 	env.RegisterActivityWithOptions(h.zendesk.undo, activity.RegisterOptions{Name: containment.ActivityUndo})
 	env.RegisterActivityWithOptions(h.evidence.collect, activity.RegisterOptions{Name: evidence.ActivityCollectSource})

@@ -405,7 +405,7 @@ func (c *clock) remind(r obligations.Reminder) {
 		ScheduleToCloseTimeout: 15 * time.Minute, // a reminder later than this is stale
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 5 * time.Second, MaximumInterval: time.Minute},
 	})
-	var ra *activities.ReminderActivities
+	var ra *activities.NotifyActivities
 	err := workflow.ExecuteActivity(actx, ra.SendReminder, activities.SendReminderInput{Notice: notice}).Get(c.ctx, nil)
 	if err != nil {
 		// A failed reminder must not stop the clock; the timeline shows the gap.
@@ -506,14 +506,9 @@ func (c *clock) resume(req ResumeRequest) {
 func (c *clock) registerHandlers() error {
 	ctx := c.ctx
 	st := func() *ClockState { return c.st }
+	// The same view the store's readers compute from a clock's row.
 	if err := workflow.SetQueryHandler(ctx, ClockQuery, func() (ClockView, error) {
-		v := ClockView{ClockState: *st(), AsOf: workflow.Now(ctx)}
-		v.Refresh(v.AsOf)
-		if v.DueAt != nil {
-			left := v.DueAt.Sub(v.AsOf)
-			v.TimeLeft = &left
-		}
-		return v, nil
+		return st().View(workflow.Now(ctx)), nil
 	}); err != nil {
 		return err
 	}
@@ -639,6 +634,7 @@ func (c *clock) listenSignals() {
 					return
 				}
 				c.st.Status = ClockRetired
+				c.st.RetiredReason = req.Reason
 				c.record(EventRetired, "", "clock retired: "+req.Reason)
 				c.bump()
 			})

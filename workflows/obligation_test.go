@@ -30,19 +30,35 @@ func h(n float64) time.Time { return T0.Add(time.Duration(n * float64(time.Hour)
 type recorder struct {
 	mu      sync.Mutex
 	notices []notify.Notice
+	// messages are the notifications other than reminders.
+	messages []notify.Message
 }
 
-func (r *recorder) Notify(_ context.Context, n notify.Notice) error {
+// Send records a reminder as the v1 Notice it was sent as, and keeps every other
+// message as it is.
+func (r *recorder) Send(_ context.Context, m notify.Message) (notify.Sent, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.notices = append(r.notices, n)
-	return nil
+	switch m.Kind {
+	case notify.KindReminder, notify.KindDue, notify.KindOverdue:
+		r.notices = append(r.notices, notify.Notice{Key: m.Key, IncidentID: m.IncidentID, ObligationID: m.ObligationID,
+			Rule: m.Rule, Kind: string(m.Kind), Text: m.Text, DueAt: m.DueAt, At: m.At})
+	default:
+		r.messages = append(r.messages, m)
+	}
+	return notify.Sent{Transport: "recorder", MessageID: m.Key}, nil
 }
 
 func (r *recorder) got() []notify.Notice {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]notify.Notice(nil), r.notices...)
+}
+
+func (r *recorder) gotMessages() []notify.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]notify.Message(nil), r.messages...)
 }
 
 func obligationFor(t *testing.T, d facts.Document, id string) obligations.Obligation {
@@ -77,7 +93,7 @@ func newEnv(t *testing.T, rec *recorder, start time.Time) *testsuite.TestWorkflo
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow(ObligationClock)
-	env.RegisterActivity(&activities.ReminderActivities{Notifier: rec})
+	env.RegisterActivity(&activities.NotifyActivities{Notifier: rec})
 	env.RegisterActivity(&activities.Activities{Store: &incStore{}})
 	env.SetStartTime(start)
 	return env

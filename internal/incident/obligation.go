@@ -139,6 +139,8 @@ type ClockState struct {
 	Paused     *Pause        `json:"paused,omitempty"`
 	Fulfilment *Fulfilment   `json:"fulfilment,omitempty"`
 	Waiver     *Waiver       `json:"waiver,omitempty"`
+	// RetiredReason says why a recomputation of the facts retired the clock.
+	RetiredReason string `json:"retired_reason,omitempty"`
 	// ArmedAt is when the reminder schedule was last (re)armed; reminders before it
 	// are not sent after the fact.
 	ArmedAt time.Time `json:"armed_at"`

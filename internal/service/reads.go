@@ -207,7 +207,10 @@ func applyClock(o *incident.IncidentObligation, r incident.ObligationRecord, cv 
 		o.LastEvent = &e
 	}
 	if cv.Status == incident.ClockRetired && o.Retired == "" {
-		o.Retired = retiredReason(cv.History)
+		o.Retired = cv.RetiredReason
+		if o.Retired == "" { // clocks retired before the reason had its own field
+			o.Retired = retiredReason(cv.History)
+		}
 	}
 }
 
