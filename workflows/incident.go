@@ -111,6 +111,10 @@ type incidentImpl struct {
 	lastStateJSON string
 	// memo is the last memo written, so it is upserted only when it changes.
 	memo incidentMemo
+	// notifications is true when the incident announces its events through the
+	// notifier (versionIncidentNotifications); notifying counts those in flight.
+	notifications bool
+	notifying     int
 }
 
 // Version change ids of the incident workflow.
@@ -154,6 +158,7 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		w.cont = NewContainment(w.in.ID, containmentSteps(w.in.Playbook))
 	}
 	w.nextSeq = 1
+	w.notifications = workflow.GetVersion(ctx, versionIncidentNotifications, workflow.DefaultVersion, 1) == 1
 	if r := w.in.Resume; r != nil {
 		w.state = r.State
 		w.state.Timeline = []incident.TimelineEntry{}
@@ -233,7 +238,7 @@ func (w *incidentImpl) awaitClose(ctx, dctx workflow.Context) (*IncidentResult, 
 		// Handlers first (an Update in flight must finish in this run), then the
 		// store must have everything, since the next run does not carry the timeline.
 		if err := workflow.Await(ctx, func() bool {
-			return w.closed || (workflow.AllHandlersFinished(ctx) && w.saved == w.version && !w.cont.running && !w.cont.rollingBack)
+			return w.closed || (workflow.AllHandlersFinished(ctx) && w.saved == w.version && w.notifying == 0 && !w.cont.running && !w.cont.rollingBack)
 		}); err != nil {
 			break
 		}
@@ -258,7 +263,7 @@ func (w *incidentImpl) awaitClose(ctx, dctx workflow.Context) (*IncidentResult, 
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && w.evidenceDone }); err != nil {
 		return w.cancelled(dctx)
 	}
-	if err := workflow.Await(dctx, func() bool { return w.saved == w.version }); err != nil {
+	if err := workflow.Await(dctx, func() bool { return w.saved == w.version && w.notifying == 0 }); err != nil {
 		return nil, err
 	}
 	return &IncidentResult{ID: w.state.ID, ClosedAt: *w.state.ClosedAt, CloseReason: w.state.CloseReason}, nil
@@ -432,6 +437,7 @@ func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, da
 	w.state.Timeline = append(w.state.Timeline, e)
 	w.unsaved = append(w.unsaved, e)
 	w.version++
+	w.announce(ctx, e, "")
 	return e
 }
 

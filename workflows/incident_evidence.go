@@ -11,6 +11,7 @@ import (
 	"irflow/activities"
 	"irflow/internal/evidence"
 	"irflow/internal/incident"
+	"irflow/internal/notify"
 )
 
 // versionEvidenceUnrecorded: evidence whose manifest hash could not be stored is
@@ -121,5 +122,6 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 	if len(res.Gaps) > 0 {
 		text += fmt.Sprintf("; %d gap(s) recorded", len(res.Gaps))
 	}
-	w.record(ctx, SystemActor, incident.KindEvidence, text, res.Gaps)
+	e := w.record(ctx, SystemActor, incident.KindEvidence, text, res.Gaps)
+	w.announce(ctx, e, notify.KindEvidenceCollected, "responder", "legal")
 }

@@ -25,6 +25,7 @@ import (
 	"irflow/internal/evidence"
 	"irflow/internal/facts"
 	"irflow/internal/incident"
+	"irflow/internal/notify"
 	"irflow/internal/ownership"
 	"irflow/playbooks"
 )
@@ -977,5 +978,42 @@ func TestIncidentContinuesAsNew(t *testing.T) {
 	}
 	if final.Summary.Phase != incident.PhaseClosed || final.State.Steps[0].Status != StepDone {
 		t.Errorf("final store row: %+v", final.Summary)
+	}
+}
+
+// TestIncidentAnnouncesItsEvents: phase changes, a step waiting for approval,
+// collected evidence and the close go to the notifier, once each, keyed by the
+// timeline entry they announce, with the roles that act on them.
+func TestIncidentAnnouncesItsEvents(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	h.at(time.Hour, func() { h.update(CloseUpdate, CloseRequest{Actor: "carol", Reason: "done"}) })
+	h.run(incPlaybook([]playbooks.Step{{ID: "suspend", Action: containment.SuspendUser, NeedsApproval: true}}, evidence.SourceAuditLogs), incContainmentFacts())
+	h.completed(t)
+	got := map[string][]string{}
+	keys := map[string]bool{}
+	for _, m := range h.notices.gotMessages() {
+		if keys[m.Key] {
+			t.Errorf("message %s sent twice", m.Key)
+		}
+		keys[m.Key] = true
+		var to []string
+		for _, r := range m.Recipients {
+			to = append(to, string(r.Kind)+":"+r.ID)
+		}
+		got[string(m.Kind)] = append(got[string(m.Kind)], strings.Join(to, ","))
+		if !strings.HasPrefix(m.Key, incID+"/timeline/") || m.IncidentID != incID || m.Text == "" {
+			t.Errorf("message %+v", m)
+		}
+	}
+	want := map[string][]string{
+		string(notify.KindPhaseChanged):         {"role:responder", "role:responder"},
+		string(notify.KindStepAwaitingApproval): {"role:commander"},
+		string(notify.KindEvidenceCollected):    {"role:responder,role:legal"},
+		string(notify.KindIncidentClosed):       {"role:responder,role:commander,role:legal"},
+	}
+	for k, v := range want {
+		if !slices.Equal(got[k], v) {
+			t.Errorf("%s messages to %v, want %v", k, got[k], v)
+		}
 	}
 }
