@@ -12,6 +12,7 @@ import (
 
 	"irflow/internal/containment"
 	"irflow/internal/facts"
+	"irflow/internal/incident"
 )
 
 // Update names of the containment runner, next to the code that handles them.
@@ -60,6 +61,16 @@ type Containment struct {
 	record      func(kind, actor, text string)
 	running     bool // a step's activities are in flight
 	rollingBack bool // a rollback is undoing steps
+	// requireBy rejects Updates without a verified actor; heardBy tells the
+	// incident which channel a verified actor used (see incidentImpl.heard).
+	requireBy bool
+	heardBy   func(*incident.Actor)
+}
+
+func (c *Containment) heard(by *incident.Actor) {
+	if c.heardBy != nil {
+		c.heardBy(by)
+	}
 }
 
 // NewContainment prepares the runner for a playbook's steps. NeedsApproval is forced
@@ -125,6 +136,7 @@ func (c *Containment) RegisterHandlers(ctx workflow.Context, factsFn func() fact
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRollback,
 		func(ctx workflow.Context, req RollbackRequest) (RollbackResult, error) {
+			c.heard(req.By)
 			return c.Rollback(ctx, req.Actor, req.Reason)
 		},
 		workflow.UpdateHandlerOptions{Validator: c.validateRollback}); err != nil {
@@ -364,6 +376,9 @@ func (c *Containment) find(id string) (*StepState, error) {
 }
 
 func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepRequest) error {
+	if err := checkBy(c.requireBy, req.By, req.Actor); err != nil {
+		return err
+	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor: required: approvals are attributed to a person")
 	}
@@ -384,6 +399,7 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 }
 
 func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (StepState, error) {
+	c.heard(req.By)
 	st, err := c.find(req.Step)
 	if err != nil {
 		return StepState{}, err
@@ -403,6 +419,9 @@ func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (Ste
 }
 
 func (c *Containment) validateSkip(ctx workflow.Context, req SkipStepRequest) error {
+	if err := checkBy(c.requireBy, req.By, req.Actor); err != nil {
+		return err
+	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor: required: skips are attributed to a person")
 	}
@@ -419,6 +438,7 @@ func (c *Containment) validateSkip(ctx workflow.Context, req SkipStepRequest) er
 }
 
 func (c *Containment) skip(ctx workflow.Context, req SkipStepRequest) (StepState, error) {
+	c.heard(req.By)
 	st, err := c.find(req.Step)
 	if err != nil {
 		return StepState{}, err
@@ -432,6 +452,9 @@ func (c *Containment) skip(ctx workflow.Context, req SkipStepRequest) (StepState
 }
 
 func (c *Containment) validateRollback(ctx workflow.Context, req RollbackRequest) error {
+	if err := checkBy(c.requireBy, req.By, req.Actor); err != nil {
+		return err
+	}
 	if strings.TrimSpace(req.Actor) == "" {
 		return errors.New("actor: required: a rollback is attributed to a person")
 	}

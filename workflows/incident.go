@@ -38,6 +38,9 @@ type IncidentInput struct {
 	// (reversible, approval) frozen at declaration (see FreezeSteps). Empty in
 	// incidents declared before they were frozen: those read the catalogue.
 	Steps []containment.Step `json:"steps,omitempty"`
+	// Authenticated is true when the incident was declared by a verified identity:
+	// every Update must then carry one (By), stamped by irflow's service.
+	Authenticated bool `json:"authenticated,omitempty"`
 	// Resume carries the incident across continue-as-new; nil on declaration.
 	Resume *IncidentResume `json:"resume,omitempty"`
 }
@@ -115,6 +118,9 @@ type incidentImpl struct {
 	// notifier (versionIncidentNotifications); notifying counts those in flight.
 	notifications bool
 	notifying     int
+	// viaOf is the channel each verified actor last acted through, for the
+	// timeline entries recorded in their name.
+	viaOf map[string]string
 }
 
 // Version change ids of the incident workflow.
@@ -169,6 +175,8 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		w.evidenceDone = true
 		w.closed = false
 	}
+	w.viaOf = map[string]string{}
+	w.cont.requireBy, w.cont.heardBy = w.in.Authenticated, w.heard
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err
 	}
@@ -340,6 +348,9 @@ func (w *incidentImpl) recordFunc(ctx workflow.Context) func(kind, actor, text s
 }
 
 func (w *incidentImpl) validateNote(ctx workflow.Context, req NoteRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		return closedError(w.state.ID, "closed")
 	}
@@ -356,10 +367,14 @@ func (w *incidentImpl) validateNote(ctx workflow.Context, req NoteRequest) error
 }
 
 func (w *incidentImpl) addNote(ctx workflow.Context, req NoteRequest) (incident.TimelineEntry, error) {
+	w.heard(req.By)
 	return w.record(ctx, req.Actor, incident.KindNote, req.Text, nil), nil
 }
 
 func (w *incidentImpl) validateClose(ctx workflow.Context, req CloseRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		return closedError(w.state.ID, "already closed")
 	}
@@ -376,6 +391,7 @@ func (w *incidentImpl) validateClose(ctx workflow.Context, req CloseRequest) err
 }
 
 func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, error) {
+	w.heard(req.By)
 	now := workflow.Now(ctx).UTC()
 	w.closed = true
 	w.state.ClosedAt = &now
@@ -434,6 +450,11 @@ func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, da
 	}
 	w.nextSeq++
 	w.updatedAt = e.At
+	if v, ok := w.viaOf[actor]; ok {
+		e.Via = v
+	} else if actor == SystemActor {
+		e.Via = incident.ViaSystem
+	}
 	w.state.Timeline = append(w.state.Timeline, e)
 	w.unsaved = append(w.unsaved, e)
 	w.version++

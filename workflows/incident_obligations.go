@@ -120,6 +120,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 				// it gets a fresh clock under a suffixed id.
 				io.ClockWorkflowID = fmt.Sprintf("%s#%d", io.ClockWorkflowID, w.version)
 			}
+			in.Authenticated = w.in.Authenticated
 			w.startClock(ctx, io.ClockWorkflowID, in)
 			started = append(started, describeDue(o))
 		case o.DependsOn == nil && !sameInstant(old.TriggerAt, o.TriggerAt) && o.TriggerAt != nil:
@@ -260,6 +261,9 @@ func statusAfter(kind string) string {
 func isFinal(status string) bool { return incident.FinalStatus(status) }
 
 func (w *incidentImpl) validateSetTrigger(ctx workflow.Context, req SetIncidentTriggerRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		// A conflict, not bad input: the request is fine, the incident's state
 		// refuses it. Its clocks still run; move one with the clock's own set_trigger.
@@ -303,6 +307,7 @@ func triggerPatch(req SetIncidentTriggerRequest) []byte {
 
 // setTrigger moves a timeline instant and re-arms every clock that runs from it.
 func (w *incidentImpl) setTrigger(ctx workflow.Context, req SetIncidentTriggerRequest) ([]IncidentObligation, error) {
+	w.heard(req.By)
 	merged, err := facts.Merge(w.state.Facts, triggerPatch(req))
 	if err != nil {
 		return nil, err

@@ -57,6 +57,9 @@ type ObligationClockInput struct {
 	// Spec is the obligation's deadline rule (Obligation.Spec does not travel in
 	// JSON); NewObligationClockInput copies it.
 	Spec obligations.Spec `json:"spec"`
+	// Authenticated is true when the incident was declared by a verified identity:
+	// the clock's Updates then need one too.
+	Authenticated bool `json:"authenticated,omitempty"`
 	// State carries the clock across continue-as-new; nil on first start.
 	State *ClockState `json:"state,omitempty"`
 }
@@ -105,6 +108,16 @@ type clock struct {
 	// the last revision the store has.
 	rows  bool
 	saved int64
+	// in is the clock's input; viaOf is each verified actor's last channel.
+	in    ObligationClockInput
+	viaOf map[string]string
+}
+
+// heard remembers the channel a verified actor acted through.
+func (c *clock) heard(by *incident.Actor) {
+	if by != nil {
+		c.viaOf[by.ID] = by.Via
+	}
 }
 
 // ObligationClock runs the deadline clock of one notification obligation as a child
@@ -113,7 +126,7 @@ type clock struct {
 // fulfilment, move the trigger, pause for law enforcement, or waive. It ends when the
 // obligation is fulfilled, waived or retired.
 func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*ObligationClockResult, error) {
-	c := &clock{ctx: ctx}
+	c := &clock{ctx: ctx, in: in, viaOf: map[string]string{}}
 	fresh := in.State == nil
 	if fresh {
 		o := in.Obligation
@@ -356,6 +369,9 @@ func (c *clock) signalDependants() {
 // record appends an event to the history and tells the parent, if any.
 func (c *clock) record(kind, actor, text string) {
 	ev := ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
+	if v, ok := c.viaOf[actor]; ok {
+		ev.Via = v
+	}
 	c.st.History = append(c.st.History, ev)
 	parent := workflow.GetInfo(c.ctx).ParentWorkflowExecution
 	if parent == nil {
@@ -519,6 +535,7 @@ func (c *clock) registerHandlers() error {
 	}{
 		{MarkFulfilledUpdate,
 			func(ctx workflow.Context, req MarkFulfilledRequest) (ClockState, error) {
+				c.heard(req.By)
 				now := workflow.Now(ctx)
 				at := req.At
 				if at.IsZero() {
@@ -536,35 +553,57 @@ func (c *clock) registerHandlers() error {
 				return *c.st, nil
 			},
 			func(ctx workflow.Context, req MarkFulfilledRequest) error {
+				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
+					return err
+				}
 				return c.st.ValidateMarkFulfilled(req, workflow.Now(ctx))
 			}},
 		{SetTriggerUpdate,
 			func(ctx workflow.Context, req SetTriggerRequest) (ClockState, error) {
+				c.heard(req.By)
 				if err := c.rearm(req); err != nil {
 					return ClockState{}, err
 				}
 				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
-			func(ctx workflow.Context, req SetTriggerRequest) error { return c.st.ValidateSetTrigger(req) }},
+			func(ctx workflow.Context, req SetTriggerRequest) error {
+				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
+					return err
+				}
+				return c.st.ValidateSetTrigger(req)
+			}},
 		{PauseUpdate,
 			func(ctx workflow.Context, req PauseRequest) (ClockState, error) {
+				c.heard(req.By)
 				c.st.Paused = &Pause{Reason: req.Reason, Actor: req.Actor, At: workflow.Now(ctx), Until: req.Until}
 				c.record(EventPaused, req.Actor, fmt.Sprintf("clock paused until %s: %s", req.Until.UTC().Format(time.RFC3339), req.Reason))
 				c.bump()
 				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
-			func(ctx workflow.Context, req PauseRequest) error { return c.st.ValidatePause(req, workflow.Now(ctx)) }},
+			func(ctx workflow.Context, req PauseRequest) error {
+				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
+					return err
+				}
+				return c.st.ValidatePause(req, workflow.Now(ctx))
+			}},
 		{ResumeUpdate,
 			func(ctx workflow.Context, req ResumeRequest) (ClockState, error) {
+				c.heard(req.By)
 				c.resume(req)
 				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
-			func(ctx workflow.Context, req ResumeRequest) error { return c.st.ValidateResume(req) }},
+			func(ctx workflow.Context, req ResumeRequest) error {
+				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
+					return err
+				}
+				return c.st.ValidateResume(req)
+			}},
 		{WaiveUpdate,
 			func(ctx workflow.Context, req WaiveRequest) (ClockState, error) {
+				c.heard(req.By)
 				c.st.Waiver = &Waiver{Reason: req.Reason, Actor: req.Actor, At: workflow.Now(ctx)}
 				c.st.Status = ClockWaived
 				c.record(EventWaived, req.Actor, "obligation waived: "+req.Reason)
@@ -572,7 +611,12 @@ func (c *clock) registerHandlers() error {
 				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
-			func(ctx workflow.Context, req WaiveRequest) error { return c.st.ValidateWaive(req) }},
+			func(ctx workflow.Context, req WaiveRequest) error {
+				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
+					return err
+				}
+				return c.st.ValidateWaive(req)
+			}},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.valid}); err != nil {

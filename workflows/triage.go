@@ -83,6 +83,9 @@ func (w *incidentImpl) assessSeverity(ctx workflow.Context, actor string, det ow
 }
 
 func (w *incidentImpl) validateSetFacts(ctx workflow.Context, req SetFactsRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		return closedError(w.state.ID, "closed")
 	}
@@ -99,6 +102,7 @@ func (w *incidentImpl) validateSetFacts(ctx workflow.Context, req SetFactsReques
 }
 
 func (w *incidentImpl) setFacts(ctx workflow.Context, req SetFactsRequest) (SetFactsResult, error) {
+	w.heard(req.By)
 	merged, err := facts.Merge(w.state.Facts, req.Patch)
 	if err != nil {
 		// The validator ran the same merge on the same state; this cannot happen
@@ -159,6 +163,9 @@ func ownershipRevised(a, b ownership.Determination) bool {
 }
 
 func (w *incidentImpl) validateConfirm(ctx workflow.Context, req ConfirmOwnershipRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		return closedError(w.state.ID, "closed")
 	}
@@ -177,6 +184,7 @@ func (w *incidentImpl) validateConfirm(ctx workflow.Context, req ConfirmOwnershi
 
 // confirmOwnership adopts the engine's latest determination as a human decision.
 func (w *incidentImpl) confirmOwnership(ctx workflow.Context, req ConfirmOwnershipRequest) (OwnershipState, error) {
+	w.heard(req.By)
 	own := &w.state.Ownership
 	prev := own.Determination
 	det := prev
@@ -199,6 +207,9 @@ func (w *incidentImpl) confirmOwnership(ctx workflow.Context, req ConfirmOwnersh
 }
 
 func (w *incidentImpl) validateOverride(ctx workflow.Context, req OverrideOwnershipRequest) error {
+	if err := checkBy(w.in.Authenticated, req.By, req.Actor); err != nil {
+		return err
+	}
 	if w.closed {
 		return closedError(w.state.ID, "closed")
 	}
@@ -224,6 +235,7 @@ func (w *incidentImpl) validateOverride(ctx workflow.Context, req OverrideOwners
 
 // overrideOwnership records a human decision that replaces the computed owner.
 func (w *incidentImpl) overrideOwnership(ctx workflow.Context, req OverrideOwnershipRequest) (OwnershipState, error) {
+	w.heard(req.By)
 	own := &w.state.Ownership
 	prev := own.Determination
 	computed := determineOwnership(ctx, w.state.Facts)

@@ -13,6 +13,8 @@ type ApproveStepRequest struct {
 	Step   string `json:"step"`
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // SkipStepRequest is the payload of the skip_step Update.
@@ -20,12 +22,16 @@ type SkipStepRequest struct {
 	Step   string `json:"step"`
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // RollbackRequest is the payload of the rollback Update.
 type RollbackRequest struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // RollbackResult is the answer to the rollback Update.

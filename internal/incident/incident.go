@@ -29,8 +29,11 @@ type TimelineEntry struct {
 	Seq   int       `json:"seq" db:"seq"`
 	At    time.Time `json:"at" db:"at"`
 	Actor string    `json:"actor" db:"actor"`
-	Kind  string    `json:"kind" db:"kind"`
-	Text  string    `json:"text" db:"text"`
+	// Via is the channel the actor acted through (api, slack, web, cli, system),
+	// as verified by the transport; empty when no identity was verified.
+	Via  string `json:"via,omitempty" db:"via"`
+	Kind string `json:"kind" db:"kind"`
+	Text string `json:"text" db:"text"`
 	// Data carries structured detail (clause ids, before/after state) as JSON.
 	Data string `json:"data,omitempty" db:"data"`
 }
@@ -97,6 +100,7 @@ const (
 	ENOTFOUND     = "not_found"
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"
+	EFORBIDDEN    = "forbidden"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"
 )

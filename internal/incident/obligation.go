@@ -29,6 +29,8 @@ type SetIncidentTriggerRequest struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor"`
 	Reason string    `json:"reason"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // Attachment references evidence of a notice (the filed form, the sent letter).
@@ -48,6 +50,8 @@ type MarkFulfilledRequest struct {
 	// LateReason is required when At is after the deadline (GDPR Art. 33(1): a late
 	// notification shall be accompanied by reasons for the delay).
 	LateReason string `json:"late_reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // SetTriggerRequest is the payload of set_trigger and of the rearm signal.
@@ -58,6 +62,8 @@ type SetTriggerRequest struct {
 	At     time.Time `json:"at"`
 	Reason string    `json:"reason"`
 	Actor  string    `json:"actor"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // PauseRequest is the payload of pause: a law-enforcement delay (HIPAA 164.412, SEC
@@ -66,18 +72,24 @@ type PauseRequest struct {
 	Reason string    `json:"reason"`
 	Actor  string    `json:"actor"`
 	Until  time.Time `json:"until"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // ResumeRequest is the payload of resume.
 type ResumeRequest struct {
 	Reason string `json:"reason"`
 	Actor  string `json:"actor"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // WaiveRequest is the payload of waive.
 type WaiveRequest struct {
 	Reason string `json:"reason"`
 	Actor  string `json:"actor"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // ObligationEvent is what the clock tells its parent (and keeps in its history).
@@ -86,7 +98,9 @@ type ObligationEvent struct {
 	Kind         string    `json:"kind"`
 	At           time.Time `json:"at"`
 	Actor        string    `json:"actor,omitempty"`
-	Text         string    `json:"text"`
+	// Via is the channel a verified actor used (api, slack, web, cli).
+	Via  string `json:"via,omitempty"`
+	Text string `json:"text"`
 }
 
 // Fulfilment records a notice given.

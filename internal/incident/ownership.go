@@ -47,6 +47,8 @@ type SetFactsRequest struct {
 	// field, arrays replace.
 	Patch  json.RawMessage `json:"patch"`
 	Reason string          `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // SetFactsResult is what set_facts returns.
@@ -60,6 +62,8 @@ type SetFactsResult struct {
 type ConfirmOwnershipRequest struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // OverrideOwnershipRequest is the override_ownership Update's argument.
@@ -69,6 +73,8 @@ type OverrideOwnershipRequest struct {
 	Clauses []string `json:"clauses,omitempty"`
 	Actor   string   `json:"actor"`
 	Reason  string   `json:"reason"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // Ownership sources.

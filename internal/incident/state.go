@@ -48,10 +48,14 @@ type State struct {
 type NoteRequest struct {
 	Actor string `json:"actor"`
 	Text  string `json:"text"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }
 
 // CloseRequest is the close Update's argument.
 type CloseRequest struct {
 	Actor  string `json:"actor"`
 	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
 }

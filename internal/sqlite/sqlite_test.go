@@ -34,6 +34,13 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestUserStore runs the user store contract against a real SQLite file.
+func TestUserStore(t *testing.T) {
+	storetest.RunUsers(t, func(t *testing.T) incident.UserStore {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}
+
 type migration struct {
 	Version   int       `db:"version"`
 	Name      string    `db:"name"`

@@ -1,0 +1,134 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"irflow/internal/incident"
+)
+
+// RunUsers runs the incident.UserStore contract against fresh stores from open.
+func RunUsers(t *testing.T, open func(t *testing.T) incident.UserStore) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, incident.UserStore)
+	}{
+		{"Users/CreateGetList", testUsersCreateGetList},
+		{"Users/RolesAndDisable", testUsersRolesAndDisable},
+		{"Tokens/Lifecycle", testTokensLifecycle},
+		{"Audit/NewestFirst", testAuditNewestFirst},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+func userCode(t *testing.T, err error, code string) {
+	t.Helper()
+	var e *incident.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("error = %v, want code %s", err, code)
+	}
+}
+
+func testUsersCreateGetList(t *testing.T, s incident.UserStore) {
+	ctx := t.Context()
+	alice := incident.User{ID: "alice", Display: "Alice Martin", Email: "alice@example.com", SlackUserID: "U123", Roles: []incident.Role{incident.RoleLegal, incident.RoleCommander}, CreatedAt: base}
+	if err := s.CreateUser(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	userCode(t, s.CreateUser(ctx, alice), incident.ECONFLICT)
+	userCode(t, s.CreateUser(ctx, incident.User{ID: "Bob Smith"}), incident.EINVALID)
+	userCode(t, s.CreateUser(ctx, incident.User{ID: "bob", Roles: []incident.Role{"root"}}), incident.EINVALID)
+	if err := s.CreateUser(ctx, incident.User{ID: "bob", Display: "Bob", Roles: []incident.Role{incident.RoleViewer}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetUser(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Roles come back in the canonical order, whatever order they were given in.
+	if got.Display != alice.Display || got.Email != alice.Email || got.SlackUserID != "U123" || got.Disabled ||
+		!slices.Equal(got.Roles, []incident.Role{incident.RoleCommander, incident.RoleLegal}) || !got.CreatedAt.Equal(base) {
+		t.Errorf("alice = %+v", got)
+	}
+	_, err = s.GetUser(ctx, "carol")
+	userCode(t, err, incident.ENOTFOUND)
+	list, err := s.ListUsers(ctx)
+	if err != nil || len(list) != 2 || list[0].ID != "alice" || list[1].ID != "bob" || !slices.Equal(list[1].Roles, []incident.Role{incident.RoleViewer}) {
+		t.Errorf("list = %+v, %v", list, err)
+	}
+}
+
+func testUsersRolesAndDisable(t *testing.T, s incident.UserStore) {
+	ctx := t.Context()
+	if err := s.CreateUser(ctx, incident.User{ID: "dana", Display: "Dana", Roles: []incident.Role{incident.RoleViewer}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetRoles(ctx, "dana", []incident.Role{incident.RoleResponder, incident.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	userCode(t, s.SetRoles(ctx, "nobody", []incident.Role{incident.RoleViewer}), incident.ENOTFOUND)
+	if err := s.SetDisabled(ctx, "dana", true); err != nil {
+		t.Fatal(err)
+	}
+	userCode(t, s.SetDisabled(ctx, "nobody", true), incident.ENOTFOUND)
+	got, err := s.GetUser(ctx, "dana")
+	if err != nil || !got.Disabled || !slices.Equal(got.Roles, []incident.Role{incident.RoleResponder, incident.RoleAdmin}) {
+		t.Errorf("dana = %+v, %v", got, err)
+	}
+}
+
+func testTokensLifecycle(t *testing.T, s incident.UserStore) {
+	ctx := t.Context()
+	if err := s.CreateUser(ctx, incident.User{ID: "erin", Display: "Erin", Roles: []incident.Role{incident.RoleLegal}}); err != nil {
+		t.Fatal(err)
+	}
+	userCode(t, s.CreateToken(ctx, incident.APIToken{ID: "tok1", UserID: "nobody"}, "aa"), incident.ENOTFOUND)
+	if err := s.CreateToken(ctx, incident.APIToken{ID: "tok1", UserID: "erin", Name: "laptop"}, "ABCDEF01"); err != nil {
+		t.Fatal(err)
+	}
+	u, tok, err := s.TokenUser(ctx, "abcdef01")
+	if err != nil || u.ID != "erin" || tok.ID != "tok1" || tok.LastUsedAt == nil {
+		t.Fatalf("token user = %+v %+v, %v", u, tok, err)
+	}
+	_, _, err = s.TokenUser(ctx, "ffff")
+	userCode(t, err, incident.EUNAUTHORIZED)
+	toks, err := s.ListTokens(ctx, "erin")
+	if err != nil || len(toks) != 1 || toks[0].LastUsedAt == nil || toks[0].Name != "laptop" {
+		t.Errorf("tokens = %+v, %v", toks, err)
+	}
+	if err := s.SetDisabled(ctx, "erin", true); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.TokenUser(ctx, "abcdef01")
+	userCode(t, err, incident.EUNAUTHORIZED)
+	if err := s.SetDisabled(ctx, "erin", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeToken(ctx, "tok1"); err != nil {
+		t.Fatal(err)
+	}
+	userCode(t, s.RevokeToken(ctx, "tok9"), incident.ENOTFOUND)
+	_, _, err = s.TokenUser(ctx, "abcdef01")
+	userCode(t, err, incident.EUNAUTHORIZED)
+}
+
+func testAuditNewestFirst(t *testing.T, s incident.UserStore) {
+	ctx := t.Context()
+	for i, allowed := range []bool{true, false, true} {
+		e := incident.AuditEntry{At: base.Add(time.Duration(i) * time.Minute), ActorID: "alice", Via: incident.ViaAPI, Action: incident.ActApproveStep,
+			IncidentID: "INC-20260306-001", Target: "suspend", Allowed: allowed}
+		if !allowed {
+			e.Reason = "needs commander"
+		}
+		if err := s.RecordAudit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := s.AuditLog(ctx, 2)
+	if err != nil || len(log) != 2 || !log[0].Allowed || log[1].Allowed || log[1].Reason != "needs commander" || log[0].Seq <= log[1].Seq {
+		t.Errorf("audit log = %+v, %v", log, err)
+	}
+}
