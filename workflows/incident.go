@@ -41,6 +41,8 @@ type IncidentInput struct {
 	// Authenticated is true when the incident was declared by a verified identity:
 	// every Update must then carry one (By), stamped by irflow's service.
 	Authenticated bool `json:"authenticated,omitempty"`
+	// DeclaredVia is the channel the declarer used.
+	DeclaredVia string `json:"declared_via,omitempty"`
 	// Resume carries the incident across continue-as-new; nil on declaration.
 	Resume *IncidentResume `json:"resume,omitempty"`
 }
@@ -176,6 +178,9 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		w.closed = false
 	}
 	w.viaOf = map[string]string{}
+	if w.in.DeclaredVia != "" {
+		w.viaOf[w.in.DeclaredBy] = w.in.DeclaredVia
+	}
 	w.cont.requireBy, w.cont.heardBy = w.in.Authenticated, w.heard
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err

@@ -51,6 +51,9 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 			defer d.Stop()
 			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s (started in %s)\n",
 				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
+			if d.AdminCreated {
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
+			}
 			if d.ZendeskSim != nil {
 				f := d.ZendeskSim.Facts()
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: no Zendesk credentials set (ZENDESK_SUBDOMAIN/ZENDESK_URL, ZENDESK_EMAIL + ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN): acting on the built-in simulator with the demo seed; compromised agent %d, attacker IP %s\n",

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	namespacepb "go.temporal.io/api/namespace/v1"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	namespacepb "go.temporal.io/api/namespace/v1"
 
 	"github.com/gofrs/flock"
 	"go.temporal.io/api/workflowservice/v1"
@@ -20,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"irflow/activities"
+	"irflow/internal/auth"
 	"irflow/internal/devserver"
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
@@ -73,10 +76,16 @@ type Dev struct {
 	// the built-in simulator.
 	Zendesk    *zendesk.Client
 	ZendeskSim *zdsim.Server
-	worker     sdkworker.Worker
-	http       *http.Server
-	lock       *flock.Flock
-	stopped    bool
+	// AdminTokenPath is the file (mode 0600) holding the API token of the admin
+	// that the first start created; AdminToken is its content.
+	AdminTokenPath string
+	AdminToken     string
+	// AdminCreated is true when this start created the admin.
+	AdminCreated bool
+	worker       sdkworker.Worker
+	http         *http.Server
+	lock         *flock.Flock
+	stopped      bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
@@ -159,7 +168,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
-	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store}
+	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store, Users: d.Store, Logger: cfg.Logger}
+	if err := d.ensureAdmin(ctx); err != nil {
+		return nil, err
+	}
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
@@ -180,7 +192,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 
 	d.http = &http.Server{
-		Handler:           httpapi.New(d.Service, cfg.Logger),
+		Handler:           httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -279,6 +291,30 @@ func setRetention(ctx context.Context, c client.Client, namespace string, retent
 	})
 	if err != nil {
 		return fmt.Errorf("set retention of namespace %s to %s: %w", namespace, retention, err)
+	}
+	return nil
+}
+
+// DevAdmin is the user irflow dev creates on first start.
+const DevAdmin = "admin"
+
+// ensureAdmin creates the local admin on a store without users and writes its
+// token to <data>/admin.token (0600), so the HTTP API can be used at once; on
+// later starts it reads the token back from that file, if it is still there.
+func (d *Dev) ensureAdmin(ctx context.Context) error {
+	d.AdminTokenPath = filepath.Join(d.Config.DataDir, "admin.token")
+	token, err := auth.EnsureAdmin(ctx, d.Store, DevAdmin, "irflow dev admin")
+	if err != nil {
+		return fmt.Errorf("create the local admin: %w", err)
+	}
+	if token != "" {
+		if err := os.WriteFile(d.AdminTokenPath, []byte(token+"\n"), 0o600); err != nil {
+			return fmt.Errorf("write the admin's token: %w", err)
+		}
+		d.AdminCreated = true
+	}
+	if b, err := os.ReadFile(d.AdminTokenPath); err == nil {
+		d.AdminToken = strings.TrimSpace(string(b))
 	}
 	return nil
 }

@@ -3,11 +3,12 @@ package app_test
 import (
 	"context"
 	"errors"
-	commonpb "go.temporal.io/api/common/v1"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"

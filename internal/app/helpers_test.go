@@ -147,6 +147,7 @@ func httpJSON(t testing.TB, d *app.Dev, method, path string, body, out any) int 
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+d.AdminToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

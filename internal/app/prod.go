@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -88,26 +89,31 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	return nil
 }
 
-// RunServe runs the HTTP API until ctx ends. The API can approve containment in
-// Zendesk, so it refuses to listen beyond loopback without an API token.
+// RunServe runs the HTTP API until ctx ends. Every /api/ request needs a user's
+// API token (see irflow users); the API can approve containment in Zendesk, so it
+// refuses to listen beyond loopback while nobody could sign in.
 func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) error {
-	if cfg.APIToken == "" && !loopback(cfg.HTTPAddr) {
-		return fmt.Errorf("refusing to serve the API on %s without an API token: set IRFLOW_API_TOKEN (clients send Authorization: Bearer <token>)", cfg.HTTPAddr)
-	}
 	c, store, closeFn, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
+	users, err := store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 && strings.TrimSpace(cfg.APIToken) == "" && !loopback(cfg.HTTPAddr) {
+		return fmt.Errorf("refusing to serve the API on %s: no user can sign in; create one with `irflow users add NAME --role commander` and `irflow users token create NAME`", cfg.HTTPAddr)
+	}
+	if strings.TrimSpace(cfg.APIToken) != "" {
+		cfg.Logger.Warn("IRFLOW_API_TOKEN is deprecated: one shared token cannot say who acted; create users and per-user tokens (irflow users)")
+	}
 	cat, err := playbooks.Embedded()
 	if err != nil {
 		return fmt.Errorf("load playbooks: %w", err)
 	}
-	svc := &service.Service{Client: c, Playbooks: cat, Store: store}
-	handler := httpapi.New(svc, cfg.Logger)
-	if cfg.APIToken != "" {
-		handler = httpapi.RequireToken(handler, cfg.APIToken)
-	}
+	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	handler := httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -2,31 +2,54 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"strings"
 
+	"irflow/internal/auth"
 	"irflow/internal/incident"
 )
 
-// RequireToken wraps h so that every /api/ request must carry
-// "Authorization: Bearer <token>". /healthz stays open for load balancers. The
-// comparison is constant-time, and the token is never logged.
-func RequireToken(h http.Handler, token string) http.Handler {
-	want := []byte("Bearer " + token)
+// Authenticate wraps h so that every /api/ request carries a user's API token
+// ("Authorization: Bearer <token>"); the verified identity goes in the request
+// context, where the service checks it against the permission table and stamps it
+// into every Update (a body's "actor" is then ignored). /healthz stays open for
+// load balancers. Tokens are never logged.
+//
+// sharedToken, when set, is the deprecated IRFLOW_API_TOKEN: one secret for the
+// whole API. It still opens it, as the identity "api-token" with every role but
+// admin, so the audit log and the timeline at least say that nobody in particular
+// acted; per-user tokens replace it.
+func Authenticate(h http.Handler, users incident.UserStore, sharedToken string, logger *slog.Logger) http.Handler {
+	shared := []byte(strings.TrimSpace(sharedToken))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/api/") {
 			h.ServeHTTP(w, r)
 			return
 		}
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		header := r.Header.Get("Authorization")
+		if len(shared) > 0 {
+			if scheme, tok, ok := strings.Cut(strings.TrimSpace(header), " "); ok && strings.EqualFold(scheme, "Bearer") &&
+				subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), shared) == 1 {
+				id := incident.Identity{Via: incident.ViaAPI, User: incident.User{ID: "api-token", Display: "shared IRFLOW_API_TOKEN",
+					Roles: []incident.Role{incident.RoleViewer, incident.RoleResponder, incident.RoleCommander, incident.RoleLegal}}}
+				h.ServeHTTP(w, r.WithContext(incident.WithIdentity(r.Context(), id)))
+				return
+			}
+		}
+		id, err := auth.Authenticate(r.Context(), users, header, incident.ViaAPI)
+		if err != nil {
+			var msg string
+			if e, ok := err.(*incident.Error); ok {
+				msg = e.Message
+			} else {
+				logger.Error("Authentication failed", "error", err)
+				msg = "cannot check the API token"
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="irflow"`)
-			writeJSON(w, http.StatusUnauthorized, errorBody{
-				Error: "missing or wrong API token: send Authorization: Bearer <IRFLOW_API_TOKEN>",
-				Code:  incident.EUNAUTHORIZED,
-			})
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: msg, Code: incident.EUNAUTHORIZED})
 			return
 		}
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(incident.WithIdentity(r.Context(), id)))
 	})
 }

@@ -1,37 +1,96 @@
 package httpapi_test
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
+	"irflow/internal/auth"
 	"irflow/internal/httpapi"
+	"irflow/internal/incident"
+	"irflow/internal/sqlite"
 )
 
-func TestRequireToken(t *testing.T) {
-	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
-	h := httpapi.RequireToken(inner, "s3cret")
+func TestAuthenticate(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "irflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.CreateUser(ctx, incident.User{ID: "alice", Display: "Alice", Roles: []incident.Role{incident.RoleCommander}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateUser(ctx, incident.User{ID: "dora", Display: "Dora", Roles: []incident.Role{incident.RoleLegal}}); err != nil {
+		t.Fatal(err)
+	}
+	alice, _, err := auth.Issue(ctx, store, "alice", "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, tok, err := auth.Issue(ctx, store, "alice", "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	dora, _, err := auth.Issue(ctx, store, "dora", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetDisabled(ctx, "dora", true); err != nil {
+		t.Fatal(err)
+	}
+
+	var seen incident.Identity
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = incident.IdentityFrom(r.Context())
+		w.WriteHeader(http.StatusTeapot)
+	})
+	h := httpapi.Authenticate(inner, store, "  s3cret ", slog.New(slog.DiscardHandler))
 	tests := []struct {
 		name, path, auth string
 		want             int
+		user             string
 	}{
-		{"health is open", "/healthz", "", http.StatusTeapot},
-		{"no token", "/api/incidents", "", http.StatusUnauthorized},
-		{"wrong token", "/api/incidents", "Bearer nope", http.StatusUnauthorized},
-		{"wrong scheme", "/api/incidents", "Basic s3cret", http.StatusUnauthorized},
-		{"right token", "/api/incidents", "Bearer s3cret", http.StatusTeapot},
+		{"health is open", "/healthz", "", http.StatusTeapot, ""},
+		{"no token", "/api/incidents", "", http.StatusUnauthorized, ""},
+		{"unknown token", "/api/incidents", "Bearer irf_nope", http.StatusUnauthorized, ""},
+		{"wrong scheme", "/api/incidents", "Basic " + alice, http.StatusUnauthorized, ""},
+		{"user token", "/api/incidents", "Bearer " + alice, http.StatusTeapot, "alice"},
+		{"scheme in any case", "/api/incidents", "bearer " + alice, http.StatusTeapot, "alice"},
+		{"revoked token", "/api/incidents", "Bearer " + revoked, http.StatusUnauthorized, ""},
+		{"disabled user", "/api/incidents", "Bearer " + dora, http.StatusUnauthorized, ""},
+		{"shared token", "/api/incidents", "Bearer s3cret", http.StatusTeapot, "api-token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			seen = incident.Identity{}
 			r := httptest.NewRequest(http.MethodGet, tt.path, nil)
 			if tt.auth != "" {
 				r.Header.Set("Authorization", tt.auth)
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
-			if rec.Code != tt.want {
-				t.Errorf("status %d, want %d", rec.Code, tt.want)
+			if rec.Code != tt.want || seen.User.ID != tt.user {
+				t.Errorf("status %d user %q, want %d %q", rec.Code, seen.User.ID, tt.want, tt.user)
+			}
+			if tt.user != "" && seen.Via != incident.ViaAPI {
+				t.Errorf("via %q", seen.Via)
 			}
 		})
+	}
+	// A whitespace-only shared token opens nothing.
+	h = httpapi.Authenticate(inner, store, "   ", slog.New(slog.DiscardHandler))
+	r := httptest.NewRequest(http.MethodGet, "/api/incidents", nil)
+	r.Header.Set("Authorization", "Bearer ")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("blank shared token: status %d", rec.Code)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"irflow/internal/facts"
 	"irflow/internal/incident"
@@ -39,7 +40,20 @@ func New(svc *service.Service, logger *slog.Logger) http.Handler {
 	s.mux.HandleFunc("GET /api/incidents/{id}", s.show)
 	s.mux.HandleFunc("GET /api/incidents/{id}/timeline", s.timeline)
 	s.registerActions()
-	return s.mux
+	return requireIdentity(s.mux)
+}
+
+// requireIdentity refuses /api/ requests that reach the API without a verified
+// identity: the handler must be wrapped in Authenticate, and a wiring mistake must
+// fail closed rather than let anyone act.
+func requireIdentity(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := incident.IdentityFrom(r.Context()); !ok && strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: "irflow's HTTP API needs an API token", Code: incident.EUNAUTHORIZED})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +155,7 @@ var statusOf = map[string]int{
 	incident.ENOTFOUND:     http.StatusNotFound,
 	incident.ECONFLICT:     http.StatusConflict,
 	incident.EUNAUTHORIZED: http.StatusUnauthorized,
+	incident.EFORBIDDEN:    http.StatusForbidden,
 	incident.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	incident.EINTERNAL:     http.StatusInternalServerError,
 }

@@ -123,6 +123,10 @@ func sendIncident[T any](ctx context.Context, s *Service, id, name string, arg a
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
+	arg, err := s.stamp(ctx, name, id, targetOf(arg), arg)
+	if err != nil {
+		return nil, err
+	}
 	return send[T](ctx, s.Client, workflows.IncidentWorkflowID(id), "incident "+id, name, arg, st)
 }
 
@@ -206,9 +210,28 @@ func sendClock(ctx context.Context, s *Service, incidentID, obligationID, name s
 	if strings.TrimSpace(obligationID) == "" {
 		return nil, incident.Errorf(incident.EINVALID, "an obligation id is required")
 	}
+	arg, err := s.stamp(ctx, name, incidentID, obligationID, arg)
+	if err != nil {
+		return nil, err
+	}
 	workflowID, err := s.clock(ctx, incidentID, obligationID)
 	if err != nil {
 		return nil, err
 	}
 	return send[incident.ClockState](ctx, s.Client, workflowID, fmt.Sprintf("obligation %s of incident %s", obligationID, incidentID), name, arg, st)
+}
+
+// targetOf names what an incident action acts on, for the audit log.
+func targetOf(arg any) string {
+	switch r := arg.(type) {
+	case incident.ApproveStepRequest:
+		return r.Step
+	case incident.SkipStepRequest:
+		return r.Step
+	case incident.SetIncidentTriggerRequest:
+		return r.Field
+	case incident.OverrideOwnershipRequest:
+		return r.Owner
+	}
+	return ""
 }

@@ -16,6 +16,9 @@ import (
 
 // List returns the incidents the store holds that match f, newest first.
 func (s *Service) List(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
+	if err := s.authorizeRead(ctx, ""); err != nil {
+		return nil, err
+	}
 	store, err := s.store()
 	if err != nil {
 		return nil, err
@@ -33,6 +36,9 @@ func (s *Service) List(ctx context.Context, f incident.ListFilter) ([]incident.S
 // Timeline returns an incident's timeline from the store, in order.
 func (s *Service) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
 	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeRead(ctx, id); err != nil {
 		return nil, err
 	}
 	store, err := s.store()
@@ -60,6 +66,9 @@ func (s *Service) Timeline(ctx context.Context, id string) ([]incident.TimelineE
 // after the incident closed.
 func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
 	if err := checkID(id); err != nil {
+		return incident.State{}, err
+	}
+	if err := s.authorizeRead(ctx, id); err != nil {
 		return incident.State{}, err
 	}
 	store, err := s.store()
@@ -233,6 +242,9 @@ func retiredReason(history []incident.ObligationEvent) string {
 // incident's facts (the workflow keeps only those with clocks).
 func (s *Service) Obligations(ctx context.Context, incidentID string, all bool) ([]incident.ObligationView, error) {
 	if err := checkID(incidentID); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeRead(ctx, incidentID); err != nil {
 		return nil, err
 	}
 	store, err := s.store()

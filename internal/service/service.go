@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -38,6 +39,13 @@ type Service struct {
 	Store incident.Store
 	// Now is the clock reads compute the time left with; time.Now when nil.
 	Now func() time.Time
+	// Users keeps users and the audit log; with it, every decision on an
+	// authenticated caller is recorded. Nil in tools without identities.
+	Users incident.UserStore
+	// Via is the channel of callers without a verified identity (the operator's
+	// CLI talking to Temporal directly): "cli" when empty.
+	Via    string
+	Logger *slog.Logger
 }
 
 // DeclareRequest declares a new incident.
@@ -61,6 +69,12 @@ type Declared struct {
 // and starts the incident workflow. With an idempotency key, a repeated call returns
 // the incident the first call declared, even if that call failed half way.
 func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, error) {
+	actor, err := s.authorize(ctx, incident.ActDeclare, "", req.Playbook, req.Actor)
+	if err != nil {
+		return Declared{}, err
+	}
+	_, authenticated := incident.IdentityFrom(ctx)
+	req.Actor = actor.ID
 	if strings.TrimSpace(req.Title) == "" {
 		return Declared{}, incident.Errorf(incident.EINVALID, "title is required")
 	}
@@ -119,6 +133,8 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		IdempotencyKey: req.IdempotencyKey,
 		PlaybookRefs:   s.Playbooks.Refs(),
 		Steps:          workflows.DeclaredSteps(pb),
+		Authenticated:  authenticated,
+		DeclaredVia:    actor.Via,
 	})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
