@@ -75,6 +75,12 @@ type Step struct {
 	Params        map[string]any `yaml:"params" json:"params,omitempty"`
 	NeedsApproval bool           `yaml:"needs_approval" json:"needs_approval"`
 	Reversible    bool           `yaml:"reversible" json:"reversible"`
+	// Approvals is how many distinct people must approve the step (1 when 0; at
+	// most 3): separation of duties for actions that cannot be undone.
+	Approvals int `yaml:"approvals" json:"approvals,omitempty"`
+	// DistinctApprover forbids the person who declared the incident (who asked for
+	// the playbook's steps) from approving this step.
+	DistinctApprover bool `yaml:"distinct_approver" json:"distinct_approver,omitempty"`
 }
 
 // EvidenceSource is one evidence source to collect.
@@ -217,6 +223,12 @@ func (v *validator) check(pb *Playbook) {
 		}
 		if !act.Reversible && !s.NeedsApproval {
 			v.fail([]any{"containment", i, "needs_approval"}, "action %s cannot be undone, so it must need approval", s.Action)
+		}
+		if s.Approvals < 0 || s.Approvals > 3 {
+			v.fail([]any{"containment", i, "approvals"}, "%d is not between 1 and 3", s.Approvals)
+		}
+		if (s.Approvals > 1 || s.DistinctApprover) && !s.NeedsApproval && act.Reversible {
+			v.fail([]any{"containment", i, "needs_approval"}, "a step with approvals or distinct_approver must need approval")
 		}
 	}
 	for i, e := range pb.Evidence {

@@ -65,6 +65,9 @@ type Containment struct {
 	// incident which channel a verified actor used (see incidentImpl.heard).
 	requireBy bool
 	heardBy   func(*incident.Actor)
+	// declaredBy is who declared the incident: a distinct_approver step is not
+	// theirs to approve.
+	declaredBy string
 }
 
 func (c *Containment) heard(by *incident.Actor) {
@@ -395,6 +398,15 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 	if st.Status != StepPending && st.Status != StepAwaitingApproval {
 		return fmt.Errorf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
 	}
+	// Separation of duties (the playbook's distinct_approver and approvals).
+	if st.Step.DistinctApprover && req.Actor == c.declaredBy {
+		return fmt.Errorf("step: %s declared this incident and may not approve step %q (distinct_approver): another person must", req.Actor, req.Step)
+	}
+	for _, a := range st.Approvals {
+		if a.Actor == req.Actor {
+			return fmt.Errorf("step: %s already approved step %q; it needs %d distinct approvers", req.Actor, req.Step, st.Step.RequiredApprovals())
+		}
+	}
 	return nil
 }
 
@@ -405,6 +417,18 @@ func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (Ste
 		return StepState{}, err
 	}
 	now := workflow.Now(ctx)
+	if need := st.Step.RequiredApprovals(); need > 1 {
+		a := incident.Approval{Actor: req.Actor, Reason: req.Reason, At: now}
+		if req.By != nil {
+			a.Via = req.By.Via
+		}
+		st.Approvals = append(st.Approvals, a)
+		if len(st.Approvals) < need {
+			c.record(TimelineContainmentApproved, req.Actor, fmt.Sprintf("approval %d of %d for step %s (%s)%s; waiting for another approver",
+				len(st.Approvals), need, st.Step.ID, st.Step.Action, reasonSuffix(req.Reason)))
+			return *st, nil
+		}
+	}
 	st.Status = StepApproved
 	st.ApprovedBy, st.ApprovalReason, st.ApprovedAt = req.Actor, req.Reason, &now
 	// Freeze the targets: the approver approves acting on exactly these objects.

@@ -181,7 +181,7 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 	if w.in.DeclaredVia != "" {
 		w.viaOf[w.in.DeclaredBy] = w.in.DeclaredVia
 	}
-	w.cont.requireBy, w.cont.heardBy = w.in.Authenticated, w.heard
+	w.cont.requireBy, w.cont.heardBy, w.cont.declaredBy = w.in.Authenticated, w.heard, w.in.DeclaredBy
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err
 	}
@@ -551,7 +551,7 @@ func containmentSteps(pb playbooks.Loaded) []containment.Step {
 	steps := make([]containment.Step, 0, len(pb.Containment))
 	for _, s := range pb.Containment {
 		steps = append(steps, containment.Step{ID: s.ID, Action: s.Action, Params: s.Params,
-			NeedsApproval: s.NeedsApproval, Reversible: s.Reversible})
+			NeedsApproval: s.NeedsApproval, Reversible: s.Reversible, Approvals: s.Approvals, DistinctApprover: s.DistinctApprover})
 	}
 	return steps
 }

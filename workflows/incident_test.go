@@ -1017,3 +1017,39 @@ func TestIncidentAnnouncesItsEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestSeparationOfDuties: a step with distinct_approver cannot be approved by the
+// person who declared the incident, and one with approvals: 2 runs only after a
+// second, different person approves it.
+func TestSeparationOfDuties(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	var self, first, again, second *incUpdate
+	var between State
+	var zendeskBetween []string
+	h.at(time.Minute, func() {
+		self = h.update(UpdateApproveStep, ApproveStepRequest{Step: "suspend", Actor: "alice"})
+		first = h.update(UpdateApproveStep, ApproveStepRequest{Step: "suspend", Actor: "bob", Reason: "seen the logs"})
+		again = h.update(UpdateApproveStep, ApproveStepRequest{Step: "suspend", Actor: "bob"})
+	})
+	h.at(2*time.Minute, func() {
+		between = h.state(t)
+		zendeskBetween = h.zendesk.got()
+		second = h.update(UpdateApproveStep, ApproveStepRequest{Step: "suspend", Actor: "carol"})
+	})
+	h.at(time.Hour, func() { h.update(CloseUpdate, CloseRequest{Actor: "carol", Reason: "done"}) })
+	pb := incPlaybook([]playbooks.Step{{ID: "suspend", Action: containment.SuspendUser, NeedsApproval: true, Approvals: 2, DistinctApprover: true}})
+	h.run(pb, incContainmentFacts()) // declared by alice
+	h.completed(t)
+	self.wantRejected(t, "alice declared this incident and may not approve")
+	first.wantOK(t)
+	again.wantRejected(t, "bob already approved", "2 distinct approvers")
+	second.wantOK(t)
+	if between.Steps[0].Status != StepAwaitingApproval || len(between.Steps[0].Approvals) != 1 || len(zendeskBetween) != 0 {
+		t.Errorf("after one approval: %+v, zendesk %v", between.Steps[0], zendeskBetween)
+	}
+	saves, _ := h.store.all()
+	final := saves[len(saves)-1].State.Steps[0]
+	if final.Status != StepDone || final.ApprovedBy != "carol" || len(final.Approvals) != 2 || final.Approvals[0].Actor != "bob" {
+		t.Errorf("final step: %+v", final)
+	}
+}

@@ -26,6 +26,18 @@ type Step struct {
 	// Reversible is copied from the catalogue by the loader, so the workflow's state
 	// says what rollback will do even if the catalogue changes later.
 	Reversible bool `json:"reversible"`
+	// Approvals is how many distinct people must approve (1 when 0).
+	Approvals int `json:"approvals,omitempty"`
+	// DistinctApprover: whoever declared the incident may not approve this step.
+	DistinctApprover bool `json:"distinct_approver,omitempty"`
+}
+
+// RequiredApprovals is how many distinct approvers the step needs.
+func (s Step) RequiredApprovals() int {
+	if s.Approvals > 1 {
+		return s.Approvals
+	}
+	return 1
 }
 
 // Target is one concrete Zendesk object a step acts on.

@@ -55,10 +55,13 @@ type StepState struct {
 	ApprovedBy     string               `json:"approved_by,omitempty"`
 	ApprovalReason string               `json:"approval_reason,omitempty"`
 	ApprovedAt     *time.Time           `json:"approved_at,omitempty"`
-	SkippedBy      string               `json:"skipped_by,omitempty"`
-	SkipReason     string               `json:"skip_reason,omitempty"`
-	StartedAt      *time.Time           `json:"started_at,omitempty"`
-	FinishedAt     *time.Time           `json:"finished_at,omitempty"`
+	// Approvals lists each approval of a step that needs several (separation of
+	// duties); the step is approved when it has as many as it needs.
+	Approvals  []Approval `json:"approvals,omitempty"`
+	SkippedBy  string     `json:"skipped_by,omitempty"`
+	SkipReason string     `json:"skip_reason,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	// Results holds one entry per target the action was applied to.
 	Results []containment.ApplyResult `json:"results,omitempty"`
 	// Errors holds one message per target the action failed on.
@@ -89,3 +92,11 @@ const (
 	// StepRolledBack: the step ran and rollback undid every change it made.
 	StepRolledBack StepStatus = "rolled_back"
 )
+
+// Approval is one person's approval of a containment step.
+type Approval struct {
+	Actor  string    `json:"actor"`
+	Via    string    `json:"via,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
