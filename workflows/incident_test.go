@@ -1053,3 +1053,33 @@ func TestSeparationOfDuties(t *testing.T) {
 		t.Errorf("final step: %+v", final)
 	}
 }
+
+// TestAuthenticatedIncidentNeedsVerifiedActors: an incident declared by a verified
+// identity rejects Updates sent without one (straight to Temporal), and records
+// the channel of those sent with one.
+func TestAuthenticatedIncidentNeedsVerifiedActors(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	var bare, forged, verified *incUpdate
+	h.at(time.Minute, func() {
+		bare = h.update(AddNoteUpdate, NoteRequest{Actor: "mallory", Text: "I am alice"})
+		forged = h.update(AddNoteUpdate, NoteRequest{Actor: "mallory", Text: "x", By: &incident.Actor{ID: "alice", Via: incident.ViaAPI}})
+		verified = h.update(AddNoteUpdate, NoteRequest{Actor: "alice", Text: "called the agent", By: &incident.Actor{ID: "alice", Via: incident.ViaSlack}})
+	})
+	h.at(time.Hour, func() {
+		h.update(CloseUpdate, CloseRequest{Actor: "alice", Reason: "done", By: &incident.Actor{ID: "alice", Via: incident.ViaAPI}})
+	})
+	h.env.ExecuteWorkflow(Incident, IncidentInput{ID: incID, Title: "t", Playbook: incPlaybook(nil), Facts: facts.Document{Version: 1},
+		DeclaredBy: "alice", DeclaredVia: incident.ViaAPI, Authenticated: true})
+	h.completed(t)
+	bare.wantRejected(t, "needs a verified actor")
+	forged.wantRejected(t, `actor "mallory" is not the verified actor "alice"`)
+	verified.wantOK(t)
+	if e, ok := verified.result.(incident.TimelineEntry); !ok || e.Actor != "alice" || e.Via != incident.ViaSlack {
+		t.Errorf("note = %+v", verified.result)
+	}
+	saves, _ := h.store.all()
+	tl := saves[len(saves)-1].State.Timeline
+	if tl[0].Kind != incident.KindDeclared || tl[0].Via != incident.ViaAPI || tl[len(tl)-1].Via != incident.ViaAPI {
+		t.Errorf("declared entry %+v, closed entry %+v", tl[0], tl[len(tl)-1])
+	}
+}
