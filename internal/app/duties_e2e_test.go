@@ -3,8 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,10 +11,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 
-	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
-	"irflow/internal/service"
 	"irflow/workflows"
 )
 
@@ -32,19 +28,7 @@ func TestDutiesOutliveTheIncident(t *testing.T) {
 	d := startDev(t, dir)
 	ctx := context.Background()
 	svc := d.Service
-	raw, err := os.ReadFile(filepath.Join("..", "..", "playbooks", "examples", "demo-takeover.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := facts.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	decl, err := svc.Declare(ctx, service.DeclareRequest{Playbook: "credential-compromise", Title: "duties outlive", Facts: &doc, Actor: "alice"})
-	if err != nil {
-		t.Fatalf("declare: %v", err)
-	}
-	id := decl.ID
+	id := declareDemo(t, svc, "duties outlive")
 	waitObligation(t, svc, id, agNotice, "the AG clock's row, awaiting its predecessor", func(v incident.ObligationView) bool {
 		return v.Clock != nil && v.Clock.Status == obligations.StatusAwaitingPredecessor && v.Clock.DueAt == nil
 	})

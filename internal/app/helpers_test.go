@@ -8,11 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"irflow/internal/app"
+	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/service"
 	"irflow/workflows"
@@ -166,4 +169,24 @@ func httpJSON(t testing.TB, d *app.Dev, method, path string, body, out any) int 
 		}
 	}
 	return resp.StatusCode
+}
+
+// declareDemo declares a credential-compromise incident with the demo facts
+// (playbooks/examples/demo-takeover.json: Germany and California residents, the
+// simulator's compromised admin) and returns its id.
+func declareDemo(t testing.TB, svc *service.Service, title string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "playbooks", "examples", "demo-takeover.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := facts.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl, err := svc.Declare(context.Background(), service.DeclareRequest{Playbook: "credential-compromise", Title: title, Facts: &doc, Actor: "alice"})
+	if err != nil {
+		t.Fatalf("declare: %v", err)
+	}
+	return decl.ID
 }

@@ -3,12 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
 	"irflow/internal/service"
@@ -29,19 +26,7 @@ func TestObligationsThroughTheService(t *testing.T) {
 	d := startDev(t, t.TempDir())
 	ctx := context.Background()
 	svc := d.Service
-	raw, err := os.ReadFile(filepath.Join("..", "..", "playbooks", "examples", "demo-takeover.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := facts.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	decl, err := svc.Declare(ctx, service.DeclareRequest{Playbook: "credential-compromise", Title: "demo duties", Facts: &doc, Actor: "alice"})
-	if err != nil {
-		t.Fatalf("declare: %v", err)
-	}
-	id := decl.ID
+	id := declareDemo(t, svc, "demo duties")
 	waitState(t, svc, id, 10*time.Second, "the notification clocks to start", func(s incident.State) bool {
 		for _, o := range s.Obligations {
 			if o.ID == residentsNotice && o.ClockWorkflowID != "" {
