@@ -266,13 +266,20 @@ func writeState(w io.Writer, st incident.State, width int) {
 			}
 			detail := s.SkipReason
 			if len(s.Errors) > 0 {
-				detail = strings.Join(s.Errors, "; ")
+				detail = "failed: see below"
 			} else if len(s.Targets) > 0 {
 				detail = fmt.Sprintf("%d target(s)", len(s.Targets))
 			}
 			t.add(s.Step.ID, string(s.Step.Action), string(s.Status), approval, detail)
 		}
 		_, _ = t.write(w, width)
+		// Errors are what a responder acts on: in full, wrapped, never cut.
+		for _, s := range st.Steps {
+			for _, e := range s.Errors {
+				prefix := "  " + s.Step.ID + ": "
+				fmt.Fprintln(w, prefix+wrapText(e, len(prefix), "      ", width))
+			}
+		}
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	writeTimeline(w, st.Timeline, width)

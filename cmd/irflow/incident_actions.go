@@ -164,9 +164,11 @@ func awaitStep(ctx context.Context, svc *service.Service, id, step string, wait 
 // describeStep says what a step did: its status and, per target, what changed.
 func describeStep(st incident.StepState) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Step %s (%s): %s", st.Step.ID, st.Step.Action, st.Status)
-	if st.ApprovedBy != "" {
+	fmt.Fprintf(&b, "Step %s (%s) %s", st.Step.ID, st.Step.Action, st.Status)
+	if st.ApprovedBy != "" && st.Status != incident.StepApproved {
 		fmt.Fprintf(&b, ", approved by %s", st.ApprovedBy)
+	} else if st.ApprovedBy != "" {
+		fmt.Fprintf(&b, " by %s", st.ApprovedBy)
 	}
 	for _, r := range st.Results {
 		what := "changed"
