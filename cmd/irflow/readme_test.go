@@ -395,6 +395,8 @@ func (w *walker) start(c walkCommand) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("README.md:%d: %s: %v", c.line, c.text, err)
 	}
+	// When the test fails before the block ends, nothing else stops it.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	first := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(out)
