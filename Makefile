@@ -11,15 +11,23 @@ export CGO_ENABLED = 1
 # benchmark is run without editing this file.
 BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmark' .)))
 
-.PHONY: test build bench lint
+.PHONY: test build dev bench lint
 
-## test: run every test once, uncached
+## test: run every test once, uncached (cmd/irflow/readme_test.go runs the README's walkthrough)
 test:
 	$(GO) test -count=1 -timeout 20m ./...
 
-## build: build the irflow binary into bin/irflow
+## build: build the irflow binary into bin/irflow. The first build compiles the
+## embedded Temporal server (4 to 12 minutes); -v names each package as it is
+## compiled, so a long first build shows its progress. Later builds take seconds.
 build:
-	$(GO) build -o bin/irflow ./cmd/irflow
+	@echo "building bin/irflow (the first build compiles the embedded Temporal server: 4 to 12 minutes; packages are listed as they compile)"
+	$(GO) build -v -o bin/irflow ./cmd/irflow
+
+## dev: build, then run irflow dev (embedded Temporal, store, worker, HTTP API and
+## the Zendesk simulator) on ./.irflow until Ctrl-C
+dev: build
+	./bin/irflow dev
 
 ## bench: run every committed benchmark once (figures, not assertions)
 bench:

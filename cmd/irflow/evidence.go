@@ -32,9 +32,10 @@ with its SHA-256. The manifest's own hash is recorded in the store and the timel
 
 func newEvidenceVerifyCmd() *cobra.Command {
 	var (
-		asJSON   bool
-		dataDir  string
-		expected string
+		asJSON      bool
+		dataDir     string
+		evidenceDir string
+		expected    string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify INCIDENT_ID|DIR",
@@ -42,32 +43,44 @@ func newEvidenceVerifyCmd() *cobra.Command {
 		Long: `verify recomputes the SHA-256 of every file in an incident's evidence folder and
 its record count, compares them with manifest.json, and names every file that changed,
 vanished or appeared, and every record (by line and id) that changed, vanished or
-appeared. The argument is an incident id (resolved to <data>/evidence/<INCIDENT_ID>) or
-a path to an evidence folder.
+appeared. The argument is a path to an evidence folder or an incident id, whose folder
+is the first of these that exists:
+
+  <evidence>/<INCIDENT_ID>   with --evidence (env IRFLOW_EVIDENCE, as the worker's)
+  the folder of the manifest recorded in the store (<data>/irflow.db) at collection
+  <data>/evidence/<INCIDENT_ID>   as irflow dev --data keeps it
+
+With an incident id, the manifest is also checked against the hash recorded in the
+store, which catches a manifest replaced together with the files it describes.
 
 Exit status: 0 when everything matches, 1 on any mismatch, 2 when there is nothing to
-verify (no folder or no readable manifest).`,
-		Example: `  irflow evidence verify INC-20260306-0001
-  irflow evidence verify ./.irflow/evidence/INC-20260306-0001 --json
-  irflow evidence verify INC-20260306-0001 --manifest-sha256 3f1c...`,
+verify (no folder or no readable manifest, e.g. while evidence is still being
+collected).`,
+		Example: `  irflow evidence verify INC-20260306-001
+  irflow evidence verify INC-20260306-001 --data /var/lib/irflow
+  irflow evidence verify ./.irflow/evidence/INC-20260306-001 --json
+  irflow evidence verify INC-20260306-001 --manifest-sha256 3f1c...`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := resolveEvidenceDir(args[0], dataDir)
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return withExit(2, fmt.Errorf("evidence verify: %s is neither an evidence folder nor an incident id with evidence under %s",
-					args[0], filepath.Join(dataDir, "evidence")))
+			arg := args[0]
+			var (
+				recorded    incident.EvidenceManifest
+				hasRecorded bool
+			)
+			if incident.ValidID(arg) {
+				recorded, hasRecorded = recordedManifest(cmd, dataDir, arg)
+			}
+			dir, tried := resolveEvidenceDir(arg, dataDir, evidenceDir, recorded.ManifestPath)
+			if dir == "" {
+				return withExit(2, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
+					arg, strings.Join(tried, ", "), arg))
 			}
 			expected = strings.TrimSpace(expected)
-			if expected == "" && incident.ValidID(args[0]) {
-				// The manifest's hash was recorded in the store when the evidence was
-				// collected: checking against it catches a manifest replaced together
-				// with the files it describes.
-				if m, ok := recordedManifest(cmd, dataDir, args[0]); ok {
-					expected = m.SHA256
-					if !asJSON {
-						fmt.Fprintf(cmd.OutOrStdout(), "Checking against the manifest hash recorded at %s: %s\n",
-							m.RecordedAt.UTC().Format(time.RFC3339), m.SHA256)
-					}
+			if expected == "" && hasRecorded {
+				expected = recorded.SHA256
+				if !asJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "Checking against the manifest hash recorded at %s: %s\n",
+						recorded.RecordedAt.UTC().Format(time.RFC3339), recorded.SHA256)
 				}
 			}
 			rep, err := evidence.VerifyAgainst(dir, expected)
@@ -91,7 +104,8 @@ verify (no folder or no readable manifest).`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().StringVar(&dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "irflow data directory (evidence lives in <data>/evidence/<INCIDENT_ID>; env IRFLOW_DATA)")
+	cmd.Flags().StringVar(&dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "irflow data folder: its store records where evidence was written, and irflow dev keeps it in <data>/evidence (env IRFLOW_DATA)")
+	cmd.Flags().StringVar(&evidenceDir, "evidence", os.Getenv("IRFLOW_EVIDENCE"), "evidence folder of a production worker, holding one folder per incident (env IRFLOW_EVIDENCE)")
 	cmd.Flags().StringVar(&expected, "manifest-sha256", "", "manifest hash recorded at collection (from the timeline) to check against")
 	return cmd
 }
@@ -116,16 +130,31 @@ func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (incident.
 	return m, true
 }
 
-// resolveEvidenceDir treats arg as a folder when it exists or looks like a path, and
-// as an incident id otherwise.
-func resolveEvidenceDir(arg, dataDir string) string {
+// resolveEvidenceDir returns the evidence folder arg names: arg itself when it is a
+// folder or looks like a path; for an incident id, the first existing of
+// <evidenceDir>/<id>, the folder of the manifest the store recorded, and
+// <dataDir>/evidence/<id>. With none, it returns "" and the places it looked.
+func resolveEvidenceDir(arg, dataDir, evidenceDir, recordedManifest string) (string, []string) {
 	if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		return arg
+		return arg, nil
 	}
 	if strings.ContainsRune(arg, os.PathSeparator) || strings.HasPrefix(arg, ".") {
-		return arg
+		return "", []string{arg}
 	}
-	return filepath.Join(dataDir, "evidence", arg)
+	var tried []string
+	if evidenceDir != "" {
+		tried = append(tried, filepath.Join(evidenceDir, arg))
+	}
+	if recordedManifest != "" {
+		tried = append(tried, filepath.Dir(recordedManifest))
+	}
+	tried = append(tried, filepath.Join(dataDir, "evidence", arg))
+	for _, dir := range tried {
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			return dir, nil
+		}
+	}
+	return "", tried
 }
 
 func printVerifyReport(w io.Writer, rep evidence.Report) {

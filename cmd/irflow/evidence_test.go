@@ -102,3 +102,42 @@ func TestEvidenceVerifyNothingToVerify(t *testing.T) {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
 	}
 }
+
+// TestEvidenceVerifyFindsTheFolder: an incident id is looked up where the running
+// configuration keeps evidence: the worker's IRFLOW_EVIDENCE (or --evidence), the
+// folder the store recorded at collection, then <data>/evidence.
+func TestEvidenceVerifyFindsTheFolder(t *testing.T) {
+	const id = "INC-20260306-001"
+	root := t.TempDir()
+	writeEvidence(t, root, id) // the worker's evidence folder is root/evidence
+	evidenceRoot := filepath.Join(root, "evidence")
+
+	t.Setenv("IRFLOW_EVIDENCE", evidenceRoot)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"evidence", "verify", id, "--data", t.TempDir()}, &out, &errOut); code != 0 {
+		t.Fatalf("IRFLOW_EVIDENCE: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+	t.Setenv("IRFLOW_EVIDENCE", "")
+	out.Reset()
+	if code := run(context.Background(), []string{"evidence", "verify", id, "--data", t.TempDir(), "--evidence", evidenceRoot}, &out, &errOut); code != 0 {
+		t.Fatalf("--evidence: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+
+	data := t.TempDir()
+	recorded := filepath.Join(evidenceRoot, id, "manifest.json")
+	for _, tc := range []struct {
+		name, evidence, recorded, want string
+	}{
+		{"the recorded manifest's folder", "", recorded, filepath.Join(evidenceRoot, id)},
+		{"the evidence folder first", evidenceRoot, "/gone/manifest.json", filepath.Join(evidenceRoot, id)},
+		{"a recorded folder that is gone falls back to data", "", "/gone/" + id + "/manifest.json", ""},
+	} {
+		got, tried := resolveEvidenceDir(id, data, tc.evidence, tc.recorded)
+		if got != tc.want {
+			t.Errorf("%s: %q (tried %v), want %q", tc.name, got, tried, tc.want)
+		}
+		if got == "" && (len(tried) != 2 || tried[1] != filepath.Join(data, "evidence", id)) {
+			t.Errorf("%s: tried %v, want the recorded folder then <data>/evidence/<id>", tc.name, tried)
+		}
+	}
+}

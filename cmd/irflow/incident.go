@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -80,9 +80,9 @@ func newDeclareCmd(tf *clientFlags) *cobra.Command {
 	return cmd
 }
 
-// listItem is an incident as `incident list --json` prints it. Its fields predate
-// the store; Status keeps the values scripts read: "running" until the incident is
-// closed, "completed" once it is.
+// listItem is an incident as `incident list --json` prints it. Its first fields
+// predate the store; Status keeps the values scripts read: "running" until the
+// incident is closed, "completed" once it is. Fields are added, never renamed.
 type listItem struct {
 	ID         string    `json:"id"`
 	WorkflowID string    `json:"workflow_id"`
@@ -91,17 +91,24 @@ type listItem struct {
 	Phase      string    `json:"phase"`
 	Status     string    `json:"status"`
 	DeclaredAt time.Time `json:"declared_at"`
+	// Severity (SEV1 to SEV4) and Owner are empty until triage recorded them.
+	Severity string     `json:"severity,omitempty"`
+	Owner    string     `json:"owner,omitempty"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }
 
 func newListCmd(tf *clientFlags) *cobra.Command {
 	var (
-		asJSON bool
-		limit  int
+		asJSON, wide bool
+		limit        int
 	)
 	cmd := &cobra.Command{
-		Use:   "list [--json]",
+		Use:   "list [--json] [--wide]",
 		Short: "List incidents, newest first (from the store)",
-		Args:  cobra.NoArgs,
+		Long: `List incidents, newest first, from the store: id, phase, severity, owner,
+playbook and title, fitted to the terminal's width. --wide adds the declaration
+time and prints every cell in full; --json prints everything.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, closeFn, err := tf.service(cmd.Context(), true)
 			if err != nil {
@@ -120,7 +127,8 @@ func newListCmd(tf *clientFlags) *cobra.Command {
 						status = "completed"
 					}
 					items[i] = listItem{ID: s.ID, WorkflowID: s.WorkflowID, Title: s.Title, Playbook: s.Playbook,
-						Phase: string(s.Phase), Status: status, DeclaredAt: s.DeclaredAt}
+						Phase: string(s.Phase), Status: status, DeclaredAt: s.DeclaredAt,
+						Severity: s.Severity, Owner: s.Owner, ClosedAt: s.ClosedAt}
 				}
 				return printJSON(cmd.OutOrStdout(), items)
 			}
@@ -128,25 +136,52 @@ func newListCmd(tf *clientFlags) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "No incidents.")
 				return nil
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tPHASE\tPLAYBOOK\tDECLARED\tTITLE")
-			for _, it := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", it.ID, it.Phase, it.Playbook, it.DeclaredAt.Format(time.RFC3339), it.Title)
-			}
-			return tw.Flush()
+			return writeList(cmd.OutOrStdout(), list, wide)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&wide, "wide", false, "add the declaration time and print every cell in full, whatever the terminal's width")
 	cmd.Flags().IntVar(&limit, "limit", 100, "show at most this many incidents (0: all)")
 	return cmd
 }
 
+// writeList prints incidents as a table fitted to w's width: the title shrinks, then
+// the playbook column is left out. The declaration day is in the id, so the time is
+// left to --wide.
+func writeList(w io.Writer, list []incident.Summary, wide bool) error {
+	header := []string{"ID", "PHASE", "SEV", "OWNER", "PLAYBOOK", "TITLE"}
+	if wide {
+		header = append(header, "DECLARED")
+	}
+	t := newTable(header...).canDrop(4).canShrink(5, 16)
+	for _, it := range list {
+		row := []string{it.ID, string(it.Phase), orDash(it.Severity), orDash(it.Owner), it.Playbook, it.Title}
+		if wide {
+			row = append(row, it.DeclaredAt.UTC().Format(time.RFC3339))
+		}
+		t.add(row...)
+	}
+	_, err := t.write(w, outputWidth(w, wide))
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
 func newShowCmd(tf *clientFlags) *cobra.Command {
-	var asJSON bool
+	var asJSON, wide bool
 	cmd := &cobra.Command{
-		Use:   "show ID [--json]",
+		Use:   "show ID [--json] [--wide]",
 		Short: "Show an incident's state: phase, facts, steps and timeline",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show an incident's state: phase, severity, ownership, evidence, obligations,
+containment steps and timeline, fitted to the terminal's width (long lines wrap,
+long table cells are cut with "…"). --wide prints every line in full; --json prints
+the whole state.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			svc, closeFn, err := tf.service(cmd.Context(), true)
 			if err != nil {
@@ -161,82 +196,114 @@ func newShowCmd(tf *clientFlags) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), st)
 			}
 			var b bytes.Buffer
-			writeState(&b, st)
+			writeState(&b, st, outputWidth(cmd.OutOrStdout(), wide))
 			_, err = cmd.OutOrStdout().Write(b.Bytes())
 			return err
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the full state as JSON")
+	cmd.Flags().BoolVar(&wide, "wide", false, "print every line and cell in full, whatever the terminal's width")
 	return cmd
 }
 
-func writeState(w io.Writer, st incident.State) {
-	fmt.Fprintf(w, "%s  %s\n", st.ID, st.Title)
-	fmt.Fprintf(w, "Phase:     %s\n", st.Phase)
-	fmt.Fprintf(w, "Playbook:  %s (sha256 %s)\n", st.Playbook, incident.ShortHash(st.PlaybookHash))
-	fmt.Fprintf(w, "Declared:  %s by %s\n", st.DeclaredAt.Format(time.RFC3339), st.DeclaredBy)
+// writeState prints an incident for people, fitted to width (0: unlimited).
+func writeState(w io.Writer, st incident.State, width int) {
+	const label = "           " // the width of "Severity:  "
+	field := func(name, text string) {
+		fmt.Fprintf(w, "%-11s%s\n", name+":", wrapText(text, len(label), label, width))
+	}
+	fmt.Fprintf(w, "%s  %s\n", st.ID, wrapText(st.Title, len(st.ID)+2, label, width))
+	field("Phase", string(st.Phase))
+	field("Playbook", fmt.Sprintf("%s (sha256 %s)", st.Playbook, incident.ShortHash(st.PlaybookHash)))
+	field("Declared", fmt.Sprintf("%s by %s", st.DeclaredAt.Format(time.RFC3339), st.DeclaredBy))
 	if st.ClosedAt != nil {
-		fmt.Fprintf(w, "Closed:    %s %s\n", st.ClosedAt.Format(time.RFC3339), st.CloseReason)
+		field("Closed", fmt.Sprintf("%s %s", st.ClosedAt.Format(time.RFC3339), st.CloseReason))
 	}
 	if st.Severity != "" {
-		fmt.Fprintf(w, "Severity:  %s (%s)\n", st.Severity, st.SeverityReason)
+		field("Severity", fmt.Sprintf("%s (%s)", st.Severity, st.SeverityReason))
 	}
 	if own := st.Ownership; own.Owner != "" {
-		fmt.Fprintf(w, "Owner:     %s (%s, %s; %s)\n", own.Owner, strings.Join(own.Clauses, ", "), own.Confidence, own.Source)
+		field("Owner", fmt.Sprintf("%s (%s, %s; %s)", own.Owner, strings.Join(own.Clauses, ", "), own.Confidence, own.Source))
+		sub := label + "      "
 		if own.Disagreement != "" {
-			fmt.Fprintf(w, "           DISAGREEMENT: %s\n", own.Disagreement)
+			fmt.Fprintln(w, label+wrapText("DISAGREEMENT: "+own.Disagreement, len(label), sub, width))
 		}
 		for _, q := range own.OpenQuestions {
-			fmt.Fprintf(w, "           open: %s (%s)\n", q.Question, q.Field)
+			fmt.Fprintln(w, label+wrapText(fmt.Sprintf("open: %s (%s)", q.Question, q.Field), len(label), sub, width))
 		}
 	}
 	if ev := st.Evidence; ev.Status != "" {
-		fmt.Fprintf(w, "Evidence:  %s", ev.Status)
+		text := string(ev.Status)
 		if ev.ManifestSHA256 != "" {
-			fmt.Fprintf(w, ", %d records, manifest sha256 %s", ev.Records, incident.ShortHash(ev.ManifestSHA256))
+			text += fmt.Sprintf(", %d records, manifest sha256 %s", ev.Records, incident.ShortHash(ev.ManifestSHA256))
 		}
-		fmt.Fprintln(w)
+		field("Evidence", text)
 	}
 	if len(st.Obligations) > 0 {
 		fmt.Fprintln(w, "\nNotification obligations (irflow obligations list ID for the time left):")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		t := newTable("OBLIGATION", "STATUS", "DUE", "SOURCE CHECK").canShrink(2, 20)
+		t.indent = "  "
 		for _, o := range st.Obligations {
 			due := o.DueText
 			if o.DueAt != nil {
 				due = o.DueAt.UTC().Format(time.RFC3339)
 			}
-			v := ""
-			if o.Verification != "verified" {
-				v = "[" + o.Verification + "]"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.ID, o.Status, due, v)
+			t.add(o.ID, o.Status, due, o.Verification)
 		}
-		_ = tw.Flush()
+		_, _ = t.write(w, width)
 	}
 	if len(st.Steps) > 0 {
 		fmt.Fprintln(w, "\nContainment steps:")
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		t := newTable("STEP", "ACTION", "STATUS", "APPROVAL", "DETAIL").canShrink(4, 12).canShrink(3, 8)
+		t.indent = "  "
 		for _, s := range st.Steps {
-			approval := ""
+			approval := "-"
 			if s.Step.NeedsApproval {
-				approval = "needs approval"
+				approval = "needed"
 				if s.ApprovedBy != "" {
-					approval = "approved by " + s.ApprovedBy
+					approval = "by " + s.ApprovedBy
 				}
 			}
 			detail := s.SkipReason
 			if len(s.Errors) > 0 {
-				detail = strings.Join(s.Errors, "; ")
+				detail = "failed: see below"
 			} else if len(s.Targets) > 0 {
 				detail = fmt.Sprintf("%d target(s)", len(s.Targets))
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.Step.ID, s.Step.Action, s.Status, approval, detail)
+			t.add(s.Step.ID, string(s.Step.Action), string(s.Status), approval, detail)
 		}
-		_ = tw.Flush()
+		_, _ = t.write(w, width)
+		// Errors are what a responder acts on: in full, wrapped, never cut.
+		for _, s := range st.Steps {
+			for _, e := range s.Errors {
+				prefix := "  " + s.Step.ID + ": "
+				fmt.Fprintln(w, prefix+wrapText(e, len(prefix), "      ", width))
+			}
+		}
 	}
 	fmt.Fprintln(w, "\nTimeline:")
-	for _, e := range st.Timeline {
-		fmt.Fprintf(w, "  %s  %-10s %-12s %s\n", e.At.Format("2006-01-02 15:04:05Z"), e.Actor, e.Kind, strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", 48)))
+	writeTimeline(w, st.Timeline, width)
+}
+
+// writeTimeline prints one entry a line: time, actor, kind and text, the text
+// wrapped under itself, or under a short indent when its column is too far right to
+// leave room.
+func writeTimeline(w io.Writer, tl []incident.TimelineEntry, width int) {
+	actorW, kindW := 0, 0
+	for _, e := range tl {
+		actorW = max(actorW, utf8.RuneCountInString(e.Actor))
+		kindW = max(kindW, utf8.RuneCountInString(e.Kind))
+	}
+	for _, e := range tl {
+		prefix := fmt.Sprintf("  %s  %-*s  %-*s  ", e.At.UTC().Format("2006-01-02 15:04:05Z"), actorW, e.Actor, kindW, e.Kind)
+		n := utf8.RuneCountInString(prefix)
+		indent := strings.Repeat(" ", n)
+		if width > 0 && width-n < 40 {
+			indent = "      "
+		}
+		for _, line := range strings.Split(prefix+wrapText(e.Text, n, indent, width), "\n") {
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
+		}
 	}
 }
 

@@ -20,12 +20,7 @@ import (
 // reason.
 func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	return []*cobra.Command{
-		actionCmd(tf, "approve ID STEP", "Approve a containment step that waits for approval", 2,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
-				return svc.ApproveStep(ctx, args[0], incident.ApproveStepRequest{Step: args[1], Actor: actor, Reason: reason})
-			}, func(st incident.StepState) string {
-				return fmt.Sprintf("Approved step %s (%s): %s", st.Step.ID, st.Step.Action, st.Status)
-			}),
+		newApproveCmd(tf),
 		actionCmd(tf, "skip ID STEP", "Skip a containment step", 2,
 			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
 				return svc.SkipStep(ctx, args[0], incident.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason})
@@ -48,6 +43,149 @@ func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	}
 }
 
+// newApproveCmd approves a step and, unless --wait is 0, waits for the step's
+// outcome in Zendesk, so that "approved" is never mistaken for "done": the
+// approval Update returns once the approval is recorded, before the action runs.
+func newApproveCmd(tf *clientFlags) *cobra.Command {
+	var (
+		req    incident.ApproveStepRequest
+		wait   time.Duration
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "approve ID STEP [--reason TEXT] [--wait 1m]",
+		Short: "Approve a containment step that waits for approval, and wait for its result",
+		Long: `Approve a containment step that waits for approval. The approval is recorded at
+once; the step then runs in Zendesk, and approve waits up to --wait for its result
+and prints it: what changed on each target, or why the step failed (exit status 1).
+A step still running after --wait, or queued behind a step that waits for approval,
+is reported with the command to watch it; --wait 0 returns as soon as the approval
+is recorded. Waiting reads the incident as "incident show" does (--data).`,
+		Example: `  irflow incident approve INC-20260306-001 suspend-accounts --reason "confirmed with Maya by phone"
+  irflow incident approve INC-20260306-001 kill-sessions --wait 0`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := args[0]
+			req.Step = args[1]
+			svc, closeFn, err := tf.service(cmd.Context(), false)
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			st, err := svc.ApproveStep(cmd.Context(), id, req)
+			if err != nil {
+				return userError(err)
+			}
+			out := cmd.OutOrStdout()
+			watch := fmt.Sprintf("watch it with: irflow incident show %s", id)
+			if wait > 0 {
+				store, err := openStore(cmd.Context(), tf.dataDir)
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "irflow: not waiting for the step's result: %v\n", err)
+					wait = 0
+				} else {
+					defer func() { _ = store.Close() }()
+					svc.Store = store
+				}
+			}
+			var note string
+			if wait > 0 {
+				st, note, err = awaitStep(cmd.Context(), svc, id, req.Step, wait)
+				if err != nil {
+					return userError(err)
+				}
+			}
+			if asJSON {
+				if err := printJSON(out, st); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintln(out, describeStep(st))
+				if note != "" {
+					fmt.Fprintf(out, "%s; %s\n", note, watch)
+				} else if wait == 0 {
+					fmt.Fprintf(out, "It runs now; %s\n", watch)
+				}
+			}
+			if st.Status == incident.StepFailed {
+				return withExit(1, fmt.Errorf("step %s failed: %s", st.Step.ID, strings.Join(st.Errors, "; ")))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Reason, "reason", "", "why")
+	f.StringVar(&req.Actor, "actor", defaultActor(), "who decides (recorded in the timeline; env IRFLOW_ACTOR)")
+	f.DurationVar(&wait, "wait", time.Minute, "how long to wait for the step's result (0: return once approved)")
+	f.BoolVar(&asJSON, "json", false, "print the step as JSON (after waiting)")
+	return cmd
+}
+
+// awaitStep polls the incident until step has an outcome, for at most wait. It
+// returns early, with a note, when the step waits behind an earlier step that needs
+// an approval of its own.
+func awaitStep(ctx context.Context, svc *service.Service, id, step string, wait time.Duration) (incident.StepState, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var last incident.StepState
+	for {
+		st, err := svc.Show(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return last, fmt.Sprintf("Still %s after %s", last.Status, wait), nil
+			}
+			return last, "", err
+		}
+		var blocker string
+		for _, s := range st.Steps {
+			if s.Step.ID == step {
+				last = s
+				break
+			}
+			if s.Status == incident.StepAwaitingApproval {
+				blocker = s.Step.ID
+			}
+		}
+		switch last.Status {
+		case incident.StepDone, incident.StepFailed, incident.StepSkipped, incident.StepCancelled, incident.StepRolledBack:
+			return last, "", nil
+		}
+		if blocker != "" {
+			return last, fmt.Sprintf("It runs after step %s, which waits for approval", blocker), nil
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Sprintf("Still %s after %s", last.Status, wait), nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// describeStep says what a step did: its status and, per target, what changed.
+func describeStep(st incident.StepState) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Step %s (%s) %s", st.Step.ID, st.Step.Action, st.Status)
+	if st.ApprovedBy != "" && st.Status != incident.StepApproved {
+		fmt.Fprintf(&b, ", approved by %s", st.ApprovedBy)
+	} else if st.ApprovedBy != "" {
+		fmt.Fprintf(&b, " by %s", st.ApprovedBy)
+	}
+	for _, r := range st.Results {
+		what := "changed"
+		if !r.Changed {
+			what = "already as wanted, nothing changed"
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", r.Target, what)
+		if len(r.RequestIDs) > 0 {
+			fmt.Fprintf(&b, " (Zendesk request %s)", strings.Join(r.RequestIDs, ", "))
+		}
+	}
+	for _, e := range st.Errors {
+		fmt.Fprintf(&b, "\n  error: %s", e)
+	}
+	return b.String()
+}
+
 func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 	var (
 		req    incident.SetIncidentTriggerRequest
@@ -55,14 +193,18 @@ func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 		asJSON bool
 	)
 	cmd := &cobra.Command{
-		Use:     "set-trigger ID --field aware_at --at TIME --reason TEXT",
-		Short:   "Move a legal trigger instant (aware_at, discovered_at, ...); every clock that runs from it is re-armed",
-		Example: `  irflow incident set-trigger INC-20261126-001 --field aware_at --at 2026-11-26T18:00:00Z --reason "DPO: certainty reached at the 18:00 call"`,
-		Args:    cobra.ExactArgs(1),
+		Use:   "set-trigger ID --field aware_at --at TIME|now --reason TEXT",
+		Short: "Move a legal trigger instant (aware_at, discovered_at, ...); every clock that runs from it is re-armed",
+		Example: `  irflow incident set-trigger INC-20261126-001 --field aware_at --at 2026-11-26T18:00:00Z --reason "DPO: certainty reached at the 18:00 call"
+  irflow incident set-trigger INC-20261126-001 --field aware_at --at now --reason "DPO: certainty reached on this call"`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			at, err := time.Parse(time.RFC3339, atText)
-			if err != nil {
-				return withExit(2, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
+			at := time.Now().UTC().Truncate(time.Second)
+			if atText != "now" {
+				var err error
+				if at, err = time.Parse(time.RFC3339, atText); err != nil {
+					return withExit(2, fmt.Errorf("--at: %q is neither an RFC 3339 time (e.g. 2026-03-09T10:00:00Z) nor \"now\"", atText))
+				}
 			}
 			req.At = at
 			svc, closeFn, err := tf.service(cmd.Context(), false)
@@ -88,7 +230,7 @@ func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&req.Field, "field", "", "facts timeline field: aware_at, discovered_at, determined_at, assessed_at, ...")
-	f.StringVar(&atText, "at", "", "the instant (RFC 3339)")
+	f.StringVar(&atText, "at", "", `the instant (RFC 3339), or "now"`)
 	f.StringVar(&req.Reason, "reason", "", "why the instant moves (required)")
 	f.StringVar(&req.Actor, "actor", defaultActor(), "who decides (env IRFLOW_ACTOR)")
 	f.BoolVar(&asJSON, "json", false, "print the obligations as JSON")

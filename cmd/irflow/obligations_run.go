@@ -2,13 +2,15 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
+	"irflow/playbooks/regimes"
 )
 
 // obligationRunCmds read and act on an incident's obligation clocks: the reads come
@@ -17,13 +19,21 @@ import (
 func obligationRunCmds() []*cobra.Command {
 	var tf clientFlags
 	list := &cobra.Command{
-		Use:   "list INCIDENT_ID [--json] [--all]",
+		Use:   "list INCIDENT_ID [--json] [--all] [--wide]",
 		Short: "List an incident's notification obligations with their clocks and time left",
-		Args:  cobra.ExactArgs(1),
+		Long: `List an incident's notification obligations, each with its clock's status, due
+date (UTC) and the time left ("26d 15h", or "3d 2h overdue"), fitted to the
+terminal's width: a long "no fixed deadline" text is cut with "…", and the TO and
+SOURCE CHECK columns are left out when they do not fit. --wide prints everything in
+full. --json prints each obligation with its clock; the clock's "due_at" is the
+deadline, "time_left_seconds" the whole seconds from "as_of" to it (negative when
+overdue), and "time_left" the same in nanoseconds.`,
+		Args: cobra.ExactArgs(1),
 	}
-	var asJSON, all bool
+	var asJSON, all, wide bool
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	list.Flags().BoolVar(&all, "all", false, "include obligations that do not apply, with the reason")
+	list.Flags().BoolVar(&wide, "wide", false, "print every column and cell in full, whatever the terminal's width")
 	list.RunE = func(cmd *cobra.Command, args []string) error {
 		svc, closeFn, err := tf.service(cmd.Context(), true)
 		if err != nil {
@@ -37,8 +47,7 @@ func obligationRunCmds() []*cobra.Command {
 		if asJSON {
 			return printJSON(cmd.OutOrStdout(), obs)
 		}
-		printObligationViews(cmd, obs)
-		return nil
+		return writeObligationViews(cmd.OutOrStdout(), obs, time.Now(), outputWidth(cmd.OutOrStdout(), wide))
 	}
 	tf.register(list)
 
@@ -142,21 +151,26 @@ func newClockCmd(name, short string, until bool) *cobra.Command {
 		cmd.Flags().StringVar(&untilText, "until", "", "when the delay expires (RFC 3339)")
 		_ = cmd.MarkFlagRequired("until")
 	}
-	if name != "resume" {
-		_ = cmd.MarkFlagRequired("reason")
-	}
+	// Every clock action needs a reason: the clock's validators reject one without
+	// (see incident.ClockState.ValidatePause, ValidateResume, ValidateWaive), so the
+	// flag is required here rather than failing after a round trip.
+	_ = cmd.MarkFlagRequired("reason")
 	tf.register(cmd)
 	return cmd
 }
 
-func printObligationViews(cmd *cobra.Command, obs []incident.ObligationView) {
+// writeObligationViews prints obligations as a table fitted to width (0: unlimited).
+// A column left out to fit is named below the table, and so is every rule whose
+// sources were not fully verified when its SOURCE CHECK column is one of them.
+func writeObligationViews(w io.Writer, obs []incident.ObligationView, now time.Time, width int) error {
 	if len(obs) == 0 {
-		fmt.Fprintln(cmd.OutOrStdout(), "No obligations.")
-		return
+		_, err := fmt.Fprintln(w, "No obligations.")
+		return err
 	}
-	now := time.Now()
-	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "OBLIGATION\tSTATUS\tDUE\tTIME LEFT\tAUDIENCE\tJURISDICTION\tVERIFICATION")
+	const colTo, colCheck = 4, 5
+	t := newTable("OBLIGATION", "STATUS", "DUE", "TIME LEFT", "TO", "SOURCE CHECK").
+		canShrink(2, 20).canShrink(1, 12).canDrop(colTo).canDrop(colCheck)
+	var unverified []string
 	for _, o := range obs {
 		status, due := o.Status, o.DueAt
 		if o.Clock != nil {
@@ -166,13 +180,28 @@ func printObligationViews(cmd *cobra.Command, obs []incident.ObligationView) {
 		if due != nil {
 			dueText = due.UTC().Format(time.RFC3339)
 			if status != obligations.StatusFulfilled && status != incident.ClockWaived && status != incident.ClockRetired {
-				left = due.Sub(now).Round(time.Minute).String()
+				left = leftOrOverdue(*due, now)
 			}
 		}
 		if !o.Applicable {
 			status, dueText = "not applicable", o.Reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, status, dueText, left, o.Audience, o.Jurisdiction, o.Verification)
+		if o.Verification != regimes.Verified {
+			unverified = append(unverified, fmt.Sprintf("%s (%s)", o.ID, o.Verification))
+		}
+		t.add(o.ID, status, dueText, left, strings.TrimSpace(o.Audience+" "+o.Jurisdiction), o.Verification)
 	}
-	_ = tw.Flush()
+	left, err := t.write(w, width)
+	if err != nil || len(left) == 0 {
+		return err
+	}
+	names := make([]string, len(left))
+	for i, c := range left {
+		names[i] = t.header[c]
+		if c == colCheck && len(unverified) > 0 {
+			fmt.Fprintf(w, "Sources not fully verified: %s\n", strings.Join(unverified, ", "))
+		}
+	}
+	_, err = fmt.Fprintf(w, "(%s left out to fit the terminal; --wide shows them)\n", strings.Join(names, " and "))
+	return err
 }

@@ -76,6 +76,9 @@ Point irflow at it with:
 				AccessLogsAddon: accessLogsAddon, NoAuditLogs: noAuditLogs,
 				Faults: zdsim.Faults{Rate429: fault429, Rate5xx: fault5xx, Latency: latency},
 			}
+			// The real clock by default: irflow picks its evidence window from its own
+			// clock, so a simulator living in another time has no records in it.
+			opts.Now = time.Now()
 			if now != "" {
 				t, err := time.Parse(time.RFC3339, now)
 				if err != nil {
@@ -123,7 +126,7 @@ Point irflow at it with:
 	fl := cmd.Flags()
 	fl.StringVar(&addr, "addr", "127.0.0.1:8081", "address to listen on (host:port; port 0 picks a free one)")
 	fl.StringVar(&seed, "seed", zdsim.SeedDemo, `initial data: "demo" (credential-stuffing takeover) or "empty"`)
-	fl.StringVar(&now, "now", "", "the simulated present, RFC 3339 (default "+zdsim.DefaultNow.Format(time.RFC3339)+")")
+	fl.StringVar(&now, "now", "", "the simulated present, RFC 3339, for reproducible runs (default: the real clock); seed data is placed relative to it")
 	fl.IntVar(&rateLimit, "rate-limit", zdsim.DefaultAdvertisedLimit, "requests per minute before text/plain 429s (0: unlimited)")
 	fl.IntVar(&incLimit, "incremental-rate-limit", 10, "requests per minute on /incremental/ endpoints (0: unlimited)")
 	fl.Float64Var(&fault429, "fault-429", 0, "probability of an injected 429 per request (0..1)")

@@ -84,3 +84,39 @@ func TestZdsimCommandBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestZdsimClock: a standalone simulator lives on the real clock unless --now says
+// otherwise, so irflow's evidence window (from its own clock) finds its records.
+func TestZdsimClock(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want func() time.Time
+	}{
+		{"default: the real clock", nil, time.Now},
+		{"--now for reproducible runs", []string{"--now", "2026-03-02T09:00:00Z"},
+			func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var out, errOut syncBuffer
+			done := make(chan int, 1)
+			args := append([]string{"zdsim", "--addr", "127.0.0.1:0", "--json"}, tc.args...)
+			go func() { done <- run(ctx, args, &out, &errOut) }()
+			var ready zdsimReady
+			deadline := time.Now().Add(5 * time.Second)
+			for json.Unmarshal([]byte(out.String()), &ready) != nil || ready.URL == "" {
+				if time.Now().After(deadline) {
+					t.Fatalf("no ready JSON; stdout %q stderr %q", out.String(), errOut.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if d := ready.Facts.Now.Sub(tc.want()); d < -time.Minute || d > time.Minute {
+				t.Errorf("simulated present %s, want %s", ready.Facts.Now, tc.want())
+			}
+			cancel()
+			<-done
+		})
+	}
+}

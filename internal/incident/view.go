@@ -1,6 +1,9 @@
 package incident
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // ObligationView is one obligation as `obligations list` and the HTTP API show it:
 // the incident's record of the obligation and its clock's view.
@@ -22,4 +25,21 @@ func (s ClockState) View(asOf time.Time) ClockView {
 		v.TimeLeft = &left
 	}
 	return v
+}
+
+// MarshalJSON adds time_left_seconds to the view: time_left is a Go duration, so
+// in JSON a count of nanoseconds, which scripts misread; time_left_seconds is the
+// same instant-to-deadline span in whole seconds (negative when overdue, absent
+// without a due date). Both are kept so readers of either keep working.
+func (v ClockView) MarshalJSON() ([]byte, error) {
+	type plain ClockView // without this method
+	out := struct {
+		plain
+		TimeLeftSeconds *int64 `json:"time_left_seconds,omitempty"`
+	}{plain: plain(v)}
+	if v.TimeLeft != nil {
+		s := int64(*v.TimeLeft / time.Second)
+		out.TimeLeftSeconds = &s
+	}
+	return json.Marshal(out)
 }
