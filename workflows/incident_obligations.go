@@ -17,6 +17,11 @@ import (
 	"irflow/playbooks/regimes"
 )
 
+// versionChainFromNoticeGiven: a clock's fulfilled event sets the obligation's
+// fulfilled_at, and starts the clocks chained to it, from the instant the notice was
+// given (the event's FulfilledAt), not from when it was recorded (issue 10).
+const versionChainFromNoticeGiven = "chain-from-notice-given"
+
 // SetIncidentTriggerUpdate moves a facts timeline instant (e.g. aware_at) for the
 // whole incident, with a reason: every clock that runs from it is re-armed and the
 // change recorded. (The clock workflow's own set_trigger moves one clock.)
@@ -210,6 +215,14 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 		actor = SystemActor
 	}
 	w.record(ctx, actor, incident.KindObligation, fmt.Sprintf("%s: %s", ev.ObligationID, ev.Text), ev)
+	// A chained deadline runs from the instant the notice was given, which the clock
+	// sends with its fulfilled event; ev.At is when the fulfilment was recorded.
+	// Histories from before this version chained from ev.At and replay so.
+	given := ev.At
+	if ev.Kind == EventFulfilled && ev.FulfilledAt != nil &&
+		workflow.GetVersion(ctx, versionChainFromNoticeGiven, workflow.DefaultVersion, 1) == 1 {
+		given = *ev.FulfilledAt
+	}
 	for i := range w.state.Obligations {
 		o := &w.state.Obligations[i]
 		if o.ID == ev.ObligationID {
@@ -219,7 +232,7 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 				o.Status = s
 			}
 			if ev.Kind == EventFulfilled {
-				at := ev.At
+				at := given
 				o.FulfilledAt = &at
 			}
 		}
@@ -231,7 +244,7 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 	w.reconcileObligations(ctx, actor, ev.ObligationID+" fulfilled")
 	for _, o := range w.state.Obligations {
 		if o.DependsOn != nil && *o.DependsOn == ev.ObligationID && o.ClockWorkflowID != "" && o.Retired == "" {
-			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: ev.At})
+			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: given})
 		}
 	}
 }

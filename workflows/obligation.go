@@ -261,6 +261,10 @@ const (
 	versionClockQuietCAN = "clock-quiet-continue-as-new"
 	// versionPredecessorDedupe: a repeated predecessor_fulfilled is ignored.
 	versionPredecessorDedupe = "clock-predecessor-dedupe"
+	// versionFulfilledEventAt: the fulfilled event carries the instant the notice
+	// was given (issue 10), so the parent chains from it rather than from the
+	// instant the fulfilment was recorded.
+	versionFulfilledEventAt = "clock-fulfilled-event-at"
 )
 
 // dirty marks the clock's row for saving.
@@ -354,8 +358,15 @@ func (c *clock) signalDependants() {
 }
 
 // record appends an event to the history and tells the parent, if any.
-func (c *clock) record(kind, actor, text string) {
-	ev := ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
+func (c *clock) record(kind, actor, text string) { c.recordEvent(c.event(kind, actor, text)) }
+
+// event is an event of this clock happening now.
+func (c *clock) event(kind, actor, text string) ObligationEvent {
+	return ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
+}
+
+// recordEvent appends ev to the history and tells the parent, if any.
+func (c *clock) recordEvent(ev ObligationEvent) {
 	c.st.History = append(c.st.History, ev)
 	parent := workflow.GetInfo(c.ctx).ParentWorkflowExecution
 	if parent == nil {
@@ -535,7 +546,13 @@ func (c *clock) registerHandlers() error {
 				if req.LateReason != "" {
 					text += "; late, because: " + req.LateReason
 				}
-				c.record(EventFulfilled, req.Actor, text)
+				ev := c.event(EventFulfilled, req.Actor, text)
+				if workflow.GetVersion(ctx, versionFulfilledEventAt, workflow.DefaultVersion, 1) == 1 {
+					// The parent starts the chained clocks from this instant, not from
+					// the event's At (when the notice was recorded).
+					ev.FulfilledAt = &at
+				}
+				c.recordEvent(ev)
 				c.bump()
 				c.awaitSaved(ctx)
 				return *c.st, nil

@@ -82,11 +82,17 @@ type WaiveRequest struct {
 
 // ObligationEvent is what the clock tells its parent (and keeps in its history).
 type ObligationEvent struct {
-	ObligationID string    `json:"obligation_id"`
-	Kind         string    `json:"kind"`
-	At           time.Time `json:"at"`
-	Actor        string    `json:"actor,omitempty"`
-	Text         string    `json:"text"`
+	ObligationID string `json:"obligation_id"`
+	Kind         string `json:"kind"`
+	// At is when the event happened on the clock: for a fulfilment, when it was
+	// recorded, which may be days after the notice was given.
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor,omitempty"`
+	Text  string    `json:"text"`
+	// FulfilledAt is, on a fulfilled event, the instant the notice was given
+	// (Fulfilment.At). Clocks chained to the obligation run from it, never from At.
+	// Absent on events of clocks older than this field.
+	FulfilledAt *time.Time `json:"fulfilled_at,omitempty"`
 }
 
 // Fulfilment records a notice given.
