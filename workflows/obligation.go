@@ -12,6 +12,7 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/notify"
 	"irflow/internal/obligations"
+	"irflow/playbooks/regimes"
 )
 
 // Message names of the obligation clock, next to the code that handles them.
@@ -357,6 +358,20 @@ func (c *clock) signalDependants() {
 	}
 }
 
+// catalogueDelay is the law-enforcement delay provision of rule in the embedded
+// catalogue, or nil.
+func catalogueDelay(rule string) *regimes.Delay {
+	cat, err := loadCatalogue()
+	if err != nil {
+		return nil
+	}
+	r, ok := cat.Rule(rule)
+	if !ok {
+		return nil
+	}
+	return r.LawEnforcementDelay
+}
+
 // record appends an event to the history and tells the parent, if any.
 func (c *clock) record(kind, actor, text string) { c.recordEvent(c.event(kind, actor, text)) }
 
@@ -577,7 +592,16 @@ func (c *clock) registerHandlers() error {
 				c.awaitSaved(ctx)
 				return *c.st, nil
 			},
-			func(ctx workflow.Context, req PauseRequest) error { return c.st.ValidatePause(req, workflow.Now(ctx)) }},
+			func(ctx workflow.Context, req PauseRequest) error {
+				st := *c.st
+				if st.Obligation.LawEnforcementDelay == nil {
+					// A clock started before obligations carried their law's delay
+					// provision: the catalogue says whether the rule has one. Validators
+					// do not run on replay, so this read cannot change a history.
+					st.Obligation.LawEnforcementDelay = catalogueDelay(st.Obligation.Rule)
+				}
+				return st.ValidatePause(req, workflow.Now(ctx))
+			}},
 		{ResumeUpdate,
 			func(ctx workflow.Context, req ResumeRequest) (ClockState, error) {
 				c.resume(req)

@@ -272,9 +272,15 @@ func (s *ClockState) ValidateSetTrigger(req SetTriggerRequest) error {
 	return nil
 }
 
-// ValidatePause checks a pause request.
+// ValidatePause checks a pause request. Only a clock whose law provides a delay at
+// law enforcement's request (Obligation.LawEnforcementDelay) may be paused: GDPR
+// Art. 33's 72 hours, for one, cannot be; a notice after the deadline gives the
+// reasons for the delay instead (reference section 4, pitfall 4).
 func (s *ClockState) ValidatePause(req PauseRequest, now time.Time) error {
 	switch {
+	case s.Obligation.LawEnforcementDelay == nil:
+		return fmt.Errorf("pause: %s (%s) provides no law-enforcement delay, so its clock cannot be paused; a notice given after the deadline records the reasons for the delay instead (fulfil with a late reason)",
+			s.ID(), s.Obligation.Citation)
 	case s.Terminal():
 		return fmt.Errorf("pause: obligation %s is already %s", s.ID(), s.Status)
 	case s.Paused != nil:
