@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -43,6 +44,9 @@ const (
 	RearmSignal = "rearm"
 	// RetireSignal tells the clock that recomputed facts no longer require it.
 	RetireSignal = "retire"
+	// AssessedSignal tells the clock that recomputed facts changed whether its
+	// obligation needs assessment (Assessment): an answered question, or a new one.
+	AssessedSignal = "assessed"
 )
 
 // ObligationClockWorkflowID is the id of the clock of obligationID in incidentID, so
@@ -636,6 +640,9 @@ func (c *clock) listenSignals() {
 		pred := workflow.GetSignalChannel(ctx, PredecessorFulfilledSignal)
 		rearm := workflow.GetSignalChannel(ctx, RearmSignal)
 		retire := workflow.GetSignalChannel(ctx, RetireSignal)
+		// Only incidents from this release send assessed (versionReassess), so no
+		// earlier history holds one: handling it needs no version of its own.
+		assessed := workflow.GetSignalChannel(ctx, AssessedSignal)
 		for {
 			sel := workflow.NewSelector(ctx)
 			sel.AddReceive(pred, func(ch workflow.ReceiveChannel, _ bool) {
@@ -672,6 +679,21 @@ func (c *clock) listenSignals() {
 					c.record(EventIgnored, req.Actor, "rearm: "+err.Error())
 					c.bump()
 				}
+			})
+			sel.AddReceive(assessed, func(ch workflow.ReceiveChannel, _ bool) {
+				var a Assessment
+				ch.Receive(ctx, &a)
+				if c.st.Terminal() {
+					return
+				}
+				o := &c.st.Obligation
+				o.NeedsAssessment, o.Questions, o.Review, o.Reason = a.NeedsAssessment, a.Questions, a.Review, a.Reason
+				text := "assessed (" + a.Why + "): " + o.ID + " " + a.Reason
+				if a.NeedsAssessment {
+					text = "needs assessment (" + a.Why + "): " + strings.Join(a.Questions, ", ") + "; " + a.Reason
+				}
+				c.record(EventAssessed, a.Actor, text)
+				c.bump()
 			})
 			sel.AddReceive(retire, func(ch workflow.ReceiveChannel, _ bool) {
 				var req RetireRequest

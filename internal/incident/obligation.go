@@ -31,6 +31,21 @@ type SetIncidentTriggerRequest struct {
 	Reason string    `json:"reason"`
 }
 
+// Assessment is the payload of the clock's assessed signal: the incident's
+// recomputation found the obligation still applies, but whether it depends on facts
+// not yet known (and which) changed. A fact change that makes it not apply retires
+// the clock instead.
+type Assessment struct {
+	NeedsAssessment bool     `json:"needs_assessment"`
+	Questions       []string `json:"questions,omitempty"`
+	Review          []string `json:"review,omitempty"`
+	// Reason is the engine's reason the obligation applies, as recomputed.
+	Reason string `json:"reason"`
+	// Why is what changed (the set_facts reason).
+	Why   string `json:"why"`
+	Actor string `json:"actor,omitempty"`
+}
+
 // Attachment references evidence of a notice (the filed form, the sent letter).
 type Attachment struct {
 	Name   string `json:"name"`
@@ -190,6 +205,9 @@ const (
 	EventWaived               = "waived"
 	EventRetired              = "retired"
 	EventIgnored              = "ignored"
+	// EventAssessed: the facts answered (or reopened) what the obligation's
+	// applicability depends on.
+	EventAssessed = "assessed"
 )
 
 // ID is the obligation's id.
