@@ -209,7 +209,11 @@ func writeState(w io.Writer, st incident.State) {
 			if o.Verification != "verified" {
 				v = "[" + o.Verification + "]"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.ID, o.Status, due, v)
+			status := o.Status
+			if o.NeedsAssessment && !o.Final() {
+				status += ", needs assessment: " + strings.Join(o.Questions, ", ")
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", o.ID, status, due, v)
 		}
 		_ = tw.Flush()
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -172,7 +174,31 @@ func printObligationViews(cmd *cobra.Command, obs []incident.ObligationView) {
 		if !o.Applicable {
 			status, dueText = "not applicable", o.Reason
 		}
+		if o.NeedsAssessment && !incident.FinalStatus(status) {
+			status += ", needs assessment"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, status, dueText, left, o.Audience, o.Jurisdiction, o.Verification)
 	}
 	_ = tw.Flush()
+	printAssessments(cmd.OutOrStdout(), obs)
+}
+
+// printAssessments lists, under a table of obligations, what each open one needs
+// assessed and the notes legal should confirm or dismiss.
+func printAssessments(w io.Writer, obs []incident.ObligationView) {
+	for _, o := range obs {
+		status := o.Status
+		if o.Clock != nil {
+			status = o.Clock.Status
+		}
+		if incident.FinalStatus(status) {
+			continue
+		}
+		if o.NeedsAssessment {
+			fmt.Fprintf(w, "%s needs assessment: %s\n", o.ID, strings.Join(o.Questions, ", "))
+		}
+		for _, r := range o.Review {
+			fmt.Fprintf(w, "%s review: %s\n", o.ID, r)
+		}
+	}
 }
