@@ -248,7 +248,11 @@ func writeState(w io.Writer, st incident.State, width int) {
 			if o.DueAt != nil {
 				due = o.DueAt.UTC().Format(time.RFC3339)
 			}
-			t.add(o.ID, o.Status, due, o.Verification)
+			status := o.Status
+			if o.NeedsAssessment && !o.Final() {
+				status += ", needs assessment: " + strings.Join(o.Questions, ", ")
+			}
+			t.add(o.ID, status, due, o.Verification)
 		}
 		_, _ = t.write(w, width)
 	}
