@@ -67,7 +67,8 @@ type Declared struct {
 
 // Declare allocates an incident id from the registry workflow (started on first use)
 // and starts the incident workflow. With an idempotency key, a repeated call returns
-// the incident the first call declared, even if that call failed half way.
+// the incident the first call declared, even if that call failed half way. Every
+// input is checked against the limits of incident/limits.go before an id is used up.
 func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, error) {
 	actor, err := s.authorize(ctx, incident.ActDeclare, "", req.Playbook, req.Actor)
 	if err != nil {
@@ -81,6 +82,9 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	if strings.TrimSpace(req.Actor) == "" {
 		return Declared{}, incident.Errorf(incident.EINVALID, "actor is required")
 	}
+	if err := CheckDeclare(req); err != nil {
+		return Declared{}, err
+	}
 	pb, err := s.Playbooks.Get(req.Playbook)
 	if err != nil {
 		return Declared{}, incident.Errorf(incident.EINVALID, "%v", err)
@@ -91,6 +95,20 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	}
 	if doc.Version == 0 {
 		doc.Version = facts.Version
+	}
+	input := workflows.IncidentInput{
+		Title:          req.Title,
+		Playbook:       pb,
+		Facts:          doc,
+		DeclaredBy:     req.Actor,
+		IdempotencyKey: req.IdempotencyKey,
+		PlaybookRefs:   s.Playbooks.Refs(),
+		Steps:          workflows.DeclaredSteps(pb),
+		Authenticated:  authenticated,
+		DeclaredVia:    actor.Via,
+	}
+	if err := checkPayload("the incident's input (title, facts, playbook)", input); err != nil {
+		return Declared{}, err
 	}
 
 	start := s.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
@@ -114,6 +132,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	if err := handle.Get(ctx, &resp); err != nil {
 		return Declared{}, fmt.Errorf("allocate incident id: %w", err)
 	}
+	input.ID = resp.ID
 
 	wid := workflows.IncidentWorkflowID(resp.ID)
 	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -124,18 +143,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// For readers of the Temporal UI only: lists come from the store.
 		Memo: map[string]any{"title": req.Title, "playbook": pb.ID},
-	}, workflows.Incident, workflows.IncidentInput{
-		ID:             resp.ID,
-		Title:          req.Title,
-		Playbook:       pb,
-		Facts:          doc,
-		DeclaredBy:     req.Actor,
-		IdempotencyKey: req.IdempotencyKey,
-		PlaybookRefs:   s.Playbooks.Refs(),
-		Steps:          workflows.DeclaredSteps(pb),
-		Authenticated:  authenticated,
-		DeclaredVia:    actor.Via,
-	})
+	}, workflows.Incident, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case err == nil:
