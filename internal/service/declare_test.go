@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -52,17 +53,31 @@ func (r *registry) UpdateWithStartWorkflow(ctx context.Context, opts client.Upda
 	}
 	r.inflight--
 	defer r.mu.Unlock()
-	q := opts.UpdateOptions.Args[0].(workflows.DeclareRequest)
-	r.batches = append(r.batches, 1)
-	if k, ok := r.keys[q.IdempotencyKey]; ok && q.IdempotencyKey != "" {
-		return updateHandle{k}, nil
+	var reqs []workflows.DeclareRequest
+	switch a := opts.UpdateOptions.Args[0].(type) {
+	case workflows.DeclareBatchRequest:
+		reqs = a.Declares
+	case workflows.DeclareRequest:
+		reqs = []workflows.DeclareRequest{a}
 	}
-	r.next++
-	resp := workflows.DeclareResponse{ID: incident.FormatID(now, r.next)}
-	if q.IdempotencyKey != "" {
-		r.keys[q.IdempotencyKey] = workflows.DeclareResponse{ID: resp.ID, Existing: true}
+	r.batches = append(r.batches, len(reqs))
+	out := workflows.DeclareBatchResponse{}
+	for _, q := range reqs {
+		if k, ok := r.keys[q.IdempotencyKey]; ok && q.IdempotencyKey != "" {
+			out.Results = append(out.Results, k)
+			continue
+		}
+		r.next++
+		resp := workflows.DeclareResponse{ID: incident.FormatID(now, r.next)}
+		if q.IdempotencyKey != "" {
+			r.keys[q.IdempotencyKey] = workflows.DeclareResponse{ID: resp.ID, Existing: true, Request: q.Request}
+		}
+		out.Results = append(out.Results, resp)
 	}
-	return updateHandle{resp}, nil
+	if opts.UpdateOptions.UpdateName == workflows.DeclareUpdate {
+		return updateHandle{out.Results[0]}, nil
+	}
+	return updateHandle{out}, nil
 }
 
 func (r *registry) ExecuteWorkflow(_ context.Context, _ client.StartWorkflowOptions, _ any, args ...any) (client.WorkflowRun, error) {
@@ -162,3 +177,76 @@ func TestDeclareRefusesOverLimitInput(t *testing.T) {
 	}
 }
 
+// TestDeclareKeyReusedForAnotherIncident: a key repeated with the same playbook and
+// title is a retry (the same incident); with another title or playbook it is a
+// conflict naming the incident the key declared.
+func TestDeclareKeyReusedForAnotherIncident(t *testing.T) {
+	r := newRegistry()
+	svc := declareService(t, r)
+	ctx := context.Background()
+	req := service.DeclareRequest{Playbook: "credential-compromise", Title: "takeover", Actor: "alice", IdempotencyKey: "pd-Q1"}
+	first, err := svc.Declare(ctx, req)
+	if err != nil || first.Existing {
+		t.Fatalf("first declare: %+v %v", first, err)
+	}
+	again, err := svc.Declare(ctx, req)
+	if err != nil || !again.Existing || again.ID != first.ID {
+		t.Fatalf("retry: %+v %v, want %s existing", again, err, first.ID)
+	}
+	other := req
+	other.Title = "another incident"
+	_, err = svc.Declare(ctx, other)
+	wantCode(t, "same key, another title", err, incident.ECONFLICT, first.ID, "pd-Q1")
+	other = req
+	other.Playbook = "api-token-leak"
+	_, err = svc.Declare(ctx, other)
+	wantCode(t, "same key, another playbook", err, incident.ECONFLICT, first.ID)
+}
+
+// TestConcurrentDeclaresShareRegistryUpdates: a burst of declares never has more
+// than a few Updates of the registry in flight (Temporal admits 10 per workflow and
+// answers the rest "resource exhausted", which clients retry for seconds); the
+// declares that arrive meanwhile go together in the next Update, and every one
+// gets its own id.
+func TestConcurrentDeclaresShareRegistryUpdates(t *testing.T) {
+	r := newRegistry()
+	r.gate = make(chan struct{})
+	svc := declareService(t, r)
+	const n = 60
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		ids = map[string]bool{}
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := svc.Declare(context.Background(), service.DeclareRequest{Playbook: "credential-compromise",
+				Title: fmt.Sprintf("burst %d", i), Actor: "bench", IdempotencyKey: fmt.Sprintf("k-%d", i)})
+			if err != nil {
+				t.Errorf("declare %d: %v", i, err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ids[d.ID] {
+				t.Errorf("id %s given twice", d.ID)
+			}
+			ids[d.ID] = true
+		}()
+	}
+	// Let the burst queue behind the Updates in flight, then answer them.
+	time.Sleep(200 * time.Millisecond)
+	close(r.gate)
+	wg.Wait()
+	if len(ids) != n {
+		t.Fatalf("%d ids for %d declares", len(ids), n)
+	}
+	if r.maxInflight > 3 {
+		t.Errorf("%d registry Updates in flight at once, want at most 3", r.maxInflight)
+	}
+	if len(r.batches) > 6 {
+		t.Errorf("%d declares took %d registry Updates (sizes %v), want a few batches", n, len(r.batches), r.batches)
+	}
+}
