@@ -43,7 +43,9 @@ func newEvidenceVerifyCmd() *cobra.Command {
 its record count, compares them with manifest.json, and names every file that changed,
 vanished or appeared, and every record (by line and id) that changed, vanished or
 appeared. The argument is an incident id (resolved to <data>/evidence/<INCIDENT_ID>) or
-a path to an evidence folder.
+a path to an evidence folder. It reads only regular files inside the folder: a path
+that leaves it, a symbolic link, a device or a pipe named by the manifest is reported
+as a problem and never read. Ctrl-C stops it.
 
 Exit status: 0 when everything matches, 1 on any mismatch, 2 when there is nothing to
 verify (no folder or no readable manifest).`,
@@ -70,7 +72,10 @@ verify (no folder or no readable manifest).`,
 					}
 				}
 			}
-			rep, err := evidence.VerifyAgainst(dir, expected)
+			rep, err := evidence.VerifyContext(cmd.Context(), dir, expected)
+			if err != nil && cmd.Context().Err() != nil {
+				return withExit(1, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+			}
 			if err != nil {
 				return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
 			}
