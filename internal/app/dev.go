@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,9 +44,15 @@ type DevConfig struct {
 	// ZendeskSimAddr is where the built-in Zendesk simulator listens when no Zendesk
 	// credentials are configured (see zendesk.ConfigFromEnv).
 	ZendeskSimAddr string
-	// Notifier delivers reminders and other incident messages; the log when nil.
-	// Slack and email transports plug in here, usually behind a notify.Router.
+	// Notifier delivers reminders and other incident messages; when nil, the log
+	// transport writes them to Console and to the stack's log file. Slack and
+	// email transports plug in here, usually behind a notify.Router.
 	Notifier notify.Notifier
+	// Console receives the log transport's notices (reminders, overdue
+	// obligations, steps awaiting approval, phase changes) whatever Logger's
+	// level: they are events a responder acts on, not diagnostics. irflow dev
+	// passes stderr; nil shows them in the log file only.
+	Console io.Writer
 	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
 	Getenv func(string) string
 	Logger *slog.Logger
@@ -57,11 +64,73 @@ type DevConfig struct {
 	SuggestContinueAsNewEvents int
 }
 
-func (cfg DevConfig) notifier() notify.Notifier {
-	if cfg.Notifier != nil {
-		return cfg.Notifier
+// LogName is the stack's log file in the data folder: the process log at INFO
+// and above, and every notice the log transport delivers. The ready line names it.
+const LogName = "irflow.log"
+
+// notifier is cfg.Notifier, or the log transport writing to the console and to
+// the log file.
+func (d *Dev) notifier() notify.Notifier {
+	if d.Config.Notifier != nil {
+		return d.Config.Notifier
 	}
-	return notify.LogTransport{Logger: cfg.Logger}
+	handlers := []slog.Handler{d.logFile}
+	if d.Config.Console != nil {
+		handlers = append(handlers, slog.NewTextHandler(d.Config.Console, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return notify.LogTransport{Logger: slog.New(fanout(handlers))}
+}
+
+// openLog opens the log file (0600, appended to across restarts) and makes the
+// process logger write to it too, at INFO and above whatever its own level.
+func (d *Dev) openLog() error {
+	d.LogPath = filepath.Join(d.Config.DataDir, LogName)
+	f, err := os.OpenFile(d.LogPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open log file: %w", err)
+	}
+	d.logOut = f
+	d.logFile = slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})
+	d.Config.Logger = slog.New(fanout{d.Config.Logger.Handler(), d.logFile})
+	return nil
+}
+
+// fanout hands every record to each of its handlers that takes its level.
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range f {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	var errs []error
+	for _, h := range f {
+		if h.Enabled(ctx, r.Level) {
+			errs = append(errs, h.Handle(ctx, r.Clone()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (f fanout) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(attrs)
+	}
+	return out
+}
+
+func (f fanout) WithGroup(name string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(name)
+	}
+	return out
 }
 
 // Dev is a running dev stack.
@@ -82,10 +151,14 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
-	worker       sdkworker.Worker
-	http         *http.Server
-	lock         *flock.Flock
-	stopped      bool
+	// LogPath is the stack's log file (LogName in the data folder).
+	LogPath string
+	logOut  *os.File
+	logFile slog.Handler
+	worker  sdkworker.Worker
+	http    *http.Server
+	lock    *flock.Flock
+	stopped bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
@@ -118,6 +191,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		d.lock = nil
 		return nil, fmt.Errorf("%w: another \"irflow dev\" is running on %s; stop it or use --data to pick another folder", ErrLocked, cfg.DataDir)
 	}
+	if err := d.openLog(); err != nil {
+		return nil, err
+	}
+	cfg = d.Config
 	// Check the HTTP address before starting anything slow, and name it if taken.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -185,7 +262,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Notify:      &activities.NotifyActivities{Notifier: cfg.notifier()},
+		Notify:      &activities.NotifyActivities{Notifier: d.notifier()},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -266,6 +343,9 @@ func (d *Dev) Stop() {
 	}
 	if d.ZendeskSim != nil {
 		d.ZendeskSim.Close()
+	}
+	if d.logOut != nil {
+		_ = d.logOut.Close()
 	}
 	if d.lock != nil {
 		_ = d.lock.Unlock()

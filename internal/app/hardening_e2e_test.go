@@ -1,12 +1,22 @@
 package app_test
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"irflow/internal/app"
+	"irflow/internal/facts"
 	"irflow/internal/incident"
+	"irflow/internal/service"
 )
 
 // TestDeclareProbes replays issue 17's declare probes against the whole dev stack
@@ -74,4 +84,75 @@ func TestDeclareProbes(t *testing.T) {
 		t.Errorf("same key, another playbook: %d %+v, want 409 naming %s", code, c, a.ID)
 	}
 	waitState(t, d.Service, a.ID, 10*time.Second, "the incident to run", func(s incident.State) bool { return s.ID == a.ID && s.Phase != "" })
+}
+
+// syncBuffer is a bytes.Buffer safe for the stack's goroutines to write to.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRemindersShowAtTheDefaultLogLevel: issue 17 item 7. With the process log at
+// irflow dev's default level (WARN), an obligation reminder (INFO: it is not late)
+// still reaches the console, and the log file the ready line names.
+func TestRemindersShowAtTheDefaultLogLevel(t *testing.T) {
+	t.Parallel()
+	var console syncBuffer
+	cfg := devConfig(t, t.TempDir())
+	cfg.Console = &console
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := app.StartDev(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	if d.LogPath != filepath.Join(cfg.DataDir, app.LogName) {
+		t.Errorf("log path %q", d.LogPath)
+	}
+
+	// GDPR's 72 h clock from aware_at 68 h ago, less a few seconds: its "4 h
+	// before" reminder falls due seconds after the clock starts.
+	aware := time.Now().UTC().Add(-68*time.Hour + 5*time.Second)
+	doc := credentialFacts()
+	doc.Timeline.AwareAt = &aware
+	doc.Affected.Individuals = []facts.JurisdictionCount{{Jurisdiction: "DE", Count: 10}}
+	decl, err := d.Service.Declare(context.Background(), service.DeclareRequest{Playbook: "credential-compromise",
+		Title: "takeover", Actor: "alice", Facts: doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(console.String(), "kind=reminder") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reminder for %s on the console after 60 s:\n%s", decl.ID, console.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	line := ""
+	for _, l := range strings.Split(console.String(), "\n") {
+		if strings.Contains(l, "kind=reminder") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "level=INFO") || !strings.Contains(line, decl.ID) {
+		t.Errorf("reminder line %q, want an INFO notice naming %s", line, decl.ID)
+	}
+	b, err := os.ReadFile(d.LogPath)
+	if err != nil || !strings.Contains(string(b), "kind=reminder") {
+		t.Errorf("the log file %s holds no reminder (%v):\n%s", d.LogPath, err, b)
+	}
 }
