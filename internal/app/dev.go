@@ -59,6 +59,11 @@ type DevConfig struct {
 	// Retention is how long Temporal keeps closed workflows' histories;
 	// devserver.DefaultRetention (30 days) when zero.
 	Retention time.Duration
+	// AllowRemoteTemporal lets TemporalAddr be an address beyond loopback. The
+	// embedded frontend authenticates nobody: whoever reaches it can read every
+	// incident and send any Update (approve containment in Zendesk) past irflow's
+	// tokens. Off, such an address is refused.
+	AllowRemoteTemporal bool
 	// SuggestContinueAsNewEvents lowers the history length at which workflows are
 	// told to continue-as-new; for tests and benchmarks (0: the server's 4,096).
 	SuggestContinueAsNewEvents int
@@ -195,6 +200,9 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, err
 	}
 	cfg = d.Config
+	if err := cfg.checkExposure(); err != nil {
+		return nil, err
+	}
 	// Check the HTTP address before starting anything slow, and name it if taken.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -278,6 +286,39 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		}
 	}()
 	return d, nil
+}
+
+// ErrExposed reports a listen address that would let the network past irflow's
+// tokens.
+var ErrExposed = errors.New("refusing to listen beyond loopback")
+
+// checkExposure refuses a Temporal frontend address beyond loopback unless it is
+// allowed, and warns about the other listeners that are safe only on loopback.
+// The HTTP API needs a user's token on every /api/ request, so it may listen on
+// the network, but it speaks plain HTTP: tokens and incident data cross the
+// network in clear unless TLS is put in front of it.
+func (cfg DevConfig) checkExposure() error {
+	if !devLoopback(cfg.TemporalAddr) {
+		if !cfg.AllowRemoteTemporal {
+			return fmt.Errorf("%w: --temporal %s: the embedded Temporal server authenticates nobody, and whoever reaches it can read every incident and approve containment in Zendesk past irflow's API tokens; listen on 127.0.0.1 (tunnel it, e.g. ssh -L 7233:127.0.0.1:7233), or run irflow worker and serve against a Temporal cluster with mTLS, or pass --allow-remote-temporal if the network is yours alone",
+				ErrExposed, cfg.TemporalAddr)
+		}
+		cfg.Logger.Warn("The embedded Temporal server listens beyond loopback without authentication (--allow-remote-temporal): whoever reaches it can read every incident and act on Zendesk", "address", cfg.TemporalAddr)
+	}
+	if !loopback(cfg.HTTPAddr) {
+		cfg.Logger.Warn("The HTTP API listens beyond loopback over plain HTTP: every request needs a user's API token, but tokens and incident data cross the network in clear; put a TLS proxy in front of it", "address", cfg.HTTPAddr)
+	}
+	if cfg.ZendeskSimAddr != "" && !loopback(cfg.ZendeskSimAddr) {
+		cfg.Logger.Warn("The Zendesk simulator listens beyond loopback: its control API (/_sim/...) answers anyone", "address", cfg.ZendeskSimAddr)
+	}
+	return nil
+}
+
+// devLoopback is loopback for the embedded Temporal frontend, which binds an
+// address without a host to 127.0.0.1.
+func devLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return (err == nil && host == "") || loopback(addr)
 }
 
 // zendeskConfig returns the configured Zendesk instance, or starts the built-in

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -154,5 +155,47 @@ func TestRemindersShowAtTheDefaultLogLevel(t *testing.T) {
 	b, err := os.ReadFile(d.LogPath)
 	if err != nil || !strings.Contains(string(b), "kind=reminder") {
 		t.Errorf("the log file %s holds no reminder (%v):\n%s", d.LogPath, err, b)
+	}
+}
+
+// TestDevRefusesAnExposedTemporal: issue 17 item 8. irflow dev's HTTP API needs a
+// user's token now, but its embedded Temporal frontend authenticates nobody: an
+// address beyond loopback for it is refused before anything starts, unless
+// explicitly allowed. An HTTP API beyond loopback starts, with a warning that it
+// is plain HTTP.
+func TestDevRefusesAnExposedTemporal(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:7233", "[::]:7233", "192.0.2.10:7233", "dev.example:7233"} {
+		cfg := devConfig(t, t.TempDir())
+		cfg.TemporalAddr = addr
+		_, err := app.StartDev(context.Background(), cfg)
+		if !errors.Is(err, app.ErrExposed) || !strings.Contains(err.Error(), addr) {
+			t.Errorf("--temporal %s: %v, want it refused", addr, err)
+		}
+	}
+
+	var log syncBuffer
+	cfg := devConfig(t, t.TempDir())
+	cfg.HTTPAddr = "0.0.0.0:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d, err := app.StartDev(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	if !strings.Contains(log.String(), "plain HTTP") {
+		t.Errorf("no warning for an HTTP API beyond loopback: %s", log.String())
+	}
+	// The API beyond loopback still refuses a request without a token.
+	req, _ := http.NewRequest(http.MethodGet, "http://"+d.HTTPAddr+"/api/incidents", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/incidents without a token: %s, want 401", resp.Status)
 	}
 }
