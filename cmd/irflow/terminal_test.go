@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"irflow/internal/incident"
 )
@@ -73,4 +74,47 @@ func TestShowEscapesTitleAndTimeline(t *testing.T) {
 	if err := json.Unmarshal(raw.Bytes(), &back); err != nil || back.Title != title {
 		t.Errorf("--json output decodes to title %q (%v), want %q", back.Title, err, title)
 	}
+}
+
+// FuzzEscaper: whatever bytes irflow prints, in whatever pieces, no control
+// character other than newline and tab, no bidirectional override and no byte
+// that is not UTF-8 reaches the terminal, and text without them passes unchanged.
+func FuzzEscaper(f *testing.F) {
+	for _, s := range []string{"plain\n", "a\x00b", "\x1b[31m", "\x1b]0;t\x07", "a\r\nb", "x\u202ey", "\u2066\u2069", "\x9b", "caf\xc3\xa9", "\xe2\x80", "\x7f\u0085"} {
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, in string, cut int) {
+		var b bytes.Buffer
+		e := newEscaper(&b)
+		data := []byte(in)
+		if cut <= 0 {
+			cut = 1
+		}
+		for len(data) > 0 {
+			n := min(cut, len(data))
+			if _, err := e.Write(data[:n]); err != nil {
+				t.Fatal(err)
+			}
+			data = data[n:]
+		}
+		if err := e.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if !utf8.ValidString(out) {
+			t.Fatalf("%q printed as invalid UTF-8 %q", in, out)
+		}
+		for _, r := range out {
+			if unsafeRune(r) {
+				t.Fatalf("%q printed %q raw: %q", in, r, out)
+			}
+		}
+		safe := utf8.ValidString(in)
+		for _, r := range in {
+			safe = safe && !unsafeRune(r)
+		}
+		if safe && out != in {
+			t.Fatalf("safe text %q printed as %q", in, out)
+		}
+	})
 }

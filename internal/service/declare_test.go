@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -249,4 +250,58 @@ func TestConcurrentDeclaresShareRegistryUpdates(t *testing.T) {
 	if len(r.batches) > 6 {
 		t.Errorf("%d declares took %d registry Updates (sizes %v), want a few batches", n, len(r.batches), r.batches)
 	}
+}
+
+// FuzzDeclareLimits: whatever a caller sends as title, actor, summary, idempotency
+// key and aware_at, a declare is either refused as invalid before Temporal is
+// called, or the incident it starts has an input Temporal can carry: within
+// MaxPayload, encodable, with a single-line title (issue 17 items 2 and 11).
+func FuzzDeclareLimits(f *testing.F) {
+	for _, s := range []struct {
+		title, actor, summary, key string
+		year                       int
+	}{
+		{"Maya's account taken over", "alice", "takeover", "pd-1", 2026},
+		{strings.Repeat("x", 150_000), "alice", "", "", 2026},
+		{"t", "alice", strings.Repeat("s", 320<<10), "", 2026},
+		{"t", "alice", "", "", 9999},
+		{"t", "alice", "", "", 1},
+		{"a\x00b\x1b[2J\r\n\u202e", "eve\n", "ok\n\ttab", "k\x00", 2026},
+		{"\xff\xfe", "alice", "\xc3", "", 2026},
+		{"", "", "", "", 0},
+	} {
+		f.Add(s.title, s.actor, s.summary, s.key, s.year)
+	}
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, title, actor, summary, key string, year int) {
+		r := newRegistry()
+		svc := &service.Service{Client: r, Playbooks: cat}
+		doc := aware(time.Date(year, 3, 6, 9, 0, 0, 0, time.UTC))
+		doc.Summary = summary
+		_, err := svc.Declare(context.Background(), service.DeclareRequest{Playbook: "credential-compromise",
+			Title: title, Actor: actor, Facts: doc, IdempotencyKey: key})
+		if err != nil {
+			var e *incident.Error
+			if !errors.As(err, &e) || e.Code != incident.EINVALID {
+				t.Fatalf("declare failed with %v, want an invalid-input error or success", err)
+			}
+			if len(r.batches) != 0 || len(r.inputs) != 0 {
+				t.Fatalf("a refused declare reached Temporal: %v", err)
+			}
+			return
+		}
+		if len(r.inputs) != 1 {
+			t.Fatalf("a declare started %d workflows", len(r.inputs))
+		}
+		b, err := json.Marshal(r.inputs[0])
+		if err != nil || len(b) > incident.MaxPayload {
+			t.Fatalf("started an incident whose input is %d bytes (%v)", len(b), err)
+		}
+		if strings.ContainsAny(r.inputs[0].Title, "\x00\x1b\r\n\u202e") {
+			t.Fatalf("started an incident titled %q", r.inputs[0].Title)
+		}
+	})
 }
