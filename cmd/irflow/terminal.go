@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -16,7 +17,10 @@ import (
 // so that --json output stays valid JSON; JSON's encoder escapes most of them
 // already.
 type escaper struct {
-	w io.Writer
+	// mu serialises writes: irflow dev's loggers and its notices write from
+	// several goroutines, as they could to the *os.File it wraps.
+	mu sync.Mutex
+	w  io.Writer
 	// pending holds the start of a UTF-8 sequence that a write cut in two.
 	pending []byte
 }
@@ -25,6 +29,8 @@ func newEscaper(w io.Writer) *escaper { return &escaper{w: w} }
 
 // Write implements io.Writer.
 func (e *escaper) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	data := p
 	if len(e.pending) > 0 {
 		data = append(e.pending, p...)
@@ -56,6 +62,8 @@ func (e *escaper) Write(p []byte) (int, error) {
 
 // Flush writes a cut sequence that never got its end, escaped byte by byte.
 func (e *escaper) Flush() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if len(e.pending) == 0 {
 		return nil
 	}

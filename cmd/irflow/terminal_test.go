@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -117,4 +119,31 @@ func FuzzEscaper(f *testing.F) {
 			t.Fatalf("safe text %q printed as %q", in, out)
 		}
 	})
+}
+
+// TestEscaperConcurrentWrites: irflow dev's loggers write to stderr from several
+// goroutines; each write comes out whole (run with -race).
+func TestEscaperConcurrentWrites(t *testing.T) {
+	var b bytes.Buffer
+	e := newEscaper(&b)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				fmt.Fprintf(e, "writer %d: café \x1b\n", i)
+			}
+		}()
+	}
+	wg.Wait()
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 800 {
+		t.Fatalf("%d lines, want 800", len(lines))
+	}
+	for _, l := range lines {
+		if !strings.HasSuffix(l, `: café \u001b`) {
+			t.Fatalf("line cut or mixed: %q", l)
+		}
+	}
 }
