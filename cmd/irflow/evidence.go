@@ -52,6 +52,9 @@ is the first of these that exists:
 
 With an incident id, the manifest is also checked against the hash recorded in the
 store, which catches a manifest replaced together with the files it describes.
+It reads only regular files inside the folder: a path that leaves it, a symbolic
+link, a device or a pipe named by the manifest is reported as a problem and never
+read. Ctrl-C stops it.
 
 Exit status: 0 when everything matches, 1 on any mismatch, 2 when there is nothing to
 verify (no folder or no readable manifest, e.g. while evidence is still being
@@ -83,7 +86,10 @@ collected).`,
 						recorded.RecordedAt.UTC().Format(time.RFC3339), recorded.SHA256)
 				}
 			}
-			rep, err := evidence.VerifyAgainst(dir, expected)
+			rep, err := evidence.VerifyContext(cmd.Context(), dir, expected)
+			if err != nil && cmd.Context().Err() != nil {
+				return withExit(1, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+			}
 			if err != nil {
 				return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
 			}

@@ -122,7 +122,7 @@ func userError(err error) error {
 	var e *incident.Error
 	if errors.As(err, &e) {
 		switch e.Code {
-		case incident.EINVALID:
+		case incident.EINVALID, incident.ETOOLARGE:
 			return withExit(2, err)
 		case incident.ENOTFOUND:
 			return withExit(3, err)

@@ -48,6 +48,9 @@ func newDeclareCmd(tf *clientFlags) *cobra.Command {
 				}
 				req.Facts = &doc
 			}
+			if err := service.CheckDeclare(req); err != nil {
+				return userError(err)
+			}
 			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err

@@ -62,7 +62,7 @@ type actorReason struct {
 func action[B, R any](s *Server, do func(r *http.Request, body B) (R, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body B
-		if err := decodeBody(r, &body); err != nil {
+		if err := decodeBody(w, r, &body); err != nil {
 			s.fail(w, r, err)
 			return
 		}
