@@ -108,7 +108,9 @@ func TestActionRoutes(t *testing.T) {
 var bob = incident.Identity{Via: incident.ViaAPI, User: incident.User{ID: "bob", Display: "Bob",
 	Roles: []incident.Role{incident.RoleResponder, incident.RoleCommander, incident.RoleLegal}}}
 
-func asBob(r *http.Request) *http.Request { return r.WithContext(incident.WithIdentity(r.Context(), bob)) }
+func asBob(r *http.Request) *http.Request {
+	return r.WithContext(incident.WithIdentity(r.Context(), bob))
+}
 
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()
