@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/incident"
-	"irflow/internal/service"
 )
 
 // incidentActionCmds are the commands that drive a running incident: containment
@@ -21,25 +20,25 @@ import (
 func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	return []*cobra.Command{
 		actionCmd(tf, "approve ID STEP", "Approve a containment step that waits for approval", 2,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.StepState, error) {
 				return svc.ApproveStep(ctx, args[0], incident.ApproveStepRequest{Step: args[1], Actor: actor, Reason: reason})
 			}, func(st incident.StepState) string {
 				return fmt.Sprintf("Approved step %s (%s): %s", st.Step.ID, st.Step.Action, st.Status)
 			}),
 		actionCmd(tf, "skip ID STEP", "Skip a containment step", 2,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.StepState, error) {
 				return svc.SkipStep(ctx, args[0], incident.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason})
 			}, func(st incident.StepState) string {
 				return fmt.Sprintf("Skipped step %s (%s)", st.Step.ID, st.Step.Action)
 			}),
 		actionCmd(tf, "rollback ID", "Undo every completed reversible containment step, newest first", 1,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.RollbackResult, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.RollbackResult, error) {
 				return svc.Rollback(ctx, args[0], incident.RollbackRequest{Actor: actor, Reason: reason})
 			}, func(r incident.RollbackResult) string {
 				return fmt.Sprintf("Rolled back: %d undone, %d failed, %d kept (irreversible)", len(r.Undone), len(r.Failed), len(r.Kept))
 			}),
 		actionCmd(tf, "confirm-ownership ID", "Confirm the computed ownership determination as a human decision", 1,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.OwnershipState, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.OwnershipState, error) {
 				return svc.ConfirmOwnership(ctx, args[0], incident.ConfirmOwnershipRequest{Actor: actor, Reason: reason})
 			}, describeOwnership),
 		newOverrideCmd(tf),
@@ -109,7 +108,7 @@ func describeObligation(o incident.IncidentObligation) string {
 // actionCmd builds a command that calls one action with --actor and --reason and
 // prints its result, or with --json the result as JSON.
 func actionCmd[R any](tf *clientFlags, use, short string, nargs int,
-	do func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (R, error),
+	do func(ctx context.Context, svc backend, args []string, actor, reason string) (R, error),
 	describe func(R) string) *cobra.Command {
 	var (
 		actor, reason string
