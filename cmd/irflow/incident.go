@@ -236,7 +236,7 @@ func writeState(w io.Writer, st incident.State) {
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	for _, e := range st.Timeline {
-		fmt.Fprintf(w, "  %s  %-16s %-12s %s\n", e.At.Format("2006-01-02 15:04:05Z"), timelineActor(e), e.Kind, strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", 54)))
+		fmt.Fprintf(w, "  %s  %-18s %-12s %s\n", e.At.Format("2006-01-02 15:04:05Z"), timelineActor(e), e.Kind, strings.ReplaceAll(e.Text, "\n", "\n"+strings.Repeat(" ", 56)))
 	}
 }
 
