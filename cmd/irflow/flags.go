@@ -40,23 +40,30 @@ func (f *temporalFlags) register(cmd *cobra.Command) {
 
 // clientFlags are the flags of the commands that drive a running irflow
 // ("incident ...", "obligations list|fulfil|..."): how to reach Temporal, and the
-// data folder whose store the reads come from.
+// data folder whose store the reads come from; or, with --server, the HTTP API to
+// drive instead (client mode, see client.go).
 type clientFlags struct {
 	temporalFlags
 	dataDir string
+	server  string
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	f.temporalFlags.register(cmd)
 	cmd.PersistentFlags().StringVar(&f.dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"),
 		"irflow data folder whose store (<data>/irflow.db) lists, shows and obligations read, as in irflow dev --data (env IRFLOW_DATA)")
+	f.registerServer(cmd)
 }
 
 // service dials Temporal and returns the incident service; with reads, it also opens
 // the store the reads come from. The caller calls the returned close function. A dial
 // failure exits with status 1 and the message the issue specifies; so does a missing
-// store, named with the flag that picks it.
-func (f *clientFlags) service(ctx context.Context, reads bool) (*service.Service, func(), error) {
+// store, named with the flag that picks it. With --server it returns the HTTP API
+// client instead, which needs neither.
+func (f *clientFlags) service(ctx context.Context, reads bool) (backend, func(), error) {
+	if f.server != "" {
+		return f.remote()
+	}
 	cat, err := playbooks.Embedded()
 	if err != nil {
 		return nil, nil, fmt.Errorf("load playbooks: %w", err)
@@ -117,8 +124,12 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // userError turns service errors into exit statuses: bad input is 2, not found 3,
-// conflicts (e.g. closed incident) 4, everything else 1.
+// conflicts (e.g. closed incident) 4, forbidden 5 and unauthorized 6 (client mode),
+// everything else 1.
 func userError(err error) error {
+	if ae := authError(err); ae != nil {
+		return ae
+	}
 	var e *incident.Error
 	if errors.As(err, &e) {
 		switch e.Code {

@@ -298,11 +298,11 @@ func writeState(w io.Writer, st incident.State, width int) {
 func writeTimeline(w io.Writer, tl []incident.TimelineEntry, width int) {
 	actorW, kindW := 0, 0
 	for _, e := range tl {
-		actorW = max(actorW, utf8.RuneCountInString(e.Actor))
+		actorW = max(actorW, utf8.RuneCountInString(timelineActor(e)))
 		kindW = max(kindW, utf8.RuneCountInString(e.Kind))
 	}
 	for _, e := range tl {
-		prefix := fmt.Sprintf("  %s  %-*s  %-*s  ", e.At.UTC().Format("2006-01-02 15:04:05Z"), actorW, e.Actor, kindW, e.Kind)
+		prefix := fmt.Sprintf("  %s  %-*s  %-*s  ", e.At.UTC().Format("2006-01-02 15:04:05Z"), actorW, timelineActor(e), kindW, e.Kind)
 		n := utf8.RuneCountInString(prefix)
 		indent := strings.Repeat(" ", n)
 		if width > 0 && width-n < 40 {
