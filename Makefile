@@ -1,6 +1,7 @@
 # irflow's build, test and benchmark entry points. `make test` is the one test
-# command: the README and .ci/run both call it. It needs only Go 1.26.8 and a C
-# compiler (go-sqlite3 is cgo); `go test` fetches the modules itself.
+# command: the README and .ci/run both call it. It needs Go 1.26.8, a C compiler
+# (go-sqlite3 is cgo) and PostgreSQL, which scripts/test-postgres installs from
+# Debian's packages and starts when missing; `go test` fetches the modules itself.
 
 GO       ?= go
 # cgo must be on: without a C compiler go-sqlite3 builds a stub that fails at run
@@ -13,9 +14,10 @@ BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmar
 
 .PHONY: test build bench lint
 
-## test: run every test once, uncached
+## test: run every test once, uncached, with a test PostgreSQL running
+# (IRFLOW_TEST_POSTGRES names it; the PostgreSQL store's tests fail without it).
 test:
-	$(GO) test -count=1 -timeout 20m ./...
+	dsn="$$(scripts/test-postgres)" && IRFLOW_TEST_POSTGRES="$$dsn" $(GO) test -count=1 -timeout 20m ./...
 
 ## build: build the irflow binary into bin/irflow
 build:
