@@ -58,7 +58,18 @@ func IsDSN(s string) bool {
 // environment variables fill in what it leaves out) and applies pending migrations.
 // Tables are created in the first schema of the search_path, so one database can
 // hold several irflow stores (a search_path=NAME parameter in the DSN picks one).
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string) (*DB, error) { return open(ctx, dsn, false) }
+
+// ErrNoStore reports that OpenExisting found no irflow store in the database.
+var ErrNoStore = errors.New("no irflow store")
+
+// OpenExisting is Open for a client of a store another process writes (the CLI
+// reading what the workers recorded): it creates no tables, so a DSN naming the
+// wrong database or schema is reported as ErrNoStore instead of answered from an
+// empty store.
+func OpenExisting(ctx context.Context, dsn string) (*DB, error) { return open(ctx, dsn, true) }
+
+func open(ctx context.Context, dsn string, existing bool) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message names the DSN with its password masked.
@@ -83,6 +94,17 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open postgres store %s: %w", where, err)
 	}
 	s := &DB{db: db, Now: time.Now}
+	if existing {
+		var found bool
+		if err := db.GetContext(ctx, &found, `SELECT to_regclass('migrations') IS NOT NULL`); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open postgres store %s: %w", where, err)
+		}
+		if !found {
+			_ = db.Close()
+			return nil, fmt.Errorf("%w in postgres database %s (search_path %q)", ErrNoStore, where, cfg.RuntimeParams["search_path"])
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("postgres store %s: %w", where, err)
