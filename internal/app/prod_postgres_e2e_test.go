@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,17 +29,29 @@ import (
 // PostgreSQL store (IRFLOW_STORE=postgres://...). An incident declared and closed
 // over the API is written to PostgreSQL by whichever worker ran the activity, and
 // the API lists it, its timeline and its audit trail from there.
+//
+// Not parallel: the other end-to-end tests pick free ports for their Temporal
+// servers too, and fewer servers starting at once means fewer races for a port.
 func TestProductionOnPostgres(t *testing.T) {
-	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logger := slog.New(slog.DiscardHandler)
+	// The processes' logs are shown when the test fails.
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("worker and server logs:\n%s", logs.String())
+		}
+	})
 
 	var temporal *devserver.Server
 	var err error
+	dir := t.TempDir()
 	for range 3 { // a free port can be taken by a parallel test before we bind it
-		temporal, err = devserver.Start(devserver.Config{DBPath: filepath.Join(t.TempDir(), "temporal.db"), FrontendAddr: freeAddr(t)})
+		temporal, err = devserver.Start(devserver.Config{
+			DBPath: filepath.Join(dir, "temporal.db"), LogPath: filepath.Join(dir, "temporal.log"), FrontendAddr: freeAddr(t),
+		})
 		if err == nil || !strings.Contains(err.Error(), "already in use") {
 			break
 		}
@@ -114,12 +127,15 @@ func TestProductionOnPostgres(t *testing.T) {
 	}
 	// eventually polls until cond holds: the server dials Temporal and listens a
 	// moment after it starts, and the store is written by activities.
-	eventually := func(what string, cond func() bool) {
+	eventually := func(what string, cond func() bool, explain ...func()) {
 		t.Helper()
 		for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 			if cond() {
 				return
 			}
+		}
+		for _, f := range explain {
+			f()
 		}
 		t.Fatalf("waited 60s for %s", what)
 	}
@@ -134,9 +150,13 @@ func TestProductionOnPostgres(t *testing.T) {
 	if code := call("POST", "/api/incidents/"+decl.ID+"/close", map[string]string{"reason": "revoked by hand"}, nil); code != 200 {
 		t.Fatalf("POST close: %d", code)
 	}
+	var list []incident.Summary
 	eventually("the closed incident in the PostgreSQL store", func() bool {
-		var list []incident.Summary
+		list = nil
 		return call("GET", "/api/incidents?phase=closed", nil, &list) == 200 && len(list) == 1 && list[0].ID == decl.ID
+	}, func() {
+		rec, err := admin.GetIncident(ctx, decl.ID)
+		t.Logf("last list %+v; stored %+v, %v", list, rec.Summary, err)
 	})
 	var tl []incident.TimelineEntry
 	if code := call("GET", "/api/incidents/"+decl.ID+"/timeline", nil, &tl); code != 200 || len(tl) == 0 || tl[len(tl)-1].Kind != incident.KindClosed {
@@ -160,4 +180,22 @@ func TestProductionOnPostgres(t *testing.T) {
 	if !declared || !closed {
 		t.Errorf("audit log in PostgreSQL lacks carol's declare or close: %+v", audit)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that several goroutines may write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
