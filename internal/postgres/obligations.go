@@ -28,10 +28,10 @@ ON CONFLICT (clock_workflow_id) DO UPDATE SET
     verification = excluded.verification, depends_on = excluded.depends_on, status = excluded.status,
     trigger_at = excluded.trigger_at, due_at = excluded.due_at, fulfilled_at = excluded.fulfilled_at,
     revision = excluded.revision, updated_at = excluded.updated_at, clock_json = excluded.clock_json
-WHERE excluded.revision >= obligations.revision`,
+WHERE excluded.revision >= obligations.revision`, texts(
 		o.IncidentID, o.ObligationID, o.ClockWorkflowID, o.Rule, o.Jurisdiction, o.Audience, o.Verification,
 		o.DependsOn, o.Status, utcPtr(o.TriggerAt), utcPtr(o.DueAt), utcPtr(o.FulfilledAt), o.Revision,
-		o.UpdatedAt.UTC(), string(clock))
+		o.UpdatedAt.UTC(), string(clock))...)
 	if err != nil {
 		return fmt.Errorf("save obligation %s of %s: %w", o.ObligationID, o.IncidentID, err)
 	}
@@ -81,7 +81,7 @@ func (s *DB) Obligations(ctx context.Context, f incident.ObligationFilter) ([]in
 		incident.ObligationRecord
 		ClockJSON string `db:"clock_json"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, texts(args...)...); err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
 	out := make([]incident.ObligationRecord, 0, len(rows))

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -204,16 +205,16 @@ ON CONFLICT (id) DO UPDATE SET
     severity = excluded.severity, owner = excluded.owner, updated_at = excluded.updated_at,
     closed_at = excluded.closed_at, close_reason = excluded.close_reason,
     state_json = CASE WHEN $14::boolean THEN incidents.state_json ELSE excluded.state_json END, version = excluded.version
-WHERE excluded.version >= incidents.version`,
+WHERE excluded.version >= incidents.version`, texts(
 		sum.ID, sum.WorkflowID, sum.Title, sum.Playbook, string(sum.Phase), sum.Severity, sum.Owner,
-		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, in.Version, keepState)
+		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, in.Version, keepState)...)
 	if err != nil {
 		return fmt.Errorf("save incident %s: %w", sum.ID, err)
 	}
 	for _, e := range in.Entries {
 		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, via, kind, text, data)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id, seq) DO NOTHING`,
-			sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.Kind, e.Text, e.Data)
+			texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.Kind, e.Text, e.Data)...)
 		if err != nil {
 			return fmt.Errorf("save incident %s: timeline entry %d: %w", sum.ID, e.Seq, err)
 		}
@@ -266,7 +267,7 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
 	var out []incident.Summary
-	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &out, q, texts(args...)...); err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
 	return out, nil
@@ -275,7 +276,7 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 // GetIncident implements incident.Store.
 func (s *DB) GetIncident(ctx context.Context, id string) (incident.StoredIncident, error) {
 	var row incident.StoredIncident
-	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json, version FROM incidents WHERE id = $1`, id)
+	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json, version FROM incidents WHERE id = $1`, text(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return row, incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
 	}
@@ -289,7 +290,7 @@ func (s *DB) GetIncident(ctx context.Context, id string) (incident.StoredInciden
 func (s *DB) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
 	var out []incident.TimelineEntry
 	if err := s.db.SelectContext(ctx, &out,
-		`SELECT seq, at, actor, via, kind, text, data FROM timeline WHERE incident_id = $1 ORDER BY seq`, id); err != nil {
+		`SELECT seq, at, actor, via, kind, text, data FROM timeline WHERE incident_id = $1 ORDER BY seq`, text(id)); err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", id, err)
 	}
 	return out, nil
@@ -301,7 +302,7 @@ func (s *DB) SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManife
 	_, err := s.db.ExecContext(ctx, `INSERT INTO evidence_manifests
 (incident_id, manifest_path, sha256, files, records, gaps, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (incident_id, sha256) DO NOTHING`,
-		m.IncidentID, m.ManifestPath, m.SHA256, m.Files, m.Records, m.Gaps, s.Now().UTC())
+		texts(m.IncidentID, m.ManifestPath, m.SHA256, m.Files, m.Records, m.Gaps, s.Now().UTC())...)
 	if err != nil {
 		return fmt.Errorf("save evidence manifest of %s: %w", m.IncidentID, err)
 	}
@@ -313,7 +314,7 @@ ON CONFLICT (incident_id, sha256) DO NOTHING`,
 func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (incident.EvidenceManifest, error) {
 	var m incident.EvidenceManifest
 	err := s.db.GetContext(ctx, &m, `SELECT incident_id, manifest_path, sha256, files, records, gaps, recorded_at
-FROM evidence_manifests WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`, incidentID)
+FROM evidence_manifests WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`, text(incidentID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, incident.Errorf(incident.ENOTFOUND, "no evidence manifest recorded for %s", incidentID)
 	}
@@ -321,6 +322,27 @@ FROM evidence_manifests WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`, incid
 		return m, fmt.Errorf("evidence manifest of %s: %w", incidentID, err)
 	}
 	return m, nil
+}
+
+// text makes s storable in a PostgreSQL text column, which refuses the NUL
+// character and invalid UTF-8 that SQLite keeps: each becomes U+FFFD, as Go's JSON
+// decoder does with invalid UTF-8. Without it, a note or ticket subject carrying
+// "\u0000" would fail every retry of its save and stall the incident's writes.
+func text(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// texts applies text to every string among args.
+func texts(args ...any) []any {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = text(s)
+		}
+	}
+	return args
 }
 
 // uniqueViolation reports whether err is PostgreSQL's unique_violation (23505).

@@ -139,3 +139,32 @@ func TestOpenBadDSN(t *testing.T) {
 		t.Errorf("error = %q: want the host named and the password hidden", msg)
 	}
 }
+
+// TestTextPostgresRefuses: a NUL character or invalid UTF-8 in a title, a note or an
+// audit reason (SQLite stores both; PostgreSQL's text refuses them) is stored as
+// U+FFFD rather than failing the save, which the workflow would retry for ever.
+func TestTextPostgresRefuses(t *testing.T) {
+	s := openDB(t, pgtest.DSN(t))
+	ctx := t.Context()
+	now := time.Now()
+	sum := incident.Summary{ID: "INC-20260306-001", WorkflowID: "incident-INC-20260306-001", Title: "nul\x00here",
+		Playbook: "p", Phase: incident.PhaseTriage, DeclaredAt: now, UpdatedAt: now}
+	note := incident.TimelineEntry{Seq: 1, At: now, Actor: "alice", Kind: incident.KindNote, Text: "bad \xff byte and \x00"}
+	if err := s.SaveIncident(ctx, incident.IncidentSave{Summary: sum, Version: 1, Entries: []incident.TimelineEntry{note}}); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+	got, err := s.GetIncident(ctx, sum.ID)
+	if err != nil || got.Title != "nul\uFFFDhere" {
+		t.Errorf("title = %q, %v", got.Title, err)
+	}
+	tl, err := s.Timeline(ctx, sum.ID)
+	if err != nil || len(tl) != 1 || tl[0].Text != "bad \uFFFD byte and \uFFFD" {
+		t.Errorf("timeline = %+v, %v", tl, err)
+	}
+	if list, err := s.ListIncidents(ctx, incident.ListFilter{Query: "\x00"}); err != nil || len(list) != 1 {
+		t.Errorf("search for NUL = %v, %v", list, err)
+	}
+	if err := s.RecordAudit(ctx, incident.AuditEntry{ActorID: "alice", Via: "api", Action: incident.ActAddNote, Reason: "\x00"}); err != nil {
+		t.Errorf("audit: %v", err)
+	}
+}

@@ -34,7 +34,7 @@ func (s *DB) CreateUser(ctx context.Context, u incident.User) error {
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (id, display, email, slack_user_id, disabled, created_at)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-		u.ID, u.Display, u.Email, u.SlackUserID, u.Disabled, created.UTC())
+		texts(u.ID, u.Display, u.Email, u.SlackUserID, u.Disabled, created.UTC())...)
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.ID, err)
 	}
@@ -72,7 +72,7 @@ const userColumns = `id, display, email, slack_user_id, disabled, created_at`
 // GetUser implements incident.UserStore.
 func (s *DB) GetUser(ctx context.Context, id string) (incident.User, error) {
 	var u incident.User
-	err := s.db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+	err := s.db.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE id = $1`, text(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, incident.Errorf(incident.ENOTFOUND, "no user %q", id)
 	}
@@ -186,7 +186,7 @@ func (s *DB) CreateToken(ctx context.Context, t incident.APIToken, sha256Hex str
 		created = s.Now()
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, sha256, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.ID, t.UserID, t.Name, strings.ToLower(sha256Hex), created.UTC())
+		texts(t.ID, t.UserID, t.Name, strings.ToLower(sha256Hex), created.UTC())...)
 	if uniqueViolation(err) {
 		return incident.Errorf(incident.ECONFLICT, "API token %s already exists", t.ID)
 	}
@@ -201,7 +201,7 @@ const tokenColumns = `id, user_id, name, created_at, last_used_at, revoked_at`
 // TokenUser implements incident.UserStore.
 func (s *DB) TokenUser(ctx context.Context, sha256Hex string) (incident.User, incident.APIToken, error) {
 	var t incident.APIToken
-	err := s.db.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM api_tokens WHERE sha256 = $1`, strings.ToLower(sha256Hex))
+	err := s.db.GetContext(ctx, &t, `SELECT `+tokenColumns+` FROM api_tokens WHERE sha256 = $1`, text(strings.ToLower(sha256Hex)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return incident.User{}, t, incident.Errorf(incident.EUNAUTHORIZED, "unknown API token")
 	}
@@ -258,7 +258,7 @@ func (s *DB) RecordAudit(ctx context.Context, e incident.AuditEntry) error {
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, via, action, incident_id, target, allowed, reason)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		at.UTC(), e.ActorID, e.Via, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason); err != nil {
+		texts(at.UTC(), e.ActorID, e.Via, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason)...); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)
 	}
 	return nil
