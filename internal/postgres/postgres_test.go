@@ -138,6 +138,11 @@ func TestOpenBadDSN(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, "s3cret-pass") {
 		t.Errorf("error = %q: want the host named and the password hidden", msg)
 	}
+	// A DSN that does not parse is quoted with its password masked.
+	_, err = postgres.Open(ctx, "postgres://irflow:s3cret-pass@127.0.0.1:notaport/irflow")
+	if err == nil || strings.Contains(err.Error(), "s3cret-pass") {
+		t.Errorf("unparsable DSN: error %v: want one, without the password", err)
+	}
 }
 
 // TestTextPostgresRefuses: a NUL character or invalid UTF-8 in a title, a note or an
