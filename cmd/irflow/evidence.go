@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,7 @@ import (
 
 	"irflow/internal/evidence"
 	"irflow/internal/incident"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 )
 
 func init() { register(newEvidenceCmd) }
@@ -117,15 +118,18 @@ collected).`,
 }
 
 // recordedManifest looks up the manifest hash the incident workflow stored, when the
-// store exists in dataDir.
+// store exists in dataDir, or in the PostgreSQL database IRFLOW_STORE names.
 func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (incident.EvidenceManifest, bool) {
 	path := filepath.Join(dataDir, "irflow.db")
-	if _, err := os.Stat(path); err != nil {
+	if dsn := os.Getenv("IRFLOW_STORE"); storeopen.IsPostgres(dsn) {
+		path = dsn // the workers' shared store
+	}
+	store, err := storeopen.OpenExisting(cmd.Context(), path)
+	if errors.Is(err, storeopen.ErrNoStore) {
 		return incident.EvidenceManifest{}, false
 	}
-	store, err := sqlite.Open(cmd.Context(), path)
 	if err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", path, err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", storeopen.Describe(path), err)
 		return incident.EvidenceManifest{}, false
 	}
 	defer func() { _ = store.Close() }()

@@ -17,7 +17,7 @@ import (
 	"irflow/internal/app"
 	"irflow/internal/incident"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 	"irflow/playbooks"
 )
 
@@ -86,11 +86,16 @@ func (f *clientFlags) service(ctx context.Context, reads bool) (backend, func(),
 }
 
 // openStore opens the store in dataDir, which irflow dev or the worker writes; it
-// never creates one, so a wrong folder is reported instead of read as empty.
-func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
+// never creates one, so a wrong folder is reported instead of read as empty. When
+// IRFLOW_STORE is a postgres:// URL, the workers' shared PostgreSQL store is read
+// instead.
+func openStore(ctx context.Context, dataDir string) (storeopen.Store, error) {
 	path := filepath.Join(dataDir, "irflow.db")
-	store, err := sqlite.OpenExisting(ctx, path)
-	if errors.Is(err, sqlite.ErrNoStore) {
+	if dsn := os.Getenv("IRFLOW_STORE"); storeopen.IsPostgres(dsn) {
+		path = dsn
+	}
+	store, err := storeopen.OpenExisting(ctx, path)
+	if errors.Is(err, storeopen.ErrNoStore) && !storeopen.IsPostgres(path) {
 		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
 	}
 	if err != nil {

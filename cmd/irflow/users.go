@@ -12,7 +12,7 @@ import (
 
 	"irflow/internal/auth"
 	"irflow/internal/incident"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 )
 
 func init() { register(newUsersCmd) }
@@ -30,7 +30,9 @@ func (f *storeFlags) register(cmd *cobra.Command) {
 }
 
 // open opens the store; the caller closes it.
-func (f *storeFlags) open(ctx context.Context) (*sqlite.DB, error) { return openStore(ctx, f.dataDir) }
+func (f *storeFlags) open(ctx context.Context) (storeopen.Store, error) {
+	return openStore(ctx, f.dataDir)
+}
 
 func newUsersCmd() *cobra.Command {
 	var sf storeFlags

@@ -28,7 +28,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
@@ -143,7 +143,7 @@ type Dev struct {
 	Config   DevConfig
 	Temporal *devserver.Server
 	Client   client.Client
-	Store    *sqlite.DB
+	Store    storeopen.Store
 	Service  *service.Service
 	HTTPAddr string
 	// Zendesk is the Zendesk instance activities act on; ZendeskSim is set when it is
@@ -245,7 +245,8 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, err
 	}
 
-	d.Store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
+	// irflow dev keeps its store in the data folder, SQLite as always.
+	d.Store, err = storeopen.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
 	if err != nil {
 		return nil, err
 	}
