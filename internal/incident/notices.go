@@ -81,7 +81,7 @@ type NoticeRecipient struct {
 	Name    string `json:"name,omitempty" db:"name"`
 	// Key is the idempotency key of this recipient's message: the Message-ID is
 	// derived from it.
-	Key       string     `json:"key" db:"key"`
+	Key       string     `json:"key" db:"msg_key"`
 	State     string     `json:"state" db:"state"`
 	MessageID string     `json:"message_id,omitempty" db:"message_id"`
 	Error     string     `json:"error,omitempty" db:"error"`
