@@ -20,6 +20,7 @@ type Deps struct {
 	Containment *activities.ContainmentActivities
 	Evidence    *activities.EvidenceActivities
 	Notify      *activities.NotifyActivities
+	Notices     *activities.NoticeActivities
 }
 
 // StopTimeout is how long Stop waits for running activities to finish.
@@ -56,4 +57,7 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterWorkflow(workflows.ObligationClock)
 	r.RegisterActivity(deps.Evidence)
 	r.RegisterActivity(deps.Notify)
+	r.RegisterWorkflow(workflows.Notice)
+	r.RegisterWorkflow(workflows.NoticeFanOut)
+	r.RegisterActivity(deps.Notices)
 }

@@ -179,3 +179,123 @@ type NoticeStore interface {
 	// ListIntake returns the newest messages first, without raw bytes.
 	ListIntake(ctx context.Context, limit int) ([]IntakeMessage, error)
 }
+
+// NoticeRecipientInput is one recipient a send names: an email address and a name.
+type NoticeRecipientInput struct {
+	Address string `json:"address"`
+	Name    string `json:"name,omitempty"`
+}
+
+// DraftNoticeRequest is the draft_notice Update's argument: a draft rendered from the
+// incident record (internal/notices), replacing any earlier draft that was not sent.
+type DraftNoticeRequest struct {
+	Rule     string            `json:"rule"`
+	Template string            `json:"template"`
+	Subject  string            `json:"subject"`
+	Text     string            `json:"text"`
+	Inputs   map[string]string `json:"inputs,omitempty"`
+	Actor    string            `json:"actor"`
+	By       *Actor            `json:"by,omitempty"`
+}
+
+// EditNoticeRequest is the edit_notice Update's argument. An edit withdraws an
+// approval: legal approves a text, not a notice.
+type EditNoticeRequest struct {
+	// Subject, when set, replaces the subject.
+	Subject string `json:"subject,omitempty"`
+	Text    string `json:"text"`
+	Actor   string `json:"actor"`
+	By      *Actor `json:"by,omitempty"`
+}
+
+// ApproveNoticeRequest is the approve_notice Update's argument. SHA256 is the hash of
+// the text the approver read: an approval of a text that changed since is refused.
+type ApproveNoticeRequest struct {
+	SHA256 string `json:"sha256"`
+	Actor  string `json:"actor"`
+	By     *Actor `json:"by,omitempty"`
+}
+
+// SendNoticeRequest is the send_notice Update's argument. The recipients were added
+// to the store's list beforehand (a list of thousands does not belong in a workflow
+// history); Recipients is how many the list holds.
+type SendNoticeRequest struct {
+	Channel    string `json:"channel"`
+	Recipients int    `json:"recipients"`
+	// RatePerSecond caps messages per second (0: the default).
+	RatePerSecond float64 `json:"rate_per_second,omitempty"`
+	BatchSize     int     `json:"batch_size,omitempty"`
+	Actor         string  `json:"actor"`
+	By            *Actor  `json:"by,omitempty"`
+}
+
+// Notice channels.
+const (
+	ChannelEmail = "email"
+)
+
+// FanOutProgress is a send's progress, as the fan-out reports it.
+type FanOutProgress struct {
+	Total   int `json:"total"`
+	Queued  int `json:"queued"`
+	Sent    int `json:"sent"`
+	Failed  int `json:"failed"`
+	Bounced int `json:"bounced"`
+	// Batches counts the delivery attempts made.
+	Batches int `json:"batches"`
+	// LastError is the last error that stopped a batch (the SMTP server
+	// unreachable, ...); the fan-out retries with back-off and shows it here.
+	LastError   string     `json:"last_error,omitempty"`
+	RetryAt     *time.Time `json:"retry_at,omitempty"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	PerSecond   float64    `json:"per_second,omitempty"`
+	Description string     `json:"description,omitempty"`
+}
+
+// Done is how many recipients have a final state.
+func (p FanOutProgress) Done() int { return p.Sent + p.Failed + p.Bounced }
+
+// NoticeEvent is one entry of a notice's history.
+type NoticeEvent struct {
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor,omitempty"`
+	Via   string    `json:"via,omitempty"`
+	Kind  string    `json:"kind"`
+	Text  string    `json:"text"`
+}
+
+// NoticeView is the notice workflow's `notice` query: the notice, the send's
+// progress, and what happened.
+type NoticeView struct {
+	Notice
+	Progress *FanOutProgress `json:"progress,omitempty"`
+	// FulfilError says why the obligation could not be marked fulfilled after the
+	// send (its clock refused: late without reasons, already waived, ...).
+	FulfilError string        `json:"fulfil_error,omitempty"`
+	History     []NoticeEvent `json:"history"`
+}
+
+// ActorName implements Attributed.
+func (r DraftNoticeRequest) ActorName() string { return r.Actor }
+
+// WithActor implements Attributed.
+func (r DraftNoticeRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
+
+// ActorName implements Attributed.
+func (r EditNoticeRequest) ActorName() string { return r.Actor }
+
+// WithActor implements Attributed.
+func (r EditNoticeRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
+
+// ActorName implements Attributed.
+func (r ApproveNoticeRequest) ActorName() string { return r.Actor }
+
+// WithActor implements Attributed.
+func (r ApproveNoticeRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
+
+// ActorName implements Attributed.
+func (r SendNoticeRequest) ActorName() string { return r.Actor }
+
+// WithActor implements Attributed.
+func (r SendNoticeRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }

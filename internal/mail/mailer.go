@@ -12,6 +12,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gosmtp "github.com/wneessen/go-mail/smtp"
 )
 
 // Email is one message to send.
@@ -289,3 +290,40 @@ func MessageID(key, from string) string {
 	}
 	return hex.EncodeToString(sum[:16]) + "@" + domain
 }
+
+// Session is one open SMTP connection for sending many messages in turn, as a
+// notice's fan-out does: one dial, TLS handshake and AUTH for a whole batch. It is
+// not safe for concurrent use.
+type Session struct {
+	m    *Mailer
+	conn *gosmtp.Client
+}
+
+// Open dials the server, upgrades and authenticates as configured.
+func (m *Mailer) Open(ctx context.Context) (*Session, error) {
+	conn, err := m.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return nil, &Error{Op: "connect to " + m.cfg.Addr(), Err: err, Final: authRefused(err)}
+	}
+	return &Session{m: m, conn: conn}, nil
+}
+
+// Send delivers one message on the session. A *Error with Final false and Code 0
+// means the connection itself failed: the session is no longer usable.
+func (s *Session) Send(e Email) (Delivery, error) {
+	msg, id, err := s.m.build(e)
+	if err != nil {
+		return Delivery{}, &Error{Op: "build message " + e.Key, Final: true, Err: err}
+	}
+	err = s.m.client.SendWithSMTPClient(s.conn, msg)
+	if !msg.IsDelivered() {
+		if se := msg.SendError(); se != nil {
+			err = se
+		}
+		return Delivery{}, sendError(e, err)
+	}
+	return Delivery{MessageID: id, Response: msg.ServerResponse(), At: s.m.now().UTC()}, nil
+}
+
+// Close quits the session.
+func (s *Session) Close() error { return s.m.client.CloseWithSMTPClient(s.conn) }
