@@ -428,4 +428,3 @@ func (c noIdentity) Value(key any) any {
 	}
 	return v
 }
-
