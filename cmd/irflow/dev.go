@@ -60,6 +60,9 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}
+			if d.IntakeSMTPAddr != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: intake listening for email on smtp://%s: Zendesk's security notices sent there start zendesk-service-breach incidents\n", d.IntakeSMTPAddr)
+			}
 			if d.ZendeskSim != nil {
 				f := d.ZendeskSim.Facts()
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: no Zendesk credentials set (ZENDESK_SUBDOMAIN/ZENDESK_URL, ZENDESK_EMAIL + ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN): acting on the built-in simulator with the demo seed; compromised agent %d, attacker IP %s\n",
@@ -75,6 +78,7 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address (every /api/ request needs a user's token; beyond loopback it is plain HTTP: put TLS in front)")
 	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address (loopback only, unless --allow-remote-temporal)")
 	f.BoolVar(&cfg.AllowRemoteTemporal, "allow-remote-temporal", false, "let --temporal listen beyond loopback although the embedded Temporal server authenticates nobody")
+	f.StringVar(&cfg.IntakeSMTP, "intake-smtp", "", "listen for email on this address (an SMTP receiver, e.g. 127.0.0.1:2525): Zendesk's security notices sent there start zendesk-service-breach incidents")
 	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")
 	f.StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error (reminders and other notices are shown at every level, and kept in <data>/irflow.log with the log at info)")
 	f.DurationVar(&cfg.Retention, "retention", devserver.DefaultRetention, "how long Temporal keeps a closed workflow's history (closed incidents are read from the store)")

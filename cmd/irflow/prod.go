@@ -58,7 +58,7 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			cfg.Temporal, cfg.Logger, cfg.Getenv = tf.cfg, logger, os.Getenv
 			// The token is read from the environment only, so it never shows in ps.
 			cfg.APIToken = os.Getenv("IRFLOW_API_TOKEN")
 			return app.RunServe(cmd.Context(), cfg, func(addr string) {
@@ -69,6 +69,7 @@ func newServeCmd() *cobra.Command {
 	tf.register(cmd)
 	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "store shared with the worker: a SQLite file or a postgres:// URL (env IRFLOW_STORE)")
 	cmd.Flags().StringVar(&cfg.HTTPAddr, "http", envOr("IRFLOW_HTTP", "127.0.0.1:8080"), "HTTP listen address (env IRFLOW_HTTP)")
+	cmd.Flags().StringVar(&cfg.IntakeSMTP, "intake-smtp", "", "listen for email on this address (an SMTP receiver): Zendesk's security notices sent there start zendesk-service-breach incidents")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 
 	"irflow/activities"
 	"irflow/internal/httpapi"
+	"irflow/internal/intake"
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
@@ -38,6 +39,9 @@ type ProdConfig struct {
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
 	Logger *slog.Logger
+	// IntakeSMTP, when set, is the address of the intake's SMTP receiver (serve
+	// only, --intake-smtp).
+	IntakeSMTP string
 }
 
 // connect dials Temporal and opens the store, which both production commands need;
@@ -74,11 +78,20 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
 	}
+	mailer, err := mailerFromEnv(cfg.Getenv)
+	if err != nil {
+		return err
+	}
+	notifier, err := withEmail(notify.LogTransport{Logger: cfg.Logger}, mailer, cfg.Getenv)
+	if err != nil {
+		return err
+	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
 		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
-		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Notify:      &activities.NotifyActivities{Notifier: notifier},
+		Notices:     noticeActivities(store, mailer, c),
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -115,6 +128,14 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	processor := wireNotices(svc, store, cfg.Getenv, cfg.Logger)
+	if cfg.IntakeSMTP != "" {
+		rcv, err := intake.Listen(cfg.IntakeSMTP, processor, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = rcv.Close() }()
+	}
 	handler := httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
