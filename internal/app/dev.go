@@ -176,8 +176,8 @@ type Dev struct {
 	deps           worker.Deps
 	worker         sdkworker.Worker
 	http           *http.Server
-	lock    *flock.Flock
-	stopped bool
+	lock           *flock.Flock
+	stopped        bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
