@@ -10,6 +10,15 @@ import (
 // incident and obligation); the store keeps the read model and the per-recipient
 // delivery state, which survives the workflow and a worker crash.
 
+// Limits on notices, besides those of limits.go.
+const (
+	// MaxNoticeText bounds a notice's text: a letter, not a document.
+	MaxNoticeText = 64 << 10
+	// MaxNoticeRecipients bounds the recipients one send adds (the list can grow
+	// over several sends).
+	MaxNoticeRecipients = 50000
+)
+
 // Notice statuses.
 const (
 	NoticeDrafted  = "drafted"

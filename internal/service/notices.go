@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -20,20 +21,21 @@ import (
 // DraftNoticeRequest asks for a notice drafted from the incident record.
 type DraftNoticeRequest struct {
 	// Inputs are facts the record does not hold (notices.Inputs); they add to the
-	// service's NoticeDefaults and to the inputs of an earlier draft.
-	Inputs map[string]string
+	// service's NoticeDefaults and to the inputs of an earlier draft. An empty value
+	// removes one.
+	Inputs map[string]string `json:"inputs,omitempty"`
 	// Template overrides the template the obligation's rule picks.
-	Template string
-	Actor    string
+	Template string `json:"template,omitempty"`
+	Actor    string `json:"actor,omitempty"`
 }
 
 // SendNoticeRequest sends an approved notice to recipients.
 type SendNoticeRequest struct {
-	Recipients    []incident.NoticeRecipientInput
-	Channel       string
-	RatePerSecond float64
-	BatchSize     int
-	Actor         string
+	Recipients    []incident.NoticeRecipientInput `json:"recipients"`
+	Channel       string                          `json:"channel,omitempty"`
+	RatePerSecond float64                         `json:"rate_per_second,omitempty"`
+	BatchSize     int                             `json:"batch_size,omitempty"`
+	Actor         string                          `json:"actor,omitempty"`
 }
 
 // NoticeStatus is a notice with its delivery state.
@@ -88,6 +90,11 @@ func (s *Service) DraftNotice(ctx context.Context, incidentID, obligationID stri
 	}
 	if err := notices.CheckInputs(req.Inputs); err != nil {
 		return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "%v", err)
+	}
+	for k, v := range req.Inputs {
+		if n := utf8.RuneCountInString(v); n > incident.MaxNote {
+			return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "input %s: %d characters, over the limit of %d", k, n, incident.MaxNote)
+		}
 	}
 	st, err := s.Show(ctx, incidentID)
 	if err != nil {
@@ -217,6 +224,12 @@ func targetText(t containment.Target) string {
 
 // EditNotice replaces the draft's text (and subject); an approval is withdrawn.
 func (s *Service) EditNotice(ctx context.Context, incidentID, obligationID string, req incident.EditNoticeRequest) (incident.NoticeView, error) {
+	if n := utf8.RuneCountInString(req.Text); n > incident.MaxNoticeText {
+		return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "text: %d characters, over the limit of %d", n, incident.MaxNoticeText)
+	}
+	if n := utf8.RuneCountInString(req.Subject); n > incident.MaxLine {
+		return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "subject: %d characters, over the limit of %d", n, incident.MaxLine)
+	}
 	return s.noticeUpdate(ctx, incidentID, obligationID, workflows.EditNoticeUpdate, req)
 }
 
@@ -274,11 +287,17 @@ func (s *Service) SendNotice(ctx context.Context, incidentID, obligationID strin
 	if n.ApprovedSHA256 == "" || n.ApprovedSHA256 != n.TextSHA256 {
 		return incident.NoticeView{}, incident.Errorf(incident.ECONFLICT, "the notice of %s is not approved as it stands: legal approves it first (irflow notices approve)", obligationID)
 	}
+	if len(req.Recipients) > incident.MaxNoticeRecipients {
+		return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "recipients: %d in one send, over the limit of %d; send the list in parts", len(req.Recipients), incident.MaxNoticeRecipients)
+	}
 	rs := make([]incident.NoticeRecipient, 0, len(req.Recipients))
 	for _, r := range req.Recipients {
 		addr := strings.TrimSpace(r.Address)
 		if addr == "" {
 			continue
+		}
+		if len(addr) > incident.MaxLine {
+			return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "recipient %.40q…: longer than %d characters", addr, incident.MaxLine)
 		}
 		// The key names the approved text: a notice re-approved after an edit is a
 		// new message to each recipient.
