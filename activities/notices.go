@@ -16,6 +16,7 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/mail"
 	"irflow/internal/notices"
+	"irflow/internal/zendesk"
 )
 
 // NoticeActivities send notices and keep their read model: the notice row, and each
@@ -28,6 +29,9 @@ type NoticeActivities struct {
 	Mailer *mail.Mailer
 	// Temporal marks the obligation fulfilled on its clock workflow.
 	Temporal client.Client
+	// Zendesk reads the requesters of the incident's tickets, for a notice to the
+	// people affected.
+	Zendesk *zendesk.Client
 	// MaxAttempts is how many times a recipient whose server answered 4xx is tried
 	// before it is marked failed (default 5).
 	MaxAttempts int
@@ -297,4 +301,66 @@ func (a *NoticeActivities) FulfilObligation(ctx context.Context, in FulfilObliga
 		return out, nil
 	}
 	return out, fmt.Errorf("fulfil %s on %s: %w", in.Request.Obligation, in.ClockWorkflowID, err)
+}
+
+// CollectRequestersInput names the tickets whose requesters a notice goes to.
+type CollectRequestersInput struct {
+	IncidentID   string  `json:"incident_id"`
+	ObligationID string  `json:"obligation_id"`
+	Tickets      []int64 `json:"tickets"`
+	// KeyPrefix starts each recipient's idempotency key (the address ends it).
+	KeyPrefix string `json:"key_prefix"`
+}
+
+// CollectRequestersResult says who was found.
+type CollectRequestersResult struct {
+	Added int `json:"added"`
+	// Skipped lists tickets or requesters without a usable address, with why.
+	Skipped []string `json:"skipped,omitempty"`
+}
+
+// CollectRequesters adds the requesters of the incident's tickets (the people whose
+// data the tickets hold, as the evidence names them) to the notice's recipient list:
+// GET /api/v2/tickets/{id}, then the requester's user for the address. Adding is
+// idempotent, so a retry adds nobody twice.
+func (a *NoticeActivities) CollectRequesters(ctx context.Context, in CollectRequestersInput) (CollectRequestersResult, error) {
+	var res CollectRequestersResult
+	if a.Zendesk == nil {
+		return res, temporal.NewNonRetryableApplicationError("zendesk is not configured: requesters cannot be read", "ZendeskNotConfigured", nil)
+	}
+	seen := map[int64]bool{}
+	var rs []incident.NoticeRecipient
+	for _, id := range in.Tickets {
+		t, _, err := a.Zendesk.GetTicket(ctx, id)
+		if err != nil {
+			if zendesk.IsNotFound(err) {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("ticket %d: not found", id))
+				continue
+			}
+			return res, fmt.Errorf("requesters of %s: %w", in.ObligationID, err)
+		}
+		if t.RequesterID == 0 || seen[t.RequesterID] {
+			continue
+		}
+		seen[t.RequesterID] = true
+		u, _, err := a.Zendesk.GetUser(ctx, t.RequesterID)
+		if err != nil {
+			if zendesk.IsNotFound(err) {
+				res.Skipped = append(res.Skipped, fmt.Sprintf("ticket %d: requester %d not found", id, t.RequesterID))
+				continue
+			}
+			return res, fmt.Errorf("requesters of %s: %w", in.ObligationID, err)
+		}
+		if strings.TrimSpace(u.Email) == "" {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("ticket %d: requester %d has no email address", id, u.ID))
+			continue
+		}
+		rs = append(rs, incident.NoticeRecipient{Address: u.Email, Name: u.Name, Key: in.KeyPrefix + strings.ToLower(u.Email)})
+	}
+	n, err := a.Store.AddRecipients(ctx, in.IncidentID, in.ObligationID, rs)
+	if err != nil {
+		return res, fmt.Errorf("requesters of %s: %w", in.ObligationID, err)
+	}
+	res.Added = n
+	return res, nil
 }

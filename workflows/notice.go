@@ -131,6 +131,34 @@ func Notice(ctx workflow.Context, in NoticeInput) (incident.NoticeView, error) {
 			}
 			n.event(ctx, req.By, "requeued", fmt.Sprintf("%d failed or bounced recipients queued again", requeued))
 		}
+		if len(req.Tickets) > 0 {
+			zctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+				StartToCloseTimeout: 10 * time.Minute,
+				RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 10},
+			})
+			var found activities.CollectRequestersResult
+			err := workflow.ExecuteActivity(zctx, na.CollectRequesters, activities.CollectRequestersInput{
+				IncidentID: in.IncidentID, ObligationID: in.ObligationID, Tickets: req.Tickets, KeyPrefix: req.KeyPrefix,
+			}).Get(ctx, &found)
+			if err != nil {
+				n.st.Status = incident.NoticeFailed
+				n.event(ctx, req.By, "send_failed", "could not read the requesters of the incident's tickets from Zendesk: "+err.Error())
+				n.save(ctx)
+				continue
+			}
+			req.Recipients += found.Added
+			text := fmt.Sprintf("%d requesters of tickets %v added from Zendesk", found.Added, req.Tickets)
+			if len(found.Skipped) > 0 {
+				text += "; skipped: " + strings.Join(found.Skipped, "; ")
+			}
+			n.event(ctx, req.By, "recipients", text)
+		}
+		if req.Recipients == 0 {
+			n.st.Status = incident.NoticeFailed
+			n.event(ctx, req.By, "send_failed", "no recipients: nobody to send to")
+			n.save(ctx)
+			continue
+		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID: NoticeFanOutWorkflowID(in.IncidentID, in.ObligationID, n.sends),
 		})
@@ -381,8 +409,8 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 				if req.Channel != incident.ChannelEmail {
 					return refuse("channel %q is not supported (email)", req.Channel)
 				}
-				if req.Recipients <= 0 {
-					return refuse("no recipients: add them with --to or --csv")
+				if req.Recipients <= 0 && len(req.Tickets) == 0 {
+					return refuse("no recipients: add them with --to, --csv or --requesters")
 				}
 				return nil
 			}},

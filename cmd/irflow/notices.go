@@ -374,14 +374,16 @@ func noticeSendCmd(tf *clientFlags) *cobra.Command {
 		rate         float64
 		batch        int
 		wait, asJSON bool
+		requesters   bool
 		actor        string
 	)
 	cmd := &cobra.Command{
-		Use:   "send INCIDENT_ID OBLIGATION_ID (--to ADDRESS... | --csv FILE) [--wait]",
+		Use:   "send INCIDENT_ID OBLIGATION_ID (--to ADDRESS... | --csv FILE | --requesters) [--wait]",
 		Short: "Send the approved notice by email to every recipient, one message each",
-		Long: `Send the approved notice by email. Recipients come from --to (repeatable) and
---csv (a column headed email or address, optional name; "-" reads standard input);
-an address already on the notice's list is not added twice. The send runs in the
+		Long: `Send the approved notice by email. Recipients come from --to (repeatable),
+--csv (a column headed email or address, optional name; "-" reads standard input)
+and --requesters (the requesters of the tickets the incident's facts name, read
+from Zendesk by the worker); an address already on the notice's list is not added twice. The send runs in the
 background on the worker: rate-limited, resumable after a crash without mailing
 anyone twice. An invalid or refused address fails that recipient only. When every
 recipient is sent, the obligation is marked fulfilled with the delivery record's
@@ -414,15 +416,15 @@ recipients are tried again.`,
 				}
 				rs = append(rs, more...)
 			}
-			if len(rs) == 0 {
-				return withExit(2, errors.New("no recipients: give --to ADDRESS or --csv FILE"))
+			if len(rs) == 0 && !requesters {
+				return withExit(2, errors.New("no recipients: give --to ADDRESS, --csv FILE or --requesters"))
 			}
 			svc, closeFn, err := tf.noticesService(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer closeFn()
-			v, err := svc.SendNotice(cmd.Context(), args[0], args[1], service.SendNoticeRequest{Recipients: rs, RatePerSecond: rate, BatchSize: batch, Actor: actor})
+			v, err := svc.SendNotice(cmd.Context(), args[0], args[1], service.SendNoticeRequest{Recipients: rs, Requesters: requesters, RatePerSecond: rate, BatchSize: batch, Actor: actor})
 			if err != nil {
 				return userError(err)
 			}
@@ -430,8 +432,8 @@ recipients are tried again.`,
 				if asJSON {
 					return printJSON(cmd.OutOrStdout(), v)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Sending the notice for %s of %s to %d recipients; follow it with: irflow notices status %s %s --watch\n",
-					v.ObligationID, v.IncidentID, v.Progress.Total, args[0], args[1])
+				fmt.Fprintf(cmd.OutOrStdout(), "Sending the notice for %s of %s; follow it with: irflow notices status %s %s --watch\n",
+					v.ObligationID, v.IncidentID, args[0], args[1])
 				return nil
 			}
 			st, err := watchNotice(cmd, svc, args[0], args[1], asJSON)
@@ -447,6 +449,7 @@ recipients are tried again.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&to, "to", nil, "a recipient's email address (repeatable)")
 	f.StringVar(&csvPath, "csv", "", `a CSV file of recipients ("-" reads standard input)`)
+	f.BoolVar(&requesters, "requesters", false, "also send to the requesters of the tickets the incident's facts name (zendesk.tickets), read from Zendesk")
 	f.Float64Var(&rate, "rate", 0, "messages per second at most (default 500)")
 	f.IntVar(&batch, "batch", 0, "recipients per SMTP session (default 200)")
 	f.BoolVar(&wait, "wait", false, "follow the send with a progress bar until it ends")

@@ -298,7 +298,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
-		Notices:     noticeActivities(d.Store, d.Mailer, d.Client),
+		Notices:     noticeActivities(d.Store, d.Mailer, d.Client, d.Zendesk),
 	}
 	d.worker = worker.New(d.Client, d.deps)
 	if err := d.worker.Start(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"irflow/internal/mail"
 	"irflow/internal/notify"
 	"irflow/internal/service"
+	"irflow/internal/zendesk"
 )
 
 // Environment variables for notices besides mail's SMTP_*.
@@ -99,8 +100,8 @@ func wireNotices(svc *service.Service, store incident.NoticeStore, getenv func(s
 }
 
 // noticeActivities builds the notice activities.
-func noticeActivities(store incident.NoticeStore, m *mail.Mailer, c client.Client) *activities.NoticeActivities {
-	return &activities.NoticeActivities{Store: store, Mailer: m, Temporal: c}
+func noticeActivities(store incident.NoticeStore, m *mail.Mailer, c client.Client, zd *zendesk.Client) *activities.NoticeActivities {
+	return &activities.NoticeActivities{Store: store, Mailer: m, Temporal: c, Zendesk: zd}
 }
 
 // toDefault sends every message to the email transport's default addresses: the

@@ -367,3 +367,42 @@ func TestZendeskNoticeIntake(t *testing.T) {
 		t.Errorf("redelivery: %+v, %v", again, err)
 	}
 }
+
+// TestNoticeToTicketRequesters sends the individuals' notice to the requesters of
+// the tickets the incident's facts name, read from Zendesk (the simulator).
+func TestNoticeToTicketRequesters(t *testing.T) {
+	t.Parallel()
+	sink := startSink(t, mailtest.Options{})
+	d := startNoticeDev(t, sink)
+	svc := d.Service
+	ctx := context.Background()
+	id := declareDemo(t, svc, "requesters")
+	ob := obligationByRule(t, svc, id, "us-ca-1798-82-individuals")
+	v, err := svc.DraftNotice(ctx, id, ob, service.DraftNoticeRequest{Actor: "dana", Inputs: map[string]string{"measures_taken": "Locked the account."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ApproveNotice(ctx, id, ob, incident.ApproveNoticeRequest{SHA256: v.TextSHA256, Actor: "lee"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SendNotice(ctx, id, ob, service.SendNoticeRequest{Actor: "lee", Requesters: true}); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	st := waitNotice(t, svc, id, ob, 20*time.Second, "the notice to reach the requesters", func(s service.NoticeStatus) bool { return s.Status != incident.NoticeSending })
+	if st.Status != incident.NoticeSent || st.Counts[incident.RecipientSent] == 0 {
+		t.Fatalf("status %s counts %v history %+v", st.Status, st.Counts, st.History)
+	}
+	full, err := svc.NoticeStatus(ctx, id, ob, "", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.Received()
+	for _, r := range full.Recipients {
+		if got[strings.ToLower(r.Address)] != 1 {
+			t.Errorf("requester %s received %d messages", r.Address, got[strings.ToLower(r.Address)])
+		}
+	}
+	if len(got) != len(full.Recipients) {
+		t.Errorf("sink got mail for %d addresses, the list has %d", len(got), len(full.Recipients))
+	}
+}

@@ -91,7 +91,7 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
-		Notices:     noticeActivities(store, mailer, c),
+		Notices:     noticeActivities(store, mailer, c, zd),
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -231,6 +231,11 @@ type ApproveNoticeRequest struct {
 type SendNoticeRequest struct {
 	Channel    string `json:"channel"`
 	Recipients int    `json:"recipients"`
+	// Tickets, when set, adds the requesters of these Zendesk tickets to the list
+	// before sending (the people whose data the incident's tickets hold).
+	Tickets []int64 `json:"tickets,omitempty"`
+	// KeyPrefix starts the idempotency key of each recipient the workflow adds.
+	KeyPrefix string `json:"key_prefix,omitempty"`
 	// RatePerSecond caps messages per second (0: the default).
 	RatePerSecond float64 `json:"rate_per_second,omitempty"`
 	BatchSize     int     `json:"batch_size,omitempty"`

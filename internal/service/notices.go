@@ -35,7 +35,10 @@ type SendNoticeRequest struct {
 	Channel       string                          `json:"channel,omitempty"`
 	RatePerSecond float64                         `json:"rate_per_second,omitempty"`
 	BatchSize     int                             `json:"batch_size,omitempty"`
-	Actor         string                          `json:"actor,omitempty"`
+	// Requesters adds the requesters of the tickets the incident's facts name
+	// (zendesk.tickets), read from Zendesk by the worker.
+	Requesters bool   `json:"requesters,omitempty"`
+	Actor      string `json:"actor,omitempty"`
 }
 
 // NoticeStatus is a notice with its delivery state.
@@ -317,6 +320,19 @@ func (s *Service) SendNotice(ctx context.Context, incidentID, obligationID strin
 	}
 	sr := arg.(incident.SendNoticeRequest)
 	sr.Recipients = total
+	sr.KeyPrefix = fmt.Sprintf("notice/%s/%s/%s/", incidentID, obligationID, incident.ShortHash(n.ApprovedSHA256))
+	if req.Requesters {
+		st, err := s.Show(ctx, incidentID)
+		if err != nil {
+			return incident.NoticeView{}, err
+		}
+		if len(st.Facts.Zendesk.Tickets) == 0 {
+			return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "--requesters: the incident's facts name no tickets (zendesk.tickets): set them, or give --to or --csv")
+		}
+		sr.Tickets = st.Facts.Zendesk.Tickets
+	} else if total == 0 {
+		return incident.NoticeView{}, incident.Errorf(incident.EINVALID, "no recipients: give addresses (--to, --csv) or --requesters")
+	}
 	p, err := send[incident.NoticeView](ctx, s.Client, workflows.NoticeWorkflowID(incidentID, obligationID), noticeWhat(incidentID, obligationID), workflows.SendNoticeUpdate, sr, completed)
 	return wait(ctx, p, err)
 }
