@@ -60,6 +60,22 @@ func (s *Server) registerNotices() {
 		return s.svc.SendNotice(r.Context(), r.PathValue("id"), r.PathValue("obligation"), b)
 	}))
 	s.mux.HandleFunc("POST /api/intake/email", s.intakeEmail)
+	s.mux.HandleFunc("GET /api/intake/email", func(w http.ResponseWriter, r *http.Request) {
+		_, limit, err := pageParams("", r.URL.Query().Get("limit"))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		ms, err := s.svc.ListIntake(r.Context(), limit)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ms == nil {
+			ms = []incident.IntakeMessage{}
+		}
+		writeJSON(w, http.StatusOK, ms)
+	})
 }
 
 // pageParams reads ?after=SEQ&limit=N (limit 100 by default, at most 10,000).

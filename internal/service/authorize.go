@@ -22,7 +22,7 @@ var methodActions = map[string]incident.Action{
 	"Fulfil": incident.ActFulfil, "Pause": incident.ActPause, "Resume": incident.ActResume, "Waive": incident.ActWaive,
 	"DraftNotice": incident.ActDraftNotice, "EditNotice": incident.ActDraftNotice, "ApproveNotice": incident.ActApproveNotice,
 	"SendNotice": incident.ActSendNotice, "ShowNotice": incident.ActView, "ListNotices": incident.ActView,
-	"NoticeStatus": incident.ActView, "ReceiveEmail": incident.ActIntakeEmail,
+	"NoticeStatus": incident.ActView, "ReceiveEmail": incident.ActIntakeEmail, "ListIntake": incident.ActView,
 	// The intake declares as a system actor, after ReceiveEmail or the SMTP
 	// receiver authorized the message.
 	"DeclareFromNotice": incident.ActDeclare,

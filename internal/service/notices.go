@@ -463,3 +463,15 @@ func (c noIdentity) Value(key any) any {
 	}
 	return v
 }
+
+// ListIntake returns the intake's messages, newest first, without their bytes.
+func (s *Service) ListIntake(ctx context.Context, limit int) ([]incident.IntakeMessage, error) {
+	if err := s.authorizeRead(ctx, ""); err != nil {
+		return nil, err
+	}
+	ns, err := s.notices()
+	if err != nil {
+		return nil, err
+	}
+	return ns.ListIntake(ctx, limit)
+}
