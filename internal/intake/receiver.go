@@ -49,6 +49,11 @@ func Listen(addr string, h Handler, logger *slog.Logger) (*Receiver, error) {
 		return nil, fmt.Errorf("intake smtp listen %s: %w", addr, err)
 	}
 	r := &Receiver{Addr: ln.Addr().String(), ln: ln, logger: logger}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() {
+		// Anyone who can reach it can start an incident with a forged notice; the
+		// sender-domain and DKIM checks are the only gate.
+		logger.Warn("The intake's SMTP receiver listens beyond loopback: put it behind the mail server that receives Zendesk's mail, which checks senders", "address", r.Addr)
+	}
 	r.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &intakeSession{h: h, remote: c.Conn().RemoteAddr().String(), logger: logger}, nil
 	}))

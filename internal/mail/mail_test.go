@@ -270,3 +270,37 @@ func TestTransport(t *testing.T) {
 		t.Errorf("unknown role: %v", err)
 	}
 }
+
+// TestSilentServerTimesOut: a server that accepts the connection and never greets
+// fails the send after the configured timeout, retryably, instead of hanging.
+func TestSilentServerTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // hold it open, say nothing
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	m := mailer(t, mail.Config{Host: "127.0.0.1", Port: addr.Port, TLS: mail.TLSNone, Timeout: 300 * time.Millisecond})
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Send(context.Background(), mail.Email{Key: "k", To: []string{"a@example.org"}, Text: "t"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || mail.IsPermanent(err) {
+			t.Fatalf("err = %v, want a retryable timeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the send hung past its timeout")
+	}
+}
