@@ -122,6 +122,9 @@ func (s *Service) DraftNotice(ctx context.Context, incidentID, obligationID stri
 	}
 	if ns, err := s.notices(); err == nil {
 		if prev, err := ns.GetNotice(ctx, incidentID, obligationID); err == nil {
+			if prev.Status == incident.NoticeSent {
+				return incident.NoticeView{}, incident.Errorf(incident.ECONFLICT, "the notice of %s was sent (delivery record %s): it can no longer change", obligationID, prev.DeliveryRef)
+			}
 			for k, v := range prev.Inputs {
 				inputs[k] = v
 			}
