@@ -269,6 +269,20 @@ func TestNoticeFanOutSurvivesWorkerRestart(t *testing.T) {
 	if st.Progress == nil || st.Progress.Sent != n {
 		t.Errorf("progress %+v", st.Progress)
 	}
+	// The incident's state carries the notice and its delivery counts.
+	inc, err := svc.Show(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ns := range inc.Notices {
+		if ns.ObligationID == ob {
+			found = ns.Recipients[incident.RecipientSent] == n && ns.Status == incident.NoticeFailed
+		}
+	}
+	if !found {
+		t.Errorf("state notices %+v", inc.Notices)
+	}
 }
 
 // TestNoticeRetriesUnreachableServer: with the SMTP server refusing service, the

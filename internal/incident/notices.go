@@ -313,3 +313,16 @@ func (r SendNoticeRequest) ActorName() string { return r.Actor }
 
 // WithActor implements Attributed.
 func (r SendNoticeRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
+
+// NoticeSummary is a notice as the incident's state shows it: where it stands and
+// its delivery's progress, counted by recipient state.
+type NoticeSummary struct {
+	ObligationID   string         `json:"obligation_id"`
+	Status         string         `json:"status"`
+	Template       string         `json:"template"`
+	TextSHA256     string         `json:"text_sha256"`
+	ApprovedSHA256 string         `json:"approved_sha256,omitempty"`
+	ApprovedBy     string         `json:"approved_by,omitempty"`
+	DeliveryRef    string         `json:"delivery_ref,omitempty"`
+	Recipients     map[string]int `json:"recipients,omitempty"`
+}

@@ -478,3 +478,30 @@ func (s *Service) ListIntake(ctx context.Context, limit int) ([]incident.IntakeM
 	}
 	return ns.ListIntake(ctx, limit)
 }
+
+// Show returns an incident's state (see show: live from its workflow while it is
+// open, else from the store), with its notices and their delivery counts from the
+// store, so a send's progress is part of the incident's state.
+func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
+	st, err := s.show(ctx, id)
+	if err != nil {
+		return st, err
+	}
+	ns, err := s.notices()
+	if err != nil {
+		return st, nil // a store without notices: nothing to add
+	}
+	list, err := ns.ListNotices(ctx, id)
+	if err != nil {
+		return st, err
+	}
+	for _, n := range list {
+		counts, err := ns.RecipientCounts(ctx, id, n.ObligationID)
+		if err != nil {
+			return st, err
+		}
+		st.Notices = append(st.Notices, incident.NoticeSummary{ObligationID: n.ObligationID, Status: n.Status, Template: n.Template,
+			TextSHA256: n.TextSHA256, ApprovedSHA256: n.ApprovedSHA256, ApprovedBy: n.ApprovedBy, DeliveryRef: n.DeliveryRef, Recipients: counts})
+	}
+	return st, nil
+}
