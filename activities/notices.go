@@ -296,9 +296,6 @@ func (a *NoticeActivities) FulfilObligation(ctx context.Context, in FulfilObliga
 	case errors.As(err, &nf):
 		out.Refused = "the obligation's clock " + in.ClockWorkflowID + " is not running: " + nf.Message
 		return out, nil
-	case strings.Contains(err.Error(), "rejected"):
-		out.Refused = err.Error()
-		return out, nil
 	}
 	return out, fmt.Errorf("fulfil %s on %s: %w", in.Request.Obligation, in.ClockWorkflowID, err)
 }
