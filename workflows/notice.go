@@ -189,12 +189,13 @@ func Notice(ctx workflow.Context, in NoticeInput) (incident.NoticeView, error) {
 			continue
 		}
 		now := workflow.Now(ctx)
-		n.st.Status = incident.NoticeSent
 		n.st.SentAt = &now
 		n.st.DeliveryRef = fmt.Sprintf("notice:%s/%s@%s", in.IncidentID, in.ObligationID, incident.ShortHash(n.st.ApprovedSHA256))
 		n.event(ctx, req.By, "sent", fmt.Sprintf("sent to %d recipients by %s (delivery record %s)", p.Sent, n.st.Channel, n.st.DeliveryRef))
-		n.save(ctx)
+		// The status says sent only once the obligation's fulfilment was tried, so
+		// whoever waits for "sent" sees the fulfilment (or why it failed) with it.
 		n.fulfil(ctx, req, p)
+		n.st.Status = incident.NoticeSent
 		n.save(ctx)
 		return n.st, nil
 	}
