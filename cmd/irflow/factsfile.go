@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,8 +19,10 @@ const exitBadInput = 2
 
 // loadFacts reads and validates the facts document at path ("-" for standard
 // input). Every problem is reported on its own line as file:line:column: field:
-// message, the way compilers and editors expect.
-func loadFacts(cmd *cobra.Command, path string) (facts.Document, error) {
+// message, the way compilers and editors expect. Timeline instants must lie between
+// 1900 and a day after now (facts.CheckInstants): a what-if evaluated as of a later
+// instant passes that instant as now.
+func loadFacts(cmd *cobra.Command, path string, now time.Time) (facts.Document, error) {
 	name := path
 	var data []byte
 	var err error
@@ -33,6 +36,11 @@ func loadFacts(cmd *cobra.Command, path string) (facts.Document, error) {
 		return facts.Document{}, withExit(exitBadInput, fmt.Errorf("read facts: %w", err))
 	}
 	d, err := facts.Parse(data)
+	if err == nil {
+		// A trigger in the future or before 1900 is a typo; the service and
+		// set-trigger refuse the same instants.
+		err = d.CheckInstants(now)
+	}
 	var problems facts.Errors
 	if errors.As(err, &problems) {
 		lines := make([]string, len(problems))
@@ -74,4 +82,12 @@ func wrap(text, indent string, width int) string {
 		col += len(word)
 	}
 	return b.String()
+}
+
+// laterOf returns the later of two instants.
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -42,7 +42,7 @@ func newDeclareCmd(tf *clientFlags) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if factsFile != "" {
-				doc, err := loadFacts(cmd, factsFile)
+				doc, err := loadFacts(cmd, factsFile, time.Now())
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,10 @@
 package incident
 
-import "time"
+import (
+	"time"
+
+	"irflow/internal/facts"
+)
 
 // Size limits on what a caller may send. The service checks them before anything
 // reaches Temporal, so an over-limit request is refused (EINVALID: HTTP 400, CLI
@@ -40,6 +44,6 @@ const (
 // and reminder computed from them must still be a time that JSON and Temporal can
 // carry (years 0 to 9999), or the incident fails on its first workflow task.
 var (
-	EarliestInstant = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	EarliestInstant = facts.EarliestInstant
 	LatestInstant   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
