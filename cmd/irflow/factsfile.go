@@ -24,16 +24,25 @@ const exitBadInput = 2
 // instant passes that instant as now.
 func loadFacts(cmd *cobra.Command, path string, now time.Time) (facts.Document, error) {
 	name := path
-	var data []byte
-	var err error
+	in := cmd.InOrStdin()
 	if path == "-" {
 		name = "stdin"
-		data, err = io.ReadAll(cmd.InOrStdin())
 	} else {
-		data, err = os.ReadFile(path)
+		f, err := os.Open(path)
+		if err != nil {
+			return facts.Document{}, withExit(exitBadInput, fmt.Errorf("read facts: %w", err))
+		}
+		defer f.Close()
+		in = f
 	}
+	// Read one byte past the limit, and no more: the size is refused before
+	// decoding, as the HTTP API refuses it (413).
+	data, err := io.ReadAll(io.LimitReader(in, facts.MaxDocumentBytes+1))
 	if err != nil {
 		return facts.Document{}, withExit(exitBadInput, fmt.Errorf("read facts: %w", err))
+	}
+	if len(data) > facts.MaxDocumentBytes {
+		return facts.Document{}, withExit(exitBadInput, fmt.Errorf("facts %s: larger than %d bytes, the limit of a facts document", name, facts.MaxDocumentBytes))
 	}
 	d, err := facts.Parse(data)
 	if err == nil {

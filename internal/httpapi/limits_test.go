@@ -53,6 +53,15 @@ func TestOversizedRequests(t *testing.T) {
 		})
 	}
 
+	// A facts document over its limit is refused before it is decoded (issue 17
+	// item 3): 413, naming the limit, even though the body as a whole is readable.
+	bigFacts := `{"playbook":"credential-compromise","title":"t","actor":"bob","facts":{"summary":"` + strings.Repeat("x", 200<<10) + `"}}`
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, asBob(httptest.NewRequest(http.MethodPost, "/api/incidents", strings.NewReader(bigFacts))))
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "limit is 65536") {
+		t.Errorf("POST /api/incidents with 200 KB of facts: %d %.300s, want 413 naming the limit", rec.Code, rec.Body)
+	}
+
 	for _, tc := range []struct {
 		path, body string
 		want       []string

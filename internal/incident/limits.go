@@ -32,7 +32,7 @@ const (
 	MaxList = 1000
 	// MaxFactsDocument bounds a facts document (or a set-facts patch) in bytes of
 	// JSON.
-	MaxFactsDocument = 64 << 10
+	MaxFactsDocument = facts.MaxDocumentBytes
 	// MaxPayload bounds a workflow's input or an Update's argument as encoded for
 	// Temporal: far enough below its 2 MB limit that the incident's state, which
 	// carries the input along with the timeline, still fits.
