@@ -88,4 +88,12 @@ func TestOversizedRequests(t *testing.T) {
 	if calls := ft.Calls(); len(calls) != 0 {
 		t.Errorf("oversized requests reached Temporal: %v", calls)
 	}
+
+	// Issue 17 item 10: a 60,000-character search was a 500 from SQLite ("LIKE or
+	// GLOB pattern too complex"); it is a 400 naming q and its limit.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, asBob(httptest.NewRequest(http.MethodGet, "/api/incidents?q="+strings.Repeat("a%25_", 20000), nil)))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "q: 60000 characters, the limit is 200") {
+		t.Errorf("GET /api/incidents?q=(60,000 characters): %d %.300s, want 400 naming q", rec.Code, rec.Body)
+	}
 }

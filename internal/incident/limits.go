@@ -15,6 +15,10 @@ import (
 const (
 	// MaxTitle bounds an incident's title, a single line.
 	MaxTitle = 200
+	// MaxQuery bounds a list's search text (GET /api/incidents?q=, incident list
+	// --query). A longer one cannot be part of any title, id or playbook name, and
+	// SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex").
+	MaxQuery = MaxTitle
 	// MaxActor bounds an actor's name, a single line.
 	MaxActor = 200
 	// MaxLine bounds every other single-line field: step, field and obligation ids,

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
@@ -18,6 +19,9 @@ import (
 func (s *Service) List(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
 	if err := s.authorizeRead(ctx, ""); err != nil {
 		return nil, err
+	}
+	if n := utf8.RuneCountInString(f.Query); n > incident.MaxQuery {
+		return nil, incident.Errorf(incident.EINVALID, "q: %d characters, the limit is %d", n, incident.MaxQuery)
 	}
 	store, err := s.store()
 	if err != nil {
