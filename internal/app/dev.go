@@ -272,6 +272,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
 		Notify:      &activities.NotifyActivities{Notifier: d.notifier()},
+		Leases:      &activities.LeaseActivities{Store: d.Store},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

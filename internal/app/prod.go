@@ -79,6 +79,7 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
