@@ -333,7 +333,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		holder := c.IncidentID
 		if leases {
 			var l incident.Lease
-			lin := activities.AcquireLeaseInput{Object: t.Key(), IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action}
+			lin := activities.AcquireLeaseInput{Object: leaseObject(t, st.Step.Action), IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action}
 			if err := workflow.ExecuteActivity(workflow.WithActivityOptions(dctx, leaseOptions), la.AcquireContainmentLease, lin).Get(dctx, &l); err != nil {
 				msg := fmt.Sprintf("%s: take the lease: %s", t, activityFailure(err))
 				st.Errors = append(st.Errors, msg)
@@ -348,7 +348,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 			st.Errors = append(st.Errors, msg)
 			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
 			if leases && holder == c.IncidentID {
-				c.letGo(dctx, t.Key(), "") // nothing of ours to hold
+				c.letGo(dctx, leaseObject(t, st.Step.Action), "") // nothing of ours to hold
 			}
 			continue
 		}
@@ -356,7 +356,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 			// Another incident's change holds the object: rely on it, undo nothing.
 			res.Note = strings.TrimSpace("already contained by " + holder + ". " + res.Note)
 			st.Results = append(st.Results, res)
-			c.Relies = append(c.Relies, Reliance{Step: i, Result: len(st.Results) - 1, Object: t.Key(), Holder: holder})
+			c.Relies = append(c.Relies, Reliance{Step: i, Result: len(st.Results) - 1, Object: leaseObject(t, st.Step.Action), Holder: holder})
 			c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: %s on %s: already contained by %s; no undo registered: a rollback of this incident leaves it to %s",
 				st.Step.ID, res.Action, res.Target, holder, holder))
 			continue
@@ -367,12 +367,18 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		// undo a state the incident did not create.
 		if st.Step.Reversible && res.Changed {
 			comp := Compensation{Step: i, Result: len(st.Results) - 1}
-			if leases {
-				comp.Object = t.Key()
+			switch {
+			case leases && holder == c.IncidentID:
+				comp.Object = leaseObject(t, st.Step.Action)
+			case leases:
+				// The holder's change was not in place (it failed, or is still on
+				// its way): this change and its undo are this incident's own, and it
+				// does not rely on the holder.
+				c.letGo(dctx, leaseObject(t, st.Step.Action), "")
 			}
 			c.Compensations = append(c.Compensations, comp)
 		} else if leases && holder == c.IncidentID {
-			c.letGo(dctx, t.Key(), "") // already in place before this incident: not ours to hold
+			c.letGo(dctx, leaseObject(t, st.Step.Action), "") // already in place before this incident: not ours to hold
 		}
 		c.record(TimelineContainmentApplied, SystemActor, describeApply(st, res))
 	}
@@ -580,6 +586,13 @@ func (c *Containment) letGo(dctx workflow.Context, object, applied string) {
 	if _, err := c.release(dctx, object, applied); err != nil {
 		workflow.GetLogger(dctx).Warn("Containment lease not released", "object", object, "error", err)
 	}
+}
+
+// leaseObject names the lease of one containment of one Zendesk object: the object
+// and the action, since a user can be both suspended and downgraded, each by another
+// incident, and each undone on its own.
+func leaseObject(t containment.Target, action string) string {
+	return t.Key() + "/" + action
 }
 
 // otherHolder is the incident other than self that holds the lease after a release.

@@ -119,7 +119,7 @@ func rollbackResult(t *testing.T, o *outcome) RollbackResult {
 // naming INC-9; user 102, which it suspended itself, is restored.
 func TestContainmentReliesOnAnotherIncidentsChange(t *testing.T) {
 	leases := newMemLeases()
-	if _, err := leases.AcquireLease(context.Background(), incident.Lease{Object: "user:101", IncidentID: "INC-9", StepID: "suspend", Action: containment.SuspendUser}); err != nil {
+	if _, err := leases.AcquireLease(context.Background(), incident.Lease{Object: "user:101/suspend_user", IncidentID: "INC-9", StepID: "suspend", Action: containment.SuspendUser}); err != nil {
 		t.Fatal(err)
 	}
 	env, f := leaseEnv(leases)
@@ -130,10 +130,10 @@ func TestContainmentReliesOnAnotherIncidentsChange(t *testing.T) {
 	env.ExecuteWorkflow(containmentHarness, []containment.Step{{ID: "suspend", Action: containment.SuspendUser}}, incidentFacts)
 	r := harnessResult(t, env)
 	c := r.Containment
-	if len(c.Compensations) != 1 || c.Compensations[0].Object != "user:102" {
+	if len(c.Compensations) != 1 || c.Compensations[0].Object != "user:102/suspend_user" {
 		t.Errorf("compensations %+v, want only user 102's", c.Compensations)
 	}
-	if len(c.Relies) != 1 || c.Relies[0].Object != "user:101" || c.Relies[0].Holder != "INC-9" || c.Relies[0].Undone {
+	if len(c.Relies) != 1 || c.Relies[0].Object != "user:101/suspend_user" || c.Relies[0].Holder != "INC-9" || c.Relies[0].Undone {
 		t.Errorf("relies %+v, want user 101 on INC-9, not undone", c.Relies)
 	}
 	if !slices.ContainsFunc(r.Timeline, func(e string) bool {
@@ -167,7 +167,7 @@ func TestRollbackKeepsWhatAnotherIncidentReliesOn(t *testing.T) {
 	leases := newMemLeases()
 	env, f := leaseEnv(leases)
 	env.RegisterDelayedCallback(func() {
-		if l, _ := leases.AcquireLease(context.Background(), incident.Lease{Object: "user:101", IncidentID: "INC-9"}); l.IncidentID != "INC-1" {
+		if l, _ := leases.AcquireLease(context.Background(), incident.Lease{Object: "user:101/suspend_user", IncidentID: "INC-9"}); l.IncidentID != "INC-1" {
 			t.Errorf("INC-9 found user 101's lease held by %q, want INC-1", l.IncidentID)
 		}
 	}, 30*time.Minute)
@@ -186,11 +186,11 @@ func TestRollbackKeepsWhatAnotherIncidentReliesOn(t *testing.T) {
 	if slices.Contains(f.Calls(), "undo unsuspend_user user:101") {
 		t.Errorf("user 101 unsuspended while INC-9 relies on it: %v", f.Calls())
 	}
-	if comp := r.Containment.Compensations[0]; comp.Object != "user:101" || comp.KeptFor != "INC-9" {
+	if comp := r.Containment.Compensations[0]; comp.Object != "user:101/suspend_user" || comp.KeptFor != "INC-9" {
 		t.Errorf("user 101's compensation %+v", comp)
 	}
 	// INC-9, the last to rely on it, gets the change to undo.
-	rel, _ := leases.ReleaseLease(context.Background(), "user:101", "INC-9", "")
+	rel, _ := leases.ReleaseLease(context.Background(), "user:101/suspend_user", "INC-9", "")
 	var applied containment.ApplyResult
 	if !rel.Held || json.Unmarshal([]byte(rel.Applied), &applied) != nil || applied.Action != containment.SuspendUser || applied.Target.Key() != "user:101" {
 		t.Errorf("INC-9's release: %+v, want INC-1's suspension of user 101", rel)
@@ -203,7 +203,7 @@ func TestRollbackKeepsWhatAnotherIncidentReliesOn(t *testing.T) {
 func TestRelyingIncidentUndoesWhenItIsTheLast(t *testing.T) {
 	leases := newMemLeases()
 	ctx := context.Background()
-	if _, err := leases.AcquireLease(ctx, incident.Lease{Object: "user:101", IncidentID: "INC-9"}); err != nil {
+	if _, err := leases.AcquireLease(ctx, incident.Lease{Object: "user:101/suspend_user", IncidentID: "INC-9"}); err != nil {
 		t.Fatal(err)
 	}
 	env, f := leaseEnv(leases)
@@ -211,7 +211,7 @@ func TestRelyingIncidentUndoesWhenItIsTheLast(t *testing.T) {
 	theirs := detailJSON(containment.ApplyResult{StepID: "suspend", Action: containment.SuspendUser,
 		Target: containment.Target{Kind: containment.KindUser, ID: 101}, Changed: true, Undo: containment.State{"suspended": false}})
 	env.RegisterDelayedCallback(func() {
-		if rel, _ := leases.ReleaseLease(ctx, "user:101", "INC-9", theirs); rel.PassedTo != "INC-1" {
+		if rel, _ := leases.ReleaseLease(ctx, "user:101/suspend_user", "INC-9", theirs); rel.PassedTo != "INC-1" {
 			t.Errorf("INC-9's rollback: %+v, want the lease passed to INC-1", rel)
 		}
 	}, 30*time.Minute)

@@ -90,7 +90,7 @@ func TestTwoIncidentsOnTheSameZendeskObjects(t *testing.T) {
 		for _, l := range st.Leases {
 			got[l.Object] = l
 		}
-		for _, obj := range []string{fmt.Sprintf("user:%d", maya), "webhook:" + f.RogueWebhookID} {
+		for _, obj := range []string{fmt.Sprintf("user:%d/suspend_user", maya), "webhook:" + f.RogueWebhookID + "/deactivate_webhook"} {
 			l, ok := got[obj]
 			if !ok || l.IncidentID != holder || !slices.Equal(l.Relying, relying) {
 				t.Errorf("%s: lease on %s = %+v, want held by %s, relied on by %v", st.ID, obj, l, holder, relying)
