@@ -176,6 +176,47 @@ const versionContainmentHeartbeat = "containment-heartbeat"
 // incident relying on the change instead of undoing it (issue 17 item 5).
 const versionContainmentLeases = "containment-leases"
 
+// versionContainmentSnapshot: from version 1 a step that deletes or revokes keeps
+// what it is about to destroy in the evidence first (issue 17 item 4).
+const versionContainmentSnapshot = "containment-before-state"
+
+// destroys reports whether an action deletes or revokes objects whose state would
+// be lost: sessions, API tokens, OAuth tokens.
+func destroys(action string) bool {
+	switch action {
+	case containment.RevokeSessions, containment.RevokeAPIToken, containment.RevokeOAuthTokens:
+		return true
+	}
+	return false
+}
+
+// snapshot keeps t's objects before st destroys them and records where, or the
+// gap. A snapshot that fails is a gap too: containment is not held up by evidence.
+func (c *Containment) snapshot(actx workflow.Context, st *StepState, t containment.Target) {
+	var ca *activities.ContainmentActivities
+	var r activities.SnapshotResult
+	in := activities.SnapshotInput{IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action, Target: t}
+	if err := workflow.ExecuteActivity(actx, ca.SnapshotBeforeState, in).Get(actx, &r); err != nil {
+		r = activities.SnapshotResult{Gap: "the before-state could not be read: " + activityFailure(err)}
+	}
+	bs := BeforeState{Target: t, Path: r.Path, SHA256: r.SHA256, Records: r.Records, Gap: r.Gap}
+	st.BeforeState = append(st.BeforeState, bs)
+	if bs.Gap != "" {
+		c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: before-state of %s not kept (evidence gap): %s", st.Step.ID, t, bs.Gap))
+		return
+	}
+	c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: before-state of %s kept in evidence %s (%d records, sha256 %s)", st.Step.ID, t, bs.Path, bs.Records, bs.SHA256))
+}
+
+func hasBeforeState(st *StepState, t containment.Target) bool {
+	for _, b := range st.BeforeState {
+		if b.Target == t {
+			return true
+		}
+	}
+	return false
+}
+
 // leasing reports whether this execution takes containment leases.
 func leasing(ctx workflow.Context) bool {
 	return workflow.GetVersion(ctx, versionContainmentLeases, workflow.DefaultVersion, 1) == 1
@@ -295,6 +336,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 	c.running = true
 	defer func() { c.running = false }()
 	leases := st.Step.Reversible && leasing(ctx)
+	snapshots := destroys(st.Step.Action) && workflow.GetVersion(ctx, versionContainmentSnapshot, workflow.DefaultVersion, 1) == 1
 	now := workflow.Now(ctx)
 	st.Status = StepRunning
 	if st.StartedAt == nil {
@@ -341,6 +383,9 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 				continue
 			}
 			holder = l.IncidentID
+		}
+		if snapshots && !hasBeforeState(st, t) {
+			c.snapshot(actx, st, t)
 		}
 		var res containment.ApplyResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
