@@ -218,6 +218,7 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
+	recordIncidentHistory(t, d, id, "incident_credential")
 	var undone []string
 	for _, u := range rb.Undone {
 		undone = append(undone, u.Action)

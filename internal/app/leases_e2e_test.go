@@ -3,11 +3,13 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"irflow/internal/app"
 	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/service"
@@ -141,5 +143,15 @@ func TestTwoIncidentsOnTheSameZendeskObjects(t *testing.T) {
 	contained("after the last incident's rollback", false)
 	if ls, err := d.Store.Leases(ctx, b); err != nil || len(ls) != 0 {
 		t.Errorf("leases left after both rollbacks: %+v %v", ls, err)
+	}
+	recordIncidentHistory(t, d, a, "incident_leases")
+	recordIncidentHistory(t, d, b, "incident_leases")
+}
+
+// recordIncidentHistory writes an incident's history for the replay test when
+// IRFLOW_RECORD_HISTORIES names a folder (see TestRecordHistories).
+func recordIncidentHistory(t *testing.T, d *app.Dev, id, name string) {
+	if dir := os.Getenv(recordEnv); dir != "" {
+		writeHistory(t, d, workflows.IncidentWorkflowID(id), dir, name)
 	}
 }
