@@ -257,7 +257,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 // nextReminder is the reminder to wait for, or to send now. Clocks from before
 // versionReminderCatchup look from the arming with the old arithmetic. Newer ones
 // look from the due date when armed after it (so the clock says at once that the
-// duty is overdue) or from the last reminder sent, and a reminder already due
+// duty is overdue), or from the last reminder sent, and a reminder already due
 // stands for every one before it.
 func (c *clock) nextReminder(catchup bool, now time.Time) (obligations.Catchup, bool, error) {
 	st := c.st
@@ -268,7 +268,11 @@ func (c *clock) nextReminder(catchup bool, now time.Time) (obligations.Catchup, 
 		return obligations.Catchup{Reminder: r, Since: r.At}, ok, err
 	}
 	from := st.ArmedAt
-	if st.DueAt.Before(from) {
+	if st.DueAt.Before(from) && len(st.Sent) == 0 {
+		// Armed after its due date and nothing sent since: the reminders from the
+		// due date on fell due before the clock ran. (A clock of an older release
+		// that continued as new has sent its own since and keeps looking from its
+		// arming, so the upgrade sends it no surprise notice.)
 		from = *st.DueAt
 	}
 	if st.RemindFrom != nil && st.RemindFrom.After(from) {
