@@ -50,6 +50,10 @@ type SnapshotResult struct {
 // and OAuth tokens are recorded by their metadata, as the step's own result is.
 // An object already gone is a gap, never an empty file.
 func (a *ContainmentActivities) SnapshotBeforeState(ctx context.Context, in SnapshotInput) (SnapshotResult, error) {
+	// It runs with the containment steps' short heartbeat timeout: listing a
+	// user's sessions can wait out Zendesk's rate limit.
+	ctx, p := startPulse(ctx, a.Temporal)
+	defer p.Stop()
 	if a.EvidenceDir == "" {
 		return SnapshotResult{Gap: "no evidence folder is configured: the before-state was not kept"}, nil
 	}
