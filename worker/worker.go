@@ -20,7 +20,10 @@ type Deps struct {
 	Containment *activities.ContainmentActivities
 	Evidence    *activities.EvidenceActivities
 	Notify      *activities.NotifyActivities
-	Notices     *activities.NoticeActivities
+	// Leases keep containment leases in the store, shared by every worker.
+	Leases *activities.LeaseActivities
+	// Notices send notices and keep their delivery state.
+	Notices *activities.NoticeActivities
 }
 
 // StopTimeout is how long Stop waits for running activities to finish.
@@ -57,6 +60,7 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterWorkflow(workflows.ObligationClock)
 	r.RegisterActivity(deps.Evidence)
 	r.RegisterActivity(deps.Notify)
+	r.RegisterActivity(deps.Leases)
 	r.RegisterWorkflow(workflows.Notice)
 	r.RegisterWorkflow(workflows.NoticeFanOut)
 	r.RegisterActivity(deps.Notices)

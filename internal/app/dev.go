@@ -295,9 +295,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 	d.deps = worker.Deps{
 		Incident:    &activities.Activities{Store: d.Store},
-		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
+		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client, EvidenceDir: filepath.Join(cfg.DataDir, "evidence")},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
+		Leases:      &activities.LeaseActivities{Store: d.Store},
 		Notices:     noticeActivities(d.Store, d.Mailer, d.Client, d.Zendesk),
 	}
 	d.worker = worker.New(d.Client, d.deps)

@@ -88,9 +88,10 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
+		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
+		Leases:      &activities.LeaseActivities{Store: store},
 		Notices:     noticeActivities(store, mailer, c, zd),
 	})
 	if err := w.Start(); err != nil {
