@@ -293,3 +293,10 @@ func TestOpenExistingNeverCreates(t *testing.T) {
 		t.Errorf("list from the existing store: %v", err)
 	}
 }
+
+// TestSlackStore runs the Slack refs contract against a real SQLite file.
+func TestSlackStore(t *testing.T) {
+	storetest.RunSlack(t, func(t *testing.T) incident.SlackStore {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}
