@@ -94,7 +94,20 @@ func (a *App) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 	case socketmode.EventTypeConnected:
 		a.log.Info("Slack Socket Mode connected")
 	case socketmode.EventTypeErrorBadMessage:
-		a.log.Warn("Slack Socket Mode sent a malformed message", "data", fmt.Sprint(evt.Data))
-		ack(nil)
+		// The client could not parse the envelope, so it has no Request: ack by the
+		// envelope id in the raw message, or Slack redelivers it.
+		bad, _ := evt.Data.(*socketmode.ErrorBadMessage)
+		var env struct {
+			EnvelopeID string `json:"envelope_id"`
+		}
+		if bad != nil {
+			_ = json.Unmarshal(bad.Message, &env)
+			a.log.Warn("Malformed Socket Mode envelope", "envelope_id", env.EnvelopeID, "error", bad.Cause)
+		}
+		if env.EnvelopeID != "" {
+			if err := client.AckCtx(ctx, env.EnvelopeID, nil); err != nil {
+				a.log.Warn("Socket Mode ack failed", "envelope_id", env.EnvelopeID, "error", err)
+			}
+		}
 	}
 }
