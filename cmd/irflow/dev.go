@@ -49,8 +49,8 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s (started in %s)\n",
-				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s slack=%s data=%s (started in %s)\n",
+				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), d.SlackDescription(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}

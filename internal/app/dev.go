@@ -27,6 +27,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
 	"irflow/internal/service"
+	"irflow/internal/slackbot"
 	"irflow/internal/sqlite"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
@@ -82,6 +83,10 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
+	// Slack is the Slack app, nil when SLACK_BOT_TOKEN is unset.
+	Slack       *slackbot.App
+	slackCancel context.CancelFunc
+
 	worker       sdkworker.Worker
 	http         *http.Server
 	lock         *flock.Flock
@@ -172,6 +177,15 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err := d.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
+	notifier := cfg.notifier()
+	if d.Slack, err = newSlack(d.getenv(), d.Service, cat, d.Store, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if d.Slack != nil && cfg.Notifier == nil {
+		if notifier, err = notifierWith(d.Slack, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
@@ -185,14 +199,20 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Notify:      &activities.NotifyActivities{Notifier: cfg.notifier()},
+		Notify:      &activities.NotifyActivities{Notifier: notifier},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	if d.Slack != nil {
+		// Not ctx: that one only bounds the start.
+		var sctx context.Context
+		sctx, d.slackCancel = context.WithCancel(context.Background())
+		runSlack(sctx, d.Slack, cfg.Logger)
+	}
 
 	d.http = &http.Server{
-		Handler:           httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger),
+		Handler:           withSlack(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Slack),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -205,11 +225,18 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 
 // zendeskConfig returns the configured Zendesk instance, or starts the built-in
 // simulator with the demo seed when no credentials are set.
-func (d *Dev) zendeskConfig() (zendesk.Config, error) {
-	getenv := d.Config.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+func (d *Dev) getenv() func(string) string {
+	if d.Config.Getenv != nil {
+		return d.Config.Getenv
 	}
+	return os.Getenv
+}
+
+// SlackDescription says how Slack is connected, for the ready line.
+func (d *Dev) SlackDescription() string { return slackDescription(d.Slack) }
+
+func (d *Dev) zendeskConfig() (zendesk.Config, error) {
+	getenv := d.getenv()
 	zcfg, configured, err := zendesk.ConfigFromEnv(getenv)
 	if err != nil {
 		return zendesk.Config{}, fmt.Errorf("zendesk configuration: %w", err)
@@ -249,6 +276,10 @@ func (d *Dev) Stop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = d.http.Shutdown(ctx)
 		cancel()
+	}
+	if d.slackCancel != nil {
+		d.slackCancel()
+		d.Slack.Wait()
 	}
 	if d.worker != nil {
 		d.worker.Stop()
