@@ -87,10 +87,10 @@ type Dev struct {
 	Slack       *slackbot.App
 	slackCancel context.CancelFunc
 
-	worker       sdkworker.Worker
-	http         *http.Server
-	lock         *flock.Flock
-	stopped      bool
+	worker  sdkworker.Worker
+	http    *http.Server
+	lock    *flock.Flock
+	stopped bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.

@@ -48,7 +48,11 @@ func (f *fakeService) record(ctx context.Context, action incident.Action, call s
 	return nil
 }
 
-func (f *fakeService) Calls() []string { f.mu.Lock(); defer f.mu.Unlock(); return append([]string(nil), f.calls...) }
+func (f *fakeService) Calls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
 
 func (f *fakeService) Declare(ctx context.Context, req service.DeclareRequest) (service.Declared, error) {
 	return service.Declared{ID: "INC-20260301-001"}, f.record(ctx, incident.ActDeclare, "declare "+req.Title)
@@ -334,7 +338,9 @@ func TestDuplicateClickActsOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	eventually(t, "the approval", func() bool { return ephemeralTo(h.slack, "UCAROL", "approval of `revoke-tokens` on INC-20260301-001 is recorded") })
+	eventually(t, "the approval", func() bool {
+		return ephemeralTo(h.slack, "UCAROL", "approval of `revoke-tokens` on INC-20260301-001 is recorded")
+	})
 	time.Sleep(100 * time.Millisecond) // let any duplicate that slipped through run
 	if calls := h.svc.Calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "approve INC-20260301-001 revoke-tokens by carol") {
 		t.Fatalf("calls = %q, want one approval by carol", calls)

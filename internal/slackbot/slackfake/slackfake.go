@@ -121,7 +121,11 @@ func (f *Server) Calls(method string) int {
 }
 
 // Posts returns the messages posted, in order.
-func (f *Server) Posts() []Message { f.mu.Lock(); defer f.mu.Unlock(); return append([]Message(nil), f.posts...) }
+func (f *Server) Posts() []Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Message(nil), f.posts...)
+}
 
 // Updates returns the chat.update calls, in order.
 func (f *Server) Updates() []Message {
@@ -138,7 +142,11 @@ func (f *Server) Ephemerals() []Message {
 }
 
 // Pins returns the pinned messages.
-func (f *Server) Pins() []Message { f.mu.Lock(); defer f.mu.Unlock(); return append([]Message(nil), f.pins...) }
+func (f *Server) Pins() []Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Message(nil), f.pins...)
+}
 
 // Views returns the views opened or updated, as sent.
 func (f *Server) Views() []json.RawMessage {
@@ -166,7 +174,11 @@ func (f *Server) Invited(channel string) []string {
 }
 
 // Topic returns a channel's topic.
-func (f *Server) Topic(channel string) string { f.mu.Lock(); defer f.mu.Unlock(); return f.topics[channel] }
+func (f *Server) Topic(channel string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.topics[channel]
+}
 
 // Card returns the latest text and blocks of the message ts in channel: the post
 // as edited by every chat.update since.
