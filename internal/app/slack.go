@@ -36,8 +36,7 @@ func newSlack(getenv func(string) string, svc slackbot.Incidents, cat *playbooks
 
 // notifierWith returns the log transport alone, or a router over the log and
 // Slack: the log keeps a record of every message whatever Slack does.
-func notifierWith(s *slackbot.App, logger *slog.Logger) (notify.Notifier, error) {
-	logT := notify.LogTransport{Logger: logger}
+func notifierWith(s *slackbot.App, logT notify.Notifier) (notify.Notifier, error) {
 	if s == nil {
 		return logT, nil
 	}
