@@ -496,3 +496,38 @@ func TestTransportRetriesAndNeverDuplicates(t *testing.T) {
 		t.Fatalf("send without a channel = %v, want permanent", err)
 	}
 }
+
+// TestTwoProcessesOneCard: serve and worker both refresh cards (the card syncer
+// and the notifier transport); racing first posts leave one card, not two.
+func TestTwoProcessesOneCard(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if _, err := h.db.SaveSlackRef(ctx, incident.SlackRef{Key: incident.SlackChannelKey("INC-20260301-001"), Kind: incident.SlackRefChannel, IncidentID: "INC-20260301-001", Channel: "CINC1"}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(h.app.cfg, h.app.deps) // a second process on the same store
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for _, a := range []*App{h.app, other, h.app, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.RefreshCard(ctx, "INC-20260301-001"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	card, err := h.db.GetSlackRef(ctx, incident.SlackCardKey("INC-20260301-001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts := h.slack.Posts(); len(posts) != 1 || posts[0].TS != card.TS {
+		t.Fatalf("posts = %+v (deleted %d), want the one recorded card %s", posts, h.slack.Deleted(), card.TS)
+	}
+	if pins := h.slack.Pins(); len(pins) != 1 || pins[0].TS != card.TS {
+		t.Fatalf("pins = %+v", pins)
+	}
+}

@@ -294,8 +294,15 @@ func (a *App) RefreshCard(ctx context.Context, incidentID string) error {
 		}); err != nil {
 			return fmt.Errorf("post status card of %s: %w", incidentID, err)
 		}
-		if _, err := a.deps.Refs.SaveSlackRef(ctx, incident.SlackRef{Key: incident.SlackCardKey(incidentID), Kind: incident.SlackRefCard, IncidentID: incidentID, Channel: chRef.Channel, TS: ts}); err != nil {
+		kept, err := a.deps.Refs.SaveSlackRef(ctx, incident.SlackRef{Key: incident.SlackCardKey(incidentID), Kind: incident.SlackRefCard, IncidentID: incidentID, Channel: chRef.Channel, TS: ts})
+		if err != nil {
 			return fmt.Errorf("record status card of %s: %w", incidentID, err)
+		}
+		if kept.TS != ts {
+			// Another process (serve and worker both refresh cards) posted first:
+			// take ours back so the channel has one card, and edit theirs next time.
+			a.retract(ctx, chRef.Channel, ts)
+			return nil
 		}
 		if err := a.call(ctx, "pins.add", func(ctx context.Context) error {
 			return a.api.AddPinContext(ctx, chRef.Channel, slack.NewRefToMessage(chRef.Channel, ts))
@@ -356,5 +363,16 @@ func (a *App) syncCards(ctx context.Context) {
 			a.cardSeen[ref.IncidentID] = mark
 			a.cardMu.Unlock()
 		}
+	}
+}
+
+// retract deletes a message that lost the race to be recorded, so a concurrent
+// post never leaves a duplicate behind.
+func (a *App) retract(ctx context.Context, channel, ts string) {
+	if err := a.call(ctx, "chat.delete", func(ctx context.Context) error {
+		_, _, err := a.api.DeleteMessageContext(ctx, channel, ts)
+		return err
+	}); err != nil {
+		a.log.Warn("Duplicate Slack message not deleted", "channel", channel, "ts", ts, "error", err)
 	}
 }

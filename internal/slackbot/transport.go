@@ -189,6 +189,9 @@ func (a *App) deliver(ctx context.Context, m notify.Message, channel, text strin
 	if err != nil {
 		return notify.Sent{}, fmt.Errorf("slack: record message %s: %w", key, err)
 	}
+	if ref.TS != ts && ref.TS != "" {
+		a.retract(ctx, channel, ts) // a concurrent Send of the key posted first
+	}
 	return notify.Sent{Transport: TransportName, MessageID: ref.TS, Channel: ref.Channel, At: ref.CreatedAt}, nil
 }
 

@@ -51,6 +51,7 @@ type Server struct {
 	groups     map[string][]string // group -> members
 	fail       map[string][]int    // method -> statuses to answer with, in order
 	calls      map[string]int
+	deleted    int
 
 	// Envelopes are pushed to a connected Socket Mode client; Acks receive what it
 	// acknowledged.
@@ -79,6 +80,7 @@ func New(token string) *Server {
 			{"/conversations.create", f.create}, {"/conversations.invite", f.invite},
 			{"/conversations.setTopic", f.topic}, {"/users.info", f.userInfo},
 			{"/usergroups.users.list", f.groupMembers}, {"/conversations.history", f.history},
+			{"/chat.delete", f.delete},
 		} {
 			c.Handle(m.path, f.wrap(strings.TrimPrefix(m.path, "/"), m.h))
 		}
@@ -423,3 +425,19 @@ func (f *Server) SeedMessage(channel, text string) string {
 	f.posts = append(f.posts, m)
 	return m.TS
 }
+
+func (f *Server) delete(_ http.ResponseWriter, a map[string]string) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, p := range f.posts {
+		if p.Channel == a["channel"] && p.TS == a["ts"] {
+			f.posts = append(f.posts[:i], f.posts[i+1:]...)
+			f.deleted++
+			return map[string]any{"ok": true, "channel": a["channel"], "ts": a["ts"]}
+		}
+	}
+	return fail("message_not_found")
+}
+
+// Deleted is how many messages chat.delete removed.
+func (f *Server) Deleted() int { f.mu.Lock(); defer f.mu.Unlock(); return f.deleted }
