@@ -29,12 +29,18 @@ func startSlackDev(t *testing.T, fake *slackfake.Server) *app.Dev {
 		"SLACK_BOT_TOKEN": fake.Token, "SLACK_SIGNING_SECRET": e2eSecret, "SLACK_API_URL": fake.URL(),
 		"SLACK_RESPONDERS": "SRESP", "SLACK_COMMANDER_GROUP": "SCMD",
 	}
+	return startWithEnv(t, func(k string) string { return env[k] })
+}
+
+// startWithEnv starts irflow dev reading getenv, and stops it when the test ends.
+func startWithEnv(t testing.TB, getenv func(string) string) *app.Dev {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var err error
 	for range 3 {
 		cfg := devConfig(t, t.TempDir())
-		cfg.Getenv = func(k string) string { return env[k] }
+		cfg.Getenv = getenv
 		var d *app.Dev
 		if d, err = app.StartDev(ctx, cfg); err == nil {
 			t.Cleanup(d.Stop)

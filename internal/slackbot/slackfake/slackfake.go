@@ -29,6 +29,8 @@ type Message struct {
 	User    string // ephemeral: who sees it
 	Text    string
 	Blocks  string // the blocks JSON as sent
+	// At is when the fake received the post or edit.
+	At time.Time
 }
 
 // Server is the fake.
@@ -277,7 +279,7 @@ func (f *Server) postMessage(_ http.ResponseWriter, a map[string]string) any {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := Message{Channel: a["channel"], TS: f.ts(), Text: a["text"], Blocks: a["blocks"]}
+	m := Message{Channel: a["channel"], TS: f.ts(), Text: a["text"], Blocks: a["blocks"], At: time.Now()}
 	f.posts = append(f.posts, m)
 	return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}}
 }
@@ -287,7 +289,7 @@ func (f *Server) update(_ http.ResponseWriter, a map[string]string) any {
 	defer f.mu.Unlock()
 	for _, p := range f.posts {
 		if p.Channel == a["channel"] && p.TS == a["ts"] {
-			f.updates = append(f.updates, Message{Channel: a["channel"], TS: a["ts"], Text: a["text"], Blocks: a["blocks"]})
+			f.updates = append(f.updates, Message{Channel: a["channel"], TS: a["ts"], Text: a["text"], Blocks: a["blocks"], At: time.Now()})
 			return map[string]any{"ok": true, "channel": a["channel"], "ts": a["ts"], "text": a["text"]}
 		}
 	}
@@ -441,3 +443,18 @@ func (f *Server) delete(_ http.ResponseWriter, a map[string]string) any {
 
 // Deleted is how many messages chat.delete removed.
 func (f *Server) Deleted() int { f.mu.Lock(); defer f.mu.Unlock(); return f.deleted }
+
+// FirstShown is when the message ts in channel first showed blocks containing
+// substr, by its post or an edit.
+func (f *Server) FirstShown(channel, ts, substr string) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, list := range [][]Message{f.posts, f.updates} {
+		for _, m := range list {
+			if m.Channel == channel && m.TS == ts && strings.Contains(m.Blocks, substr) {
+				return m.At, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
