@@ -1,0 +1,136 @@
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"irflow/internal/facts"
+	"irflow/internal/incident"
+	"irflow/internal/notify"
+)
+
+func TestReactionBecomesNoteOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	ctx := context.Background()
+	if _, err := h.db.SaveSlackRef(ctx, incident.SlackRef{Key: incident.SlackChannelKey("INC-20260301-002"), Kind: incident.SlackRefChannel, IncidentID: "INC-20260301-002", Channel: "CINC2"}); err != nil {
+		t.Fatal(err)
+	}
+	ts := h.slack.SeedMessage("CINC2", "the attacker's IP is in the VPN range")
+	event := func(id, reaction, channel string) string {
+		return fmt.Sprintf(`{"type":"event_callback","event_id":%q,"team_id":"T1","event":{"type":"reaction_added","user":"URITA","reaction":%q,"item":{"type":"message","channel":%q,"ts":%q},"event_ts":"1.1"}}`, id, reaction, channel, ts)
+	}
+	for _, body := range []string{
+		event("Ev1", "memo", "CINC2"),
+		event("Ev1", "memo", "CINC2"),     // Slack's redelivery of the same event
+		event("Ev2", "thumbsup", "CINC2"), // another reaction: nothing
+		event("Ev3", "memo", "COTHER"),    // not an incident channel: nothing
+	} {
+		if resp := h.signed(t, "/slack/events", "application/json", body, 0); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	eventually(t, "the note", func() bool { return len(h.svc.Calls()) > 0 })
+	time.Sleep(100 * time.Millisecond)
+	calls := h.svc.Calls()
+	if len(calls) != 1 || !strings.Contains(calls[0], "note INC-20260301-002 From Slack (<@U0HUMAN>") ||
+		!strings.Contains(calls[0], "VPN range by rita") || !strings.HasSuffix(calls[0], "via slack") {
+		t.Fatalf("calls = %q, want one note by rita", calls)
+	}
+}
+
+func TestMentions(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.CommanderGroup, c.LegalGroup = "SCMD", "SLEGAL" })
+	due := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	cases := []struct {
+		kind notify.Kind
+		at   time.Time
+		want string
+	}{
+		{notify.KindStepAwaitingApproval, due, "<!subteam^SCMD> "},
+		{notify.KindReminder, due.Add(-36 * time.Hour), ""},              // half the time gone
+		{notify.KindReminder, due.Add(-24 * time.Hour), ""},              // 24 h before
+		{notify.KindReminder, due.Add(-4 * time.Hour), ""},               // 4 h before
+		{notify.KindReminder, due.Add(-time.Hour), "<!subteam^SLEGAL> "}, // the last reminder
+		{notify.KindDue, due, "<!subteam^SLEGAL> "},
+		{notify.KindOverdue, due.Add(time.Hour), "<!subteam^SLEGAL> "},
+		{notify.KindPhaseChanged, due, ""},
+	}
+	for _, tc := range cases {
+		m := notify.Message{Kind: tc.kind, At: tc.at, DueAt: &due}
+		if got := h.app.mention(m); got != tc.want {
+			t.Errorf("%s at %s: mention %q, want %q", tc.kind, due.Sub(tc.at), got, tc.want)
+		}
+	}
+}
+
+func TestObligationMessagesReachLegal(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.LegalChannel, c.LegalGroup = "CLEGAL", "SLEGAL" })
+	ctx := context.Background()
+	if _, err := h.db.SaveSlackRef(ctx, incident.SlackRef{Key: incident.SlackChannelKey("INC-20260301-003"), Kind: incident.SlackRefChannel, IncidentID: "INC-20260301-003", Channel: "CINC3"}); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(-time.Minute)
+	m := notify.Message{Key: "clock/eu-gdpr-33-sa/overdue", Kind: notify.KindOverdue, IncidentID: "INC-20260301-003", ObligationID: "eu-gdpr-33-sa",
+		Title: "GDPR Art. 33 notice to the supervisory authority", Text: "overdue", DueAt: &due, At: time.Now()}
+	if _, err := h.app.Notifier().Send(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range h.slack.Posts() {
+		if strings.Contains(p.Text, "overdue") {
+			got[p.Channel] = p.Text
+		}
+	}
+	if len(got) != 2 || !strings.HasPrefix(got["CLEGAL"], "<!subteam^SLEGAL>") || !strings.HasPrefix(got["CINC3"], "<!subteam^SLEGAL>") {
+		t.Fatalf("overdue posts = %v, want the incident and legal channels, mentioning legal", got)
+	}
+}
+
+func TestParseFacts(t *testing.T) {
+	sel := func(v string) slack.BlockAction {
+		return slack.BlockAction{SelectedOption: slack.OptionBlockObject{Value: v}}
+	}
+	in := func(v string) slack.BlockAction { return slack.BlockAction{Value: v} }
+	current := facts.Document{Version: facts.Version, Summary: "kept", DataCategories: []string{"contact"}}
+	patch, err := ParseFacts(map[string]map[string]slack.BlockAction{
+		"q:cause.credentials_used": {"q:cause.credentials_used": sel("api_token")},
+		"q:cause.mfa_enforced":     {"q:cause.mfa_enforced": sel("false")},
+		"q:timeline.aware_at":      {"q:timeline.aware_at": in("2026-03-01T09:00:00+01:00")},
+		"q:cause.integration.kind": {"q:cause.integration.kind": in("")},
+		fieldPatch:                 {fieldPatch: in(`{"risk":"high"}`)},
+	}, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := facts.Merge(current, patch)
+	if err != nil {
+		t.Fatalf("merge %s: %v", patch, err)
+	}
+	if merged.Cause.CredentialsUsed != "api_token" || merged.Cause.MFAEnforced == nil || *merged.Cause.MFAEnforced ||
+		merged.Risk != "high" || merged.Summary != "kept" || merged.Timeline.AwareAt == nil || !merged.Timeline.AwareAt.Equal(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)) {
+		raw, _ := json.Marshal(merged)
+		t.Fatalf("merged facts %s (patch %s)", raw, patch)
+	}
+	for _, tc := range []struct {
+		vals  map[string]map[string]slack.BlockAction
+		block string
+	}{
+		{map[string]map[string]slack.BlockAction{"q:cause.credentials_used": {"q:cause.credentials_used": sel("carrier_pigeon")}}, "q:cause.credentials_used"},
+		{map[string]map[string]slack.BlockAction{"q:timeline.aware_at": {"q:timeline.aware_at": in("yesterday")}}, "q:timeline.aware_at"},
+		{map[string]map[string]slack.BlockAction{fieldPatch: {fieldPatch: in(`["not","an","object"]`)}}, fieldPatch},
+		{map[string]map[string]slack.BlockAction{fieldPatch: {fieldPatch: in("\xff")}}, fieldPatch},
+		{map[string]map[string]slack.BlockAction{}, fieldPatch},
+	} {
+		_, err := ParseFacts(tc.vals, current)
+		fe, ok := err.(FormErrors)
+		if !ok || fe[tc.block] == "" {
+			t.Errorf("%v: error %v, want one under %s", tc.vals, err, tc.block)
+		}
+	}
+}
