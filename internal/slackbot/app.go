@@ -200,18 +200,16 @@ func (s *seenSet) first(key string, now time.Time) bool {
 // the email users.info gives. action names what they tried, so an unmapped user
 // is told which role it needs.
 func (a *App) identity(ctx context.Context, slackUser string, action incident.Action) (incident.Identity, error) {
-	users, err := a.deps.Users.ListUsers(ctx)
-	if err != nil {
-		return incident.Identity{}, fmt.Errorf("list irflow users: %w", err)
-	}
 	found := func(u incident.User) incident.Identity {
 		u.Display = strings.TrimSpace(u.Display + " · slack " + slackUser)
 		return incident.Identity{User: u, Via: incident.ViaSlack}
 	}
-	for _, u := range users {
-		if u.SlackUserID != "" && u.SlackUserID == slackUser {
-			return found(u), nil
-		}
+	u, err := a.deps.Users.UserBySlackID(ctx, slackUser)
+	if err == nil {
+		return found(u), nil
+	}
+	if !isNotFound(err) {
+		return incident.Identity{}, fmt.Errorf("look up the irflow user of slack user %s: %w", slackUser, err)
 	}
 	var email string
 	err = a.call(ctx, "users.info "+slackUser, func(ctx context.Context) error {
@@ -225,10 +223,12 @@ func (a *App) identity(ctx context.Context, slackUser string, action incident.Ac
 		a.log.Warn("Slack users.info failed", "slack_user", slackUser, "error", err)
 	}
 	if email != "" {
-		for _, u := range users {
-			if u.Email != "" && strings.EqualFold(u.Email, email) {
-				return found(u), nil
-			}
+		u, err := a.deps.Users.UserByEmail(ctx, email)
+		if err == nil {
+			return found(u), nil
+		}
+		if !isNotFound(err) {
+			return incident.Identity{}, fmt.Errorf("look up the irflow user of slack user %s: %w", slackUser, err)
 		}
 	}
 	roles := rolesFor(action)
