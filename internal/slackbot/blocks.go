@@ -277,8 +277,21 @@ func OpenQuestions(st incident.State) []Question {
 		}
 	}
 	for _, o := range st.Obligations {
+		if !o.Applicable {
+			continue
+		}
+		// The facts whose answers decide an obligation that applies on a reading of
+		// unknown facts (its clock runs on the earliest reading meanwhile).
+		if o.NeedsAssessment {
+			for _, f := range o.Questions {
+				if !seen[f] {
+					seen[f] = true
+					qs = append(qs, Question{Field: f, Question: "Needed to assess " + o.Title + " (" + o.Jurisdiction + "): " + f})
+				}
+			}
+		}
 		f := "timeline." + o.Trigger
-		if o.Applicable && o.TriggerAssumed && !seen[f] {
+		if o.TriggerAssumed && !seen[f] {
 			seen[f] = true
 			qs = append(qs, Question{Field: f, Question: "When did this happen: " + o.Trigger + "? (RFC 3339, e.g. 2026-03-01T09:00:00Z)"})
 		}
@@ -467,9 +480,12 @@ func parseIDs(s string) ([]int64, error) {
 // for anything else.
 func FactsModal(st incident.State) slack.ModalViewRequest {
 	var blocks []slack.Block
-	for i, q := range OpenQuestions(st) {
-		if i == 20 {
+	for _, q := range OpenQuestions(st) {
+		if len(blocks) == 20 {
 			break
+		}
+		if _, err := facts.Allowed(q.Field); err != nil && !strings.HasPrefix(q.Field, "timeline.") {
+			continue // not a single fact a field can set: the JSON patch below serves
 		}
 		id := "q:" + q.Field
 		var el slack.BlockElement

@@ -13,6 +13,7 @@ import (
 	"irflow/internal/facts"
 	"irflow/internal/incident"
 	"irflow/internal/notify"
+	"irflow/internal/ownership"
 )
 
 func TestReactionBecomesNoteOnce(t *testing.T) {
@@ -132,5 +133,34 @@ func TestParseFacts(t *testing.T) {
 		if !ok || fe[tc.block] == "" {
 			t.Errorf("%v: error %v, want one under %s", tc.vals, err, tc.block)
 		}
+	}
+}
+
+func TestOpenQuestionsAndFactsModal(t *testing.T) {
+	var st incident.State
+	st.ID = "INC-20260301-001"
+	st.Ownership.OpenQuestions = []ownership.Question{{Field: "cause.credentials_used", Question: "Which credentials were used?"}}
+	var gdpr, ca incident.IncidentObligation
+	gdpr.Title, gdpr.Jurisdiction, gdpr.Applicable, gdpr.Trigger, gdpr.TriggerAssumed = "GDPR Art. 33", "EU", true, "aware_at", true
+	ca.Title, ca.Jurisdiction, ca.Applicable, ca.NeedsAssessment = "California notice", "US-CA", true, true
+	ca.Questions = []string{"data_categories", "cause.credentials_used", "affected.individuals"}
+	st.Obligations = []incident.IncidentObligation{gdpr, ca}
+	var fields []string
+	for _, q := range OpenQuestions(st) {
+		fields = append(fields, q.Field)
+	}
+	if got := strings.Join(fields, ","); got != "cause.credentials_used,timeline.aware_at,data_categories,affected.individuals" {
+		t.Fatalf("open questions %s", got)
+	}
+	view := FactsModal(st)
+	var ids []string
+	for _, b := range view.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok {
+			ids = append(ids, in.BlockID)
+		}
+	}
+	// affected.individuals is not one fact a field can set: the patch field serves.
+	if got := strings.Join(ids, ","); got != "q:cause.credentials_used,q:timeline.aware_at,q:data_categories,patch" {
+		t.Fatalf("facts modal inputs %s", got)
 	}
 }
