@@ -235,3 +235,95 @@ func TestSlackEndToEnd(t *testing.T) {
 		t.Errorf("%d cards posted, want 1", cards)
 	}
 }
+
+func nextAck(t *testing.T, f *slackfake.Server, envelope string) slackfake.Ack {
+	t.Helper()
+	for {
+		select {
+		case a := <-f.Acks:
+			if a.EnvelopeID == envelope {
+				return a
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no ack of %s", envelope)
+		}
+	}
+}
+
+// TestSlackSocketModeEndToEnd drives irflow dev over a scripted Socket Mode
+// session: declare through the modal to a running incident with a channel and a
+// card, then an approval while Slack rate-limits chat.update, after which the
+// card converges, still one card.
+func TestSlackSocketModeEndToEnd(t *testing.T) {
+	t.Parallel()
+	fake := slackfake.New("xoxb-sm")
+	t.Cleanup(fake.Stop)
+	env := map[string]string{"SLACK_BOT_TOKEN": fake.Token, "SLACK_APP_TOKEN": "xapp-1-sm", "SLACK_API_URL": fake.URL()}
+	d := startWithEnv(t, func(k string) string { return env[k] })
+	if got := d.SlackDescription(); got != "socket-mode" {
+		t.Fatalf("slack description %q", got)
+	}
+	ctx := context.Background()
+	for _, u := range []incident.User{
+		{ID: "carol", Display: "Carol", SlackUserID: "UCAROL", Roles: []incident.Role{incident.RoleCommander, incident.RoleResponder}},
+	} {
+		if err := d.Store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake.Envelopes <- map[string]any{"type": "slash_commands", "envelope_id": "e-declare", "accepts_response_payload": true,
+		"payload": map[string]any{"command": "/incident", "text": "declare", "user_id": "UCAROL", "channel_id": "CGENERAL", "trigger_id": "trig-sm"}}
+	nextAck(t, fake, "e-declare")
+	waitFor(t, "the declare modal", 10*time.Second, func() bool { return len(fake.Views()) == 1 })
+	vals := map[string]map[string]slack.BlockAction{
+		"playbook":      {"playbook": {SelectedOption: slack.OptionBlockObject{Value: "credential-compromise"}}},
+		"title":         {"title": {Value: "Token leak"}},
+		"zendesk_users": {"zendesk_users": {Value: strconv.FormatInt(d.ZendeskSim.Facts().CompromisedUserID, 10)}},
+	}
+	fake.Envelopes <- map[string]any{"type": "interactive", "envelope_id": "e-submit", "accepts_response_payload": true,
+		"payload": map[string]any{"type": "view_submission", "user": map[string]any{"id": "UCAROL"},
+			"view": map[string]any{"id": "VSM1", "hash": "h", "callback_id": slackbot.CallbackDeclare, "private_metadata": "CGENERAL", "state": map[string]any{"values": vals}}}}
+	if a := nextAck(t, fake, "e-submit"); len(a.Payload) > 0 && string(a.Payload) != "null" {
+		t.Fatalf("the valid form was answered with %s", a.Payload)
+	}
+	var declared string
+	waitFor(t, "the declaration", 20*time.Second, func() bool { declared, _ = ephemeral(fake, "UCAROL", "Declared *INC-"); return declared != "" })
+	id := regexp.MustCompile(`INC-\d{8}-\d{3,}`).FindString(declared)
+	chanRef, err := d.Store.GetSlackRef(ctx, incident.SlackChannelKey(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := d.Store.GetSlackRef(ctx, incident.SlackCardKey(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, d.Service, id, 10*time.Second, "a step awaiting approval", func(s incident.State) bool {
+		return len(s.Steps) > 0 && s.Steps[0].Status == incident.StepAwaitingApproval
+	})
+
+	// Slack rate-limits every edit for a while; the approval still lands, and the
+	// card catches up afterwards without being posted again.
+	fake.Fail("chat.update", 429, 429, 429, 429, 429, 429)
+	fake.Envelopes <- map[string]any{"type": "interactive", "envelope_id": "e-approve", "payload": map[string]any{
+		"type": "block_actions", "trigger_id": "t", "user": map[string]any{"id": "UCAROL"},
+		"channel": map[string]any{"id": chanRef.Channel}, "container": map[string]any{"type": "message", "message_ts": card.TS, "channel_id": chanRef.Channel},
+		"actions": []any{map[string]any{"type": "button", "action_id": slackbot.ActionApprove, "block_id": "step-0", "value": id + "|suspend-accounts"}}}}
+	nextAck(t, fake, "e-approve")
+	waitState(t, d.Service, id, 10*time.Second, "the approval", func(s incident.State) bool { return s.Steps[0].ApprovedBy == "carol" })
+	waitFor(t, "the card to converge after the rate limit", 20*time.Second, func() bool {
+		c, _ := fake.Card(chanRef.Channel, card.TS)
+		return strings.Contains(c.Blocks, "approved by carol")
+	})
+	if fake.Calls("chat.update") < 7 {
+		t.Errorf("chat.update called %d times; the rate limit was not in the way", fake.Calls("chat.update"))
+	}
+	cards := 0
+	for _, p := range fake.Posts() {
+		if p.Channel == chanRef.Channel && strings.Contains(p.Blocks, `"type":"header"`) {
+			cards++
+		}
+	}
+	if cards != 1 || len(fake.Pins()) != 1 {
+		t.Errorf("%d cards and %d pins, want 1 and 1", cards, len(fake.Pins()))
+	}
+}
