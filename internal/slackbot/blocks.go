@@ -23,6 +23,7 @@ const (
 	ActionSkip    = "irflow_skip"
 	ActionMore    = "irflow_more"
 	ActionFacts   = "irflow_facts"
+	ActionClose   = "irflow_close"
 
 	CallbackDeclare = "irflow_declare"
 	CallbackFacts   = "irflow_facts"
@@ -128,9 +129,15 @@ func StatusCard(st incident.State, obs []incident.ObligationView, now time.Time)
 			b = append(b, slack.NewSectionBlock(mrkdwn(line), nil, nil))
 			if s.Status == incident.StepAwaitingApproval || s.Status == incident.StepPending {
 				value := st.ID + "|" + s.Step.ID
-				approve := slack.NewButtonBlockElement(ActionApprove, value, plain("Approve"))
+				// A click acts on Zendesk (or forgoes a containment step): Slack asks
+				// before it sends, so a stray click does nothing.
+				approve := slack.NewButtonBlockElement(ActionApprove, value, plain("Approve")).WithConfirm(
+					slack.NewConfirmationBlockObject(plain("Approve "+s.Step.ID+"?"),
+						mrkdwn(fmt.Sprintf("`%s` (%s) runs against Zendesk once approved.", s.Step.ID, s.Step.Action)), plain("Approve"), plain("Cancel")))
 				approve.Style = slack.StylePrimary
-				skip := slack.NewButtonBlockElement(ActionSkip, value, plain("Skip"))
+				skip := slack.NewButtonBlockElement(ActionSkip, value, plain("Skip")).WithConfirm(
+					slack.NewConfirmationBlockObject(plain("Skip "+s.Step.ID+"?"),
+						mrkdwn(fmt.Sprintf("`%s` (%s) will not run for this incident.", s.Step.ID, s.Step.Action)), plain("Skip"), plain("Cancel")))
 				skip.Style = slack.StyleDanger
 				if s.Status == incident.StepPending {
 					b = append(b, slack.NewActionBlock("step-"+strconv.Itoa(i), skip))
@@ -166,10 +173,12 @@ func StatusCard(st incident.State, obs []incident.ObligationView, now time.Time)
 			slack.NewOptionBlockObject("status|"+st.ID, plain("Status (just for me)"), nil),
 			slack.NewOptionBlockObject("deadlines|"+st.ID, plain("Deadlines"), nil),
 			slack.NewOptionBlockObject("facts|"+st.ID, plain("Answer questions"), nil),
-			slack.NewOptionBlockObject("close|"+st.ID, plain("Close incident"), nil),
 		)
 		facts := slack.NewButtonBlockElement(ActionFacts, st.ID, plain("Answer questions"))
-		b = append(b, slack.NewActionBlock("card-actions", facts, more))
+		closeB := slack.NewButtonBlockElement(ActionClose, st.ID, plain("Close incident")).WithConfirm(
+			slack.NewConfirmationBlockObject(plain("Close "+st.ID+"?"),
+				mrkdwn("Containment stops; the obligation clocks keep running until each duty is met."), plain("Close"), plain("Cancel")))
+		b = append(b, slack.NewActionBlock("card-actions", facts, closeB, more))
 	} else {
 		b = append(b, slack.NewContextBlock("", mrkdwn("Closed "+fmtTime(st.ClosedAt)+": "+escape(st.CloseReason))))
 	}

@@ -324,6 +324,8 @@ func (a *App) action(cb slack.InteractionCallback, actionID, value string) bool 
 		return a.queue(actionID, r, func(ctx context.Context, r request) { a.doStep(ctx, r, actionID == ActionApprove, step, "") }, nil) == nil
 	case ActionFacts:
 		kind = CmdFacts
+	case ActionClose:
+		kind = CmdClose
 	case ActionMore:
 		kind, rest, _ = strings.Cut(value, "|")
 	default:

@@ -164,3 +164,48 @@ func TestOpenQuestionsAndFactsModal(t *testing.T) {
 		t.Fatalf("facts modal inputs %s", got)
 	}
 }
+
+func TestStatusCard(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 30, 45, 0, time.UTC)
+	due := now.Add(26*time.Hour + 15*time.Minute)
+	var st incident.State
+	st.ID, st.Title, st.Phase, st.Severity, st.Playbook, st.DeclaredBy = "INC-20260301-001", "Token <leak> & more", incident.PhaseContainment, "SEV2", "credential-compromise", "rita"
+	st.Ownership.Owner, st.Ownership.Confidence, st.Ownership.Clauses, st.Ownership.Rationale = "subscriber", "probable", []string{"SRM-VI.S.i"}, "credentials_used: password"
+	st.Steps = make([]incident.StepState, 3)
+	for i, id := range []string{"suspend-accounts", "kill-sessions", "reset-password"} {
+		st.Steps[i].Step.ID, st.Steps[i].Step.Action = id, "act"
+	}
+	st.Steps[0].Status, st.Steps[0].ApprovedBy = incident.StepDone, "carol"
+	st.Steps[1].Status = incident.StepAwaitingApproval
+	st.Steps[2].Status = incident.StepPending
+	var ob incident.ObligationView
+	ob.Title, ob.Jurisdiction, ob.Audience, ob.Applicable, ob.Status, ob.DueAt = "GDPR Art. 33", "EU", "authority", true, "open", &due
+	raw, _ := json.Marshal(StatusCard(st, []incident.ObligationView{ob}, now))
+	card := string(raw)
+	for _, want := range []string{
+		`INC-20260301-001 · Token \u003cleak\u003e \u0026 more`, // the header is plain text
+		`*Phase*\ncontainment`, `SEV2`, `SRM-VI.S.i`, `approved by carol`,
+		`"action_id":"irflow_approve","value":"INC-20260301-001|kill-sessions"`,
+		`"action_id":"irflow_skip","value":"INC-20260301-001|reset-password"`,
+		`1d 2h left (due 2026-03-03 12:45 UTC)`, `"confirm":`, `"action_id":"irflow_close"`,
+		`Updated 2026-03-02 10:30 UTC`,
+	} {
+		if !strings.Contains(card, want) {
+			t.Errorf("card lacks %s", want)
+		}
+	}
+	if strings.Contains(card, `irflow_approve","value":"INC-20260301-001|reset-password"`) || strings.Contains(card, `|suspend-accounts"`) {
+		t.Errorf("a pending or done step offers approval: %s", card)
+	}
+	// The same minute renders the same bytes: the syncer edits only on change.
+	again, _ := json.Marshal(StatusCard(st, []incident.ObligationView{ob}, now.Add(10*time.Second)))
+	if string(again) != card {
+		t.Error("the card changed within the minute")
+	}
+	closedAt := now
+	st.Phase, st.ClosedAt, st.CloseReason = incident.PhaseClosed, &closedAt, "contained"
+	raw, _ = json.Marshal(StatusCard(st, nil, now))
+	if strings.Contains(string(raw), "irflow_close") || !strings.Contains(string(raw), "Closed 2026-03-02 10:30 UTC: contained") {
+		t.Errorf("closed card %s", raw)
+	}
+}
