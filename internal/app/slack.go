@@ -51,6 +51,9 @@ func notifierWith(s *slackbot.App, logT notify.Notifier) (notify.Notifier, error
 // runSlack starts the Slack app's workers and card syncer and, with an app token,
 // its Socket Mode connection; they stop when ctx ends.
 func runSlack(ctx context.Context, s *slackbot.App, logger *slog.Logger) {
+	if !s.Config().Receives() {
+		logger.Warn("Slack posts notifications and cards, but /incident and buttons cannot reach irflow: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP at /slack/...)")
+	}
 	s.Start(ctx)
 	if s.Config().SocketMode() {
 		go func() {
@@ -83,8 +86,11 @@ func slackDescription(s *slackbot.App) string {
 	if s == nil {
 		return "not-configured(log-transport)"
 	}
-	if s.Config().SocketMode() {
+	switch {
+	case s.Config().SocketMode():
 		return "socket-mode"
+	case s.Config().SigningSecret != "":
+		return "http(/slack/commands)"
 	}
-	return "http(/slack/commands)"
+	return "post-only(no-app-token-or-signing-secret)"
 }

@@ -82,9 +82,6 @@ func (c *Config) Validate() error {
 	if c.BotToken == "" {
 		return fmt.Errorf("slack: SLACK_BOT_TOKEN is required")
 	}
-	if c.AppToken == "" && c.SigningSecret == "" {
-		return fmt.Errorf("slack: set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP requests at /slack/...)")
-	}
 	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
 		return fmt.Errorf("slack: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
@@ -115,10 +112,7 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Mode names the transport for the ready line: "socket mode" or "http".
-func (c Config) Mode() string {
-	if c.SocketMode() {
-		return "socket mode"
-	}
-	return "http /slack/commands /slack/interactions /slack/events"
-}
+// Receives reports whether Slack can send the app anything: over Socket Mode
+// (SLACK_APP_TOKEN) or signed HTTP requests (SLACK_SIGNING_SECRET). Without either
+// the app only posts (notifications, cards), as `irflow worker` does.
+func (c Config) Receives() bool { return c.AppToken != "" || c.SigningSecret != "" }

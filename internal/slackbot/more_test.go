@@ -209,3 +209,37 @@ func TestStatusCard(t *testing.T) {
 		t.Errorf("closed card %s", raw)
 	}
 }
+
+func TestConfigFromEnv(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	if _, on, err := ConfigFromEnv(env()); on || err != nil {
+		t.Errorf("nothing set: configured %v, %v", on, err)
+	}
+	for _, tc := range []struct {
+		env  func(string) string
+		want string
+	}{
+		{env("SLACK_APP_TOKEN", "xapp-1"), "SLACK_BOT_TOKEN is required"},
+		{env("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_APP_TOKEN", "xoxb-wrong"), "app-level token"},
+		{env("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_API_URL", "ftp://x"), "SLACK_API_URL"},
+		{env("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_RESPONDERS", "U1, #general"), `"#general"`},
+	} {
+		if _, _, err := ConfigFromEnv(tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one naming %s", err, tc.want)
+		}
+	}
+	cfg, on, err := ConfigFromEnv(env("SLACK_BOT_TOKEN", "xoxb-1", "SLACK_API_URL", "http://127.0.0.1:9/api", "SLACK_RESPONDERS", "U1, S2", "SLACK_NOTE_REACTION", ":pushpin:"))
+	if err != nil || !on || cfg.APIURL != "http://127.0.0.1:9/api/" || len(cfg.Responders) != 2 || cfg.NoteReaction != "pushpin" || cfg.Receives() || cfg.SocketMode() {
+		t.Errorf("config %+v, %v, %v", cfg, on, err)
+	}
+	cfg, _, _ = ConfigFromEnv(env("SLACK_BOT_TOKEN", "xoxb-1"))
+	if cfg.APIURL != DefaultAPIURL || cfg.NoteReaction != "memo" {
+		t.Errorf("defaults %+v", cfg)
+	}
+}
