@@ -104,7 +104,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		cfg: cfg, deps: deps, log: deps.Logger.With("component", "slack"),
 		api:       slack.New(cfg.BotToken, opts...),
 		jobs:      make(chan job, QueueSize),
-		dedup:     newSeenSet(10 * time.Minute),
+		dedup:     newSeenSet(),
 		cardLocks: map[string]*sync.Mutex{}, cardShown: map[string]string{}, cardSeen: map[string]string{},
 	}, nil
 }
@@ -166,33 +166,38 @@ func (a *App) enqueue(what string, fn func(ctx context.Context)) bool {
 	}
 }
 
+// How long a key is remembered. A double click, or Socket Mode's redelivery of an
+// envelope it saw no ack for, comes within seconds; a click after that is meant
+// (a retry after an error). Slack redelivers Events API callbacks for minutes.
+const (
+	clickWindow = 30 * time.Second
+	eventWindow = 15 * time.Minute
+)
+
 // seenSet remembers keys for a while: duplicate clicks and Slack's redeliveries
 // act once.
 type seenSet struct {
 	mu   sync.Mutex
-	ttl  time.Duration
-	keys map[string]time.Time
+	keys map[string]time.Time // key -> until
 }
 
-func newSeenSet(ttl time.Duration) *seenSet {
-	return &seenSet{ttl: ttl, keys: map[string]time.Time{}}
-}
+func newSeenSet() *seenSet { return &seenSet{keys: map[string]time.Time{}} }
 
-// first reports whether key is new, and remembers it.
-func (s *seenSet) first(key string, now time.Time) bool {
+// first reports whether key is new, and remembers it for ttl.
+func (s *seenSet) first(key string, now time.Time, ttl time.Duration) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.keys) > 10000 {
-		for k, at := range s.keys {
-			if now.Sub(at) > s.ttl {
+		for k, until := range s.keys {
+			if now.After(until) {
 				delete(s.keys, k)
 			}
 		}
 	}
-	if at, ok := s.keys[key]; ok && now.Sub(at) <= s.ttl {
+	if until, ok := s.keys[key]; ok && !now.After(until) {
 		return false
 	}
-	s.keys[key] = now
+	s.keys[key] = now.Add(ttl)
 	return true
 }
 

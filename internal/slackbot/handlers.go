@@ -283,7 +283,7 @@ func (a *App) HandleInteraction(cb slack.InteractionCallback) any {
 				value = act.SelectedOption.Value
 			}
 			key := strings.Join([]string{cb.User.ID, act.ActionID, value, cb.Container.MessageTs}, "|")
-			if !a.dedup.first(key, now) {
+			if !a.dedup.first(key, now, clickWindow) {
 				a.log.Info("Duplicate Slack click ignored", "slack_user", cb.User.ID, "action_id", act.ActionID, "value", value)
 				continue
 			}
@@ -293,7 +293,7 @@ func (a *App) HandleInteraction(cb slack.InteractionCallback) any {
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
-		if !a.dedup.first("view|"+cb.View.ID+"|"+cb.View.Hash, now) {
+		if !a.dedup.first("view|"+cb.View.ID+"|"+cb.View.Hash, now, eventWindow) {
 			return nil
 		}
 		switch cb.View.CallbackID {
@@ -449,7 +449,7 @@ func (a *App) HandleEvent(ev slackevents.EventsAPIEvent, eventID string) {
 	if ev.Type != slackevents.CallbackEvent {
 		return
 	}
-	if eventID != "" && !a.dedup.first("event|"+eventID, a.deps.Now()) {
+	if eventID != "" && !a.dedup.first("event|"+eventID, a.deps.Now(), eventWindow) {
 		return
 	}
 	re, ok := ev.InnerEvent.Data.(*slackevents.ReactionAddedEvent)

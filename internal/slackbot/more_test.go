@@ -243,3 +243,25 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("defaults %+v", cfg)
 	}
 }
+
+func TestSeenSetWindow(t *testing.T) {
+	s := newSeenSet()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	steps := []struct {
+		key  string
+		at   time.Duration
+		want bool
+	}{
+		{"click", 0, true},
+		{"click", time.Second, false},              // the double click
+		{"other", time.Second, true},               // another button
+		{"click", clickWindow, false},              // still inside the window
+		{"click", clickWindow + time.Second, true}, // a deliberate retry later
+		{"click", clickWindow + 2*time.Second, false},
+	}
+	for i, st := range steps {
+		if got := s.first(st.key, t0.Add(st.at), clickWindow); got != st.want {
+			t.Errorf("step %d (%s at %s): first = %v, want %v", i, st.key, st.at, got, st.want)
+		}
+	}
+}
