@@ -128,17 +128,7 @@ func StatusCard(st incident.State, obs []incident.ObligationView, now time.Time)
 			}
 			b = append(b, slack.NewSectionBlock(mrkdwn(line), nil, nil))
 			if s.Status == incident.StepAwaitingApproval || s.Status == incident.StepPending {
-				value := st.ID + "|" + s.Step.ID
-				// A click acts on Zendesk (or forgoes a containment step): Slack asks
-				// before it sends, so a stray click does nothing.
-				approve := slack.NewButtonBlockElement(ActionApprove, value, plain("Approve")).WithConfirm(
-					slack.NewConfirmationBlockObject(plain("Approve "+s.Step.ID+"?"),
-						mrkdwn(fmt.Sprintf("`%s` (%s) runs against Zendesk once approved.", s.Step.ID, s.Step.Action)), plain("Approve"), plain("Cancel")))
-				approve.Style = slack.StylePrimary
-				skip := slack.NewButtonBlockElement(ActionSkip, value, plain("Skip")).WithConfirm(
-					slack.NewConfirmationBlockObject(plain("Skip "+s.Step.ID+"?"),
-						mrkdwn(fmt.Sprintf("`%s` (%s) will not run for this incident.", s.Step.ID, s.Step.Action)), plain("Skip"), plain("Cancel")))
-				skip.Style = slack.StyleDanger
+				approve, skip := stepButtons(st.ID, s.Step.ID, s.Step.Action)
 				if s.Status == incident.StepPending {
 					b = append(b, slack.NewActionBlock("step-"+strconv.Itoa(i), skip))
 				} else {
@@ -169,11 +159,7 @@ func StatusCard(st incident.State, obs []incident.ObligationView, now time.Time)
 		b = append(b, slack.NewSectionBlock(mrkdwn(strings.Join(lines, "\n")), nil, nil))
 	}
 	if st.Phase != incident.PhaseClosed {
-		more := slack.NewOverflowBlockElement(ActionMore,
-			slack.NewOptionBlockObject("status|"+st.ID, plain("Status (just for me)"), nil),
-			slack.NewOptionBlockObject("deadlines|"+st.ID, plain("Deadlines"), nil),
-			slack.NewOptionBlockObject("facts|"+st.ID, plain("Answer questions"), nil),
-		)
+		more := moreMenu(st.ID)
 		facts := slack.NewButtonBlockElement(ActionFacts, st.ID, plain("Answer questions"))
 		closeB := slack.NewButtonBlockElement(ActionClose, st.ID, plain("Close incident")).WithConfirm(
 			slack.NewConfirmationBlockObject(plain("Close "+st.ID+"?"),
@@ -598,4 +584,29 @@ func ParseFacts(vals map[string]map[string]slack.BlockAction, current facts.Docu
 		return nil, FormErrors{fieldPatch: "answer a question or give a patch"}
 	}
 	return json.Marshal(patch)
+}
+
+// stepButtons are a step's Approve and Skip buttons. A click acts on Zendesk (or
+// forgoes a containment step): Slack asks before it sends, so a stray click does
+// nothing.
+func stepButtons(incidentID, step, action string) (approve, skip *slack.ButtonBlockElement) {
+	value := incidentID + "|" + step
+	approve = slack.NewButtonBlockElement(ActionApprove, value, plain("Approve")).WithConfirm(
+		slack.NewConfirmationBlockObject(plain(clip("Approve "+step+"?", 90)),
+			mrkdwn(fmt.Sprintf("`%s` (%s) runs against Zendesk once approved.", step, action)), plain("Approve"), plain("Cancel")))
+	approve.Style = slack.StylePrimary
+	skip = slack.NewButtonBlockElement(ActionSkip, value, plain("Skip")).WithConfirm(
+		slack.NewConfirmationBlockObject(plain(clip("Skip "+step+"?", 90)),
+			mrkdwn(fmt.Sprintf("`%s` (%s) will not run for this incident.", step, action)), plain("Skip"), plain("Cancel")))
+	skip.Style = slack.StyleDanger
+	return approve, skip
+}
+
+// moreMenu is the overflow menu of a card or message about an incident.
+func moreMenu(incidentID string) *slack.OverflowBlockElement {
+	return slack.NewOverflowBlockElement(ActionMore,
+		slack.NewOptionBlockObject("status|"+incidentID, plain("Status (just for me)"), nil),
+		slack.NewOptionBlockObject("deadlines|"+incidentID, plain("Deadlines"), nil),
+		slack.NewOptionBlockObject("facts|"+incidentID, plain("Answer questions"), nil),
+	)
 }

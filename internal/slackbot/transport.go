@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -152,8 +153,27 @@ func (a *App) render(m notify.Message) (string, []slack.Block) {
 		}
 		blocks = append(blocks, slack.NewContextBlock("", fs...))
 	}
+	// The message's buttons do what /incident does: approve or skip the step it
+	// announces, or the menu's status, deadlines and questions.
+	var actions []slack.BlockElement
+	if m.Kind == notify.KindStepAwaitingApproval {
+		if sm := awaitingStep.FindStringSubmatch(m.Text); sm != nil {
+			approve, skip := stepButtons(m.IncidentID, sm[1], sm[2])
+			actions = append(actions, approve, skip)
+		}
+	}
+	if incident.ValidID(m.IncidentID) && m.Kind != notify.KindIncidentClosed {
+		actions = append(actions, moreMenu(m.IncidentID))
+	}
+	if len(actions) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("message-actions", actions...))
+	}
 	return clip(text, 3000), blocks
 }
+
+// awaitingStep reads the step out of the incident workflow's "step ID (ACTION)
+// waits for approval" timeline text, which step_awaiting_approval messages carry.
+var awaitingStep = regexp.MustCompile(`^step (\S+) \(([a-z_]+)\) waits for approval`)
 
 // deliver posts m to one channel once, or edits the message m.Update names.
 func (a *App) deliver(ctx context.Context, m notify.Message, channel, text string, blocks []slack.Block) (notify.Sent, error) {
