@@ -31,7 +31,7 @@ func BenchmarkSlashCommandAck(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				body := commandBody("URITA", "CBENCH", "note INC-20260301-001 bench "+strconv.Itoa(i*concurrent+j))
+				body := commandBody("UCAROL", "CBENCH", "note INC-20260301-001 bench "+strconv.Itoa(i*concurrent+j))
 				req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/slack/commands", strings.NewReader(body))
 				ts := strconv.FormatInt(time.Now().Unix(), 10)
 				req.Header.Set("Content-Type", form)
