@@ -490,10 +490,21 @@ func TestTransportRetriesAndNeverDuplicates(t *testing.T) {
 	if phaseMsgs != 1 || len(h.slack.Posts()) != 3 {
 		t.Fatalf("phase messages = %d, posts = %d; want 1 and 3", phaseMsgs, len(h.slack.Posts()))
 	}
-	// Unknown channel: permanent.
+	// No channel for the incident and no SLACK_NOTIFY_CHANNEL: skipped, nothing posted.
 	h2 := newHarness(t, func(c *Config) {})
-	if _, err := h2.app.Notifier().Send(ctx, m); !notify.IsPermanent(err) {
-		t.Fatalf("send without a channel = %v, want permanent", err)
+	if sent, err := h2.app.Notifier().Send(ctx, m); err != nil || sent.MessageID != "" || len(h2.slack.Posts()) != 0 {
+		t.Fatalf("send without a channel = %+v, %v; posts %d", sent, err, len(h2.slack.Posts()))
+	}
+	// With SLACK_NOTIFY_CHANNEL it goes there; a channel Slack does not know is permanent.
+	h3 := newHarness(t, func(c *Config) { c.NotifyChannel = "CNOTIFY" })
+	if sent, err := h3.app.Notifier().Send(ctx, m); err != nil || sent.Channel != "CNOTIFY" {
+		t.Fatalf("send to the notify channel = %+v, %v", sent, err)
+	}
+	h4 := newHarness(t, func(c *Config) { c.NotifyChannel = "CNOTIFY" })
+	h4.app.cfg.BotToken = "xoxb-revoked"
+	h4.app.api = slack.New("xoxb-revoked", slack.OptionAPIURL(h4.slack.URL()))
+	if _, err := h4.app.Notifier().Send(ctx, m); !notify.IsPermanent(err) {
+		t.Fatalf("send with a revoked token = %v, want permanent", err)
 	}
 }
 

@@ -28,7 +28,9 @@ const TransportName = "slack"
 // store before Send returns, and a second Send of the key finds it and posts
 // nothing. A 429 or 5xx is retried in place (Retry-After honoured) and then
 // returned as a plain error for Temporal to retry; a Slack error that retrying
-// cannot fix (channel_not_found, not_in_channel, invalid_auth) is Permanent.
+// cannot fix (channel_not_found, not_in_channel, invalid_auth) is Permanent. A
+// message with nowhere to go in Slack (an incident without a channel, no
+// SLACK_NOTIFY_CHANNEL) is skipped: its Sent has no MessageID.
 type Transport struct{ App *App }
 
 var _ notify.Notifier = Transport{}
@@ -47,7 +49,11 @@ func (t Transport) Send(ctx context.Context, m notify.Message) (notify.Sent, err
 		return notify.Sent{}, err
 	}
 	if len(channels) == 0 {
-		return notify.Sent{}, notify.Permanent(fmt.Errorf("slack: incident %s has no channel and SLACK_NOTIFY_CHANNEL is not set", m.IncidentID))
+		// An incident declared outside Slack, with no SLACK_NOTIFY_CHANNEL: Slack has
+		// no place for it. Not a failure (the router's other transports delivered),
+		// so the Sent names no message.
+		a.log.Info("Not posted to Slack: the incident has no channel and SLACK_NOTIFY_CHANNEL is not set", "incident_id", m.IncidentID, "message_key", m.Key)
+		return notify.Sent{Transport: TransportName, At: a.deps.Now().UTC()}, nil
 	}
 	text, blocks := a.render(m)
 	var out notify.Sent
