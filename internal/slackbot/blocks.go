@@ -361,6 +361,7 @@ type DeclareInput struct {
 // under the inputs (response_action "errors").
 type FormErrors map[string]string
 
+// Error lists the fields and their problems, in field order.
 func (e FormErrors) Error() string {
 	keys := make([]string, 0, len(e))
 	for k := range e {

@@ -54,6 +54,7 @@ type Command struct {
 // wrong, and the help text follows it.
 type UsageError struct{ Problem string }
 
+// Error is the problem, worded for the person who typed the command.
 func (e *UsageError) Error() string { return e.Problem }
 
 // ParseCommand parses the text after /incident. It checks size and encoding first,

@@ -35,6 +35,8 @@ type VerifyError struct {
 	Detail string
 }
 
+// Error names the reason and the detail; it never contains the secret or the
+// expected signature.
 func (e *VerifyError) Error() string {
 	return "slack signature refused (" + e.Reason + "): " + e.Detail
 }
