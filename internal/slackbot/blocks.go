@@ -294,6 +294,74 @@ func OpenQuestions(st incident.State) []Question {
 	return qs
 }
 
+// SuggestPlaybooks ranks the playbooks whose id, title or summary share words with
+// the title typed after /incident declare, best first. At declare time there are no
+// facts yet for triage to match playbook triggers on (triage suggests again once
+// they are known); the words a responder uses ("token", "phishing", "webhook",
+// "export") are what there is.
+func SuggestPlaybooks(title string, cat []playbooks.Loaded) []string {
+	words := map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(title), notWordRune) {
+		if len(w) >= 4 && !stopWords[w] {
+			words[stem(w)] = true
+		}
+	}
+	type scored struct {
+		id    string
+		score int
+	}
+	var out []scored
+	for _, p := range cat {
+		// A word of the id or title counts three times one of the summary: titles
+		// name what the playbook is for, summaries mention neighbours too.
+		seen := map[string]bool{}
+		score := 0
+		for _, part := range []struct {
+			text   string
+			weight int
+		}{{p.ID + " " + p.Title, 3}, {p.Summary, 1}} {
+			for _, w := range strings.FieldsFunc(strings.ToLower(part.text), notWordRune) {
+				if w = stem(w); words[w] && !seen[w] {
+					seen[w] = true
+					score += part.weight
+				}
+			}
+		}
+		if score > 0 {
+			out = append(out, scored{p.ID, score})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b scored) int {
+		if a.score != b.score {
+			return b.score - a.score
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	ids := make([]string, len(out))
+	for i, s := range out {
+		ids[i] = s.id
+	}
+	return ids
+}
+
+func notWordRune(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') }
+
+// stem strips the plural and -ing/-ed endings, enough to match "tokens" with
+// "token" and "leaked" with "leak".
+func stem(w string) string {
+	for _, suf := range []string{"ing", "ed", "es", "s"} {
+		if len(w) > len(suf)+3 && strings.HasSuffix(w, suf) {
+			return strings.TrimSuffix(w, suf)
+		}
+	}
+	return w
+}
+
+var stopWords = map[string]bool{"with": true, "from": true, "that": true, "this": true, "were": true, "have": true,
+	"been": true, "into": true, "over": true, "your": true, "their": true, "some": true, "data": true, "zendesk": true,
+	// Words every playbook uses.
+	"agent": true, "admin": true, "user": true, "users": true, "incident": true}
+
 // DeclareModal is the declare form. Playbooks are offered suggested first, and the
 // first is preselected. origin is the channel the command ran in, kept in the
 // view's private metadata so the result can be posted back there.

@@ -12,9 +12,7 @@ import (
 
 	"irflow/internal/facts"
 	"irflow/internal/incident"
-	"irflow/internal/ownership"
 	"irflow/internal/service"
-	"irflow/internal/triage"
 )
 
 // Message is an immediate answer to a slash command: the HTTP response body, or
@@ -231,14 +229,7 @@ func (a *App) openDeclare(ctx context.Context, r request, title string) {
 		a.ephemeral(ctx, r.channel, r.user, a.userMessage("declare", err))
 		return
 	}
-	var suggested []string
-	if title != "" {
-		doc := facts.Document{Version: facts.Version, Summary: title}
-		for _, s := range triage.Suggest(doc, ownership.Determine(doc), a.deps.Playbooks.Refs()) {
-			suggested = append(suggested, s.ID)
-		}
-	}
-	view := DeclareModal(a.deps.Playbooks.All(), suggested, title, r.channel)
+	view := DeclareModal(a.deps.Playbooks.All(), SuggestPlaybooks(title, a.deps.Playbooks.All()), title, r.channel)
 	if err := a.call(ctx, "views.open declare", func(ctx context.Context) error {
 		_, err := a.api.OpenViewContext(ctx, r.trigger, view)
 		return err

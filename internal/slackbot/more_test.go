@@ -14,6 +14,7 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/notify"
 	"irflow/internal/ownership"
+	"irflow/playbooks"
 )
 
 func TestReactionBecomesNoteOnce(t *testing.T) {
@@ -263,5 +264,36 @@ func TestSeenSetWindow(t *testing.T) {
 		if got := s.first(st.key, t0.Add(st.at), clickWindow); got != st.want {
 			t.Errorf("step %d (%s at %s): first = %v, want %v", i, st.key, st.at, got, st.want)
 		}
+	}
+}
+
+func TestSuggestPlaybooks(t *testing.T) {
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ title, first string }{
+		{"Leaked API token used against prod", "api-token-leak"},
+		{"Phishing link in a ticket reply", "malicious-user-content"},
+		{"Maya's account taken over by credential stuffing", "credential-compromise"},
+		{"Rogue webhook from a marketplace app", "third-party-integration"},
+		{"Agent exported customer lists", "unmonitored-activity"},
+		{"", ""},
+		{"something odd", ""},
+	}
+	for _, tc := range cases {
+		got := SuggestPlaybooks(tc.title, cat.All())
+		first := ""
+		if len(got) > 0 {
+			first = got[0]
+		}
+		if first != tc.first {
+			t.Errorf("SuggestPlaybooks(%q) = %v, want %q first", tc.title, got, tc.first)
+		}
+	}
+	view := DeclareModal(cat.All(), SuggestPlaybooks("phishing", cat.All()), "phishing", "C1")
+	raw, _ := json.Marshal(view)
+	if !strings.Contains(string(raw), `"initial_option":{"text":{"type":"plain_text","text":"Phishing or malicious content from users (suggested)"`) {
+		t.Errorf("the suggested playbook is not preselected: %s", raw)
 	}
 }
