@@ -297,3 +297,30 @@ func TestSuggestPlaybooks(t *testing.T) {
 		t.Errorf("the suggested playbook is not preselected: %s", raw)
 	}
 }
+
+func TestChannelNameCollisions(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Responders = []string{"UOPS", "SRESP"} })
+	h.slack.AddGroup("SRESP", "UA", "UOPS")
+	ctx := context.Background()
+	// Someone already has the name, and its -2.
+	for _, name := range []string{"inc-20260301-1-token-leak", "inc-20260301-1-token-leak-2"} {
+		if _, err := h.app.api.CreateConversation(slack.CreateConversationParams{ChannelName: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch, err := h.app.ensureChannel(ctx, "INC-20260301-001", "Token leak", "URITA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.slack.Channels()["inc-20260301-1-token-leak-3"]; got != ch {
+		t.Fatalf("channel %s, channels %v", ch, h.slack.Channels())
+	}
+	if inv := strings.Join(h.slack.Invited(ch), ","); inv != "URITA,UOPS,UA" {
+		t.Errorf("invited %s, want the declarer then the responders, each once", inv)
+	}
+	// Again (a retried declare): the same channel, no new one.
+	again, err := h.app.ensureChannel(ctx, "INC-20260301-001", "Token leak", "URITA")
+	if err != nil || again != ch || len(h.slack.Channels()) != 3 {
+		t.Fatalf("second ensureChannel = %s, %v; channels %v", again, err, h.slack.Channels())
+	}
+}
