@@ -29,7 +29,12 @@ incident and timer resumes where it was.
 The official Temporal CLI and UI can connect to --temporal. Temporal keeps a closed
 workflow's history for --retention (30 days by default); irflow itself reads closed
 incidents from its store, and notification clocks are separate workflows that stay
-open until their duty ends, so legal deadlines never depend on retention.`,
+open until their duty ends, so legal deadlines never depend on retention.
+
+With SLACK_BOT_TOKEN set (and SLACK_APP_TOKEN for Socket Mode, or
+SLACK_SIGNING_SECRET for requests at /slack/...), the Slack app runs too: /incident,
+incident channels with a status card, notifications in Slack (README "Slack"). The
+ready line says slack=not-configured(log-transport) otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			logger, err := newLogger(cmd.ErrOrStderr(), logLevel)

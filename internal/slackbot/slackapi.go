@@ -343,10 +343,10 @@ func (a *App) syncCards(ctx context.Context) {
 			if err != nil {
 				continue
 			}
-			mark := fmt.Sprint(rec.Version)
-			if rec.ClosedAt == nil {
-				mark += "@" + a.deps.Now().Truncate(time.Minute).Format(time.RFC3339)
-			}
+			// The minute too: the time left moves, and a closed incident's obligation
+			// clocks keep running. RefreshCard edits only when the card's bytes change
+			// (hourly for a deadline days away, each minute in its last day).
+			mark := fmt.Sprint(rec.Version) + "@" + a.deps.Now().Truncate(time.Minute).Format(time.RFC3339)
 			a.cardMu.Lock()
 			same := a.cardSeen[ref.IncidentID] == mark
 			a.cardMu.Unlock()
