@@ -93,9 +93,10 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
+		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
+		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
