@@ -30,6 +30,7 @@ import (
 	"irflow/internal/mail"
 	"irflow/internal/notify"
 	"irflow/internal/service"
+	"irflow/internal/slackbot"
 	"irflow/internal/storeopen"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
@@ -162,6 +163,10 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
+	// Slack is the Slack app, nil when SLACK_BOT_TOKEN is unset.
+	Slack       *slackbot.App
+	slackCancel context.CancelFunc
+
 	// LogPath is the stack's log file (LogName in the data folder).
 	LogPath string
 	logOut  *os.File
@@ -269,16 +274,22 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
 	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store, Users: d.Store, Logger: cfg.Logger}
-	getenv := cfg.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := d.getenv()
 	if d.Mailer, err = mailerFromEnv(getenv); err != nil {
 		return nil, err
 	}
 	d.Intake = wireNotices(d.Service, d.Store, getenv, cfg.Logger)
 	if err := d.ensureAdmin(ctx); err != nil {
 		return nil, err
+	}
+	notifier := d.notifier()
+	if d.Slack, err = newSlack(d.getenv(), d.Service, cat, d.Store, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if d.Slack != nil && cfg.Notifier == nil {
+		if notifier, err = notifierWith(d.Slack, notifier); err != nil {
+			return nil, err
+		}
 	}
 
 	zcfg, err := d.zendeskConfig()
@@ -289,8 +300,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if d.Zendesk, err = zendesk.New(zcfg); err != nil {
 		return nil, fmt.Errorf("zendesk client: %w", err)
 	}
-	notifier, err := withEmail(d.notifier(), d.Mailer, getenv)
-	if err != nil {
+	if notifier, err = withEmail(notifier, d.Mailer, getenv); err != nil {
 		return nil, err
 	}
 	d.deps = worker.Deps{
@@ -311,9 +321,15 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		}
 		d.IntakeSMTPAddr = d.intakeSMTP.Addr
 	}
+	if d.Slack != nil {
+		// Not ctx: that one only bounds the start.
+		var sctx context.Context
+		sctx, d.slackCancel = context.WithCancel(context.Background())
+		runSlack(sctx, d.Slack, cfg.Logger)
+	}
 
 	d.http = &http.Server{
-		Handler:           httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger),
+		Handler:           withSlack(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Slack),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -371,11 +387,18 @@ func devLoopback(addr string) bool {
 
 // zendeskConfig returns the configured Zendesk instance, or starts the built-in
 // simulator with the demo seed when no credentials are set.
-func (d *Dev) zendeskConfig() (zendesk.Config, error) {
-	getenv := d.Config.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+func (d *Dev) getenv() func(string) string {
+	if d.Config.Getenv != nil {
+		return d.Config.Getenv
 	}
+	return os.Getenv
+}
+
+// SlackDescription says how Slack is connected, for the ready line.
+func (d *Dev) SlackDescription() string { return slackDescription(d.Slack) }
+
+func (d *Dev) zendeskConfig() (zendesk.Config, error) {
+	getenv := d.getenv()
 	zcfg, configured, err := zendesk.ConfigFromEnv(getenv)
 	if err != nil {
 		return zendesk.Config{}, fmt.Errorf("zendesk configuration: %w", err)
@@ -418,6 +441,10 @@ func (d *Dev) Stop() {
 	}
 	if d.intakeSMTP != nil {
 		_ = d.intakeSMTP.Close()
+	}
+	if d.slackCancel != nil {
+		d.slackCancel()
+		d.Slack.Wait()
 	}
 	if d.worker != nil {
 		d.worker.Stop()

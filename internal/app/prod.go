@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -78,12 +79,29 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
 	}
-	mailer, err := mailerFromEnv(cfg.Getenv)
+	// With Slack configured, notifications also go to Slack and refresh the status
+	// cards; the worker serves no Slack requests (serve does).
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		return fmt.Errorf("load playbooks: %w", err)
+	}
+	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
 	if err != nil {
 		return err
 	}
-	notifier, err := withEmail(notify.LogTransport{Logger: cfg.Logger}, mailer, cfg.Getenv)
+	notifier, err := notifierWith(slackApp, notify.LogTransport{Logger: cfg.Logger})
 	if err != nil {
+		return err
+	}
+	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
+	// With SMTP configured, notices go by email, and with IRFLOW_NOTIFY_EMAIL so do
+	// reminders and escalations.
+	mailer, err := mailerFromEnv(cfg.getenv())
+	if err != nil {
+		return err
+	}
+	if notifier, err = withEmail(notifier, mailer, cfg.getenv()); err != nil {
 		return err
 	}
 	w := worker.New(c, worker.Deps{
@@ -129,7 +147,7 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
-	processor := wireNotices(svc, store, cfg.Getenv, cfg.Logger)
+	processor := wireNotices(svc, store, cfg.getenv(), cfg.Logger)
 	if cfg.IntakeSMTP != "" {
 		rcv, err := intake.Listen(cfg.IntakeSMTP, processor, cfg.Logger)
 		if err != nil {
@@ -137,7 +155,17 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		}
 		defer func() { _ = rcv.Close() }()
 	}
-	handler := httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger)
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	if slackApp != nil {
+		sctx, cancel := context.WithCancel(ctx)
+		defer func() { cancel(); slackApp.Wait() }()
+		runSlack(sctx, slackApp, cfg.Logger)
+	}
+	cfg.Logger.Info("Slack", "slack", slackDescription(slackApp))
+	handler := withSlack(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), slackApp)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -155,6 +183,14 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+// getenv is cfg.Getenv, or os.Getenv.
+func (cfg ProdConfig) getenv() func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
 }
 
 // loopback reports whether addr listens on a loopback interface only.
