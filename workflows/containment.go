@@ -283,7 +283,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		}
 		var res containment.ApplyResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
-			msg := activityFailure(err)
+			msg := failureMessage(ctx, "containment step "+st.Step.ID, err, activityFailure(err))
 			st.Errors = append(st.Errors, msg)
 			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
 			continue
@@ -354,7 +354,8 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 			IdempotencyKey: st.IdempotencyKey + "/undo/" + applied.Target.Key()}
 		var ur containment.UndoResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityUndo, in).Get(actx, &ur); err != nil {
-			msg := fmt.Sprintf("step %s: undo %s on %s: %v", st.Step.ID, applied.Action, applied.Target, err)
+			msg := fmt.Sprintf("step %s: undo %s on %s: %s", st.Step.ID, applied.Action, applied.Target,
+				failureMessage(dctx, "undo of step "+st.Step.ID, err, err.Error()))
 			res.Failed = append(res.Failed, msg)
 			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
 			continue
