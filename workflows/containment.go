@@ -420,13 +420,13 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 		return err
 	}
 	if c.halted() {
-		return errors.New("step: containment was rolled back; no step can be approved")
+		return conflictf("step: containment was rolled back; no step can be approved")
 	}
 	if !st.Step.NeedsApproval {
 		return fmt.Errorf("step: step %q (%s) does not need approval", req.Step, st.Step.Action)
 	}
 	if st.Status != StepPending && st.Status != StepAwaitingApproval {
-		return fmt.Errorf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
+		return conflictf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
 	}
 	// Separation of duties (the playbook's distinct_approver and approvals).
 	if st.Step.DistinctApprover && req.Actor == c.declaredBy {
@@ -434,7 +434,7 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 	}
 	for _, a := range st.Approvals {
 		if a.Actor == req.Actor {
-			return fmt.Errorf("step: %s already approved step %q; it needs %d distinct approvers", req.Actor, req.Step, st.Step.RequiredApprovals())
+			return conflictf("step: %s already approved step %q; it needs %d distinct approvers", req.Actor, req.Step, st.Step.RequiredApprovals())
 		}
 	}
 	return nil
@@ -487,7 +487,7 @@ func (c *Containment) validateSkip(ctx workflow.Context, req SkipStepRequest) er
 	case StepPending, StepAwaitingApproval, StepApproved:
 		return nil
 	default:
-		return fmt.Errorf("step: step %q is %s and can no longer be skipped", req.Step, st.Status)
+		return conflictf("step: step %q is %s and can no longer be skipped", req.Step, st.Status)
 	}
 }
 
@@ -513,10 +513,10 @@ func (c *Containment) validateRollback(ctx workflow.Context, req RollbackRequest
 		return errors.New("actor: required: a rollback is attributed to a person")
 	}
 	if c.rollingBack {
-		return errors.New("rollback: a rollback is already running")
+		return conflictf("rollback: a rollback is already running")
 	}
 	if c.RolledBack != nil && c.RolledBack.Complete {
-		return errors.New("rollback: containment was already rolled back")
+		return conflictf("rollback: containment was already rolled back")
 	}
 	return nil
 }

@@ -64,21 +64,10 @@ func (f *clientFlags) remote() (backend, func(), error) {
 	}
 	c, err := apiclient.New(f.server, token)
 	if err != nil {
-		return nil, nil, withExit(2, fmt.Errorf("--server: %w", err))
+		return nil, nil, withExit(exitInvalid, fmt.Errorf("--server: %w", err))
 	}
 	return c, func() {}, nil
 }
-
-// Exit statuses of client mode, beside userError's 2 (invalid), 3 (not found) and 4
-// (conflict).
-const (
-	// exitForbidden: the user's roles do not allow the action; the message names
-	// the role that would.
-	exitForbidden = 5
-	// exitUnauthorized: no token, or the server refused it (unknown, revoked, or
-	// its user disabled).
-	exitUnauthorized = 6
-)
 
 // authError gives the client-mode refusals their exit statuses, with a hint for a
 // refused token; it returns nil for any other error.

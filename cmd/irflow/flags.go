@@ -70,7 +70,7 @@ func (f *clientFlags) service(ctx context.Context, reads bool) (backend, func(),
 	}
 	c, err := app.Dial(ctx, f.cfg, nil)
 	if err != nil {
-		return nil, nil, withExit(1, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
+		return nil, nil, withExit(exitFailure, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
 	}
 	svc := &service.Service{Client: c, Playbooks: cat}
 	if !reads {
@@ -96,10 +96,10 @@ func openStore(ctx context.Context, dataDir string) (storeopen.Store, error) {
 	}
 	store, err := storeopen.OpenExisting(ctx, path)
 	if errors.Is(err, storeopen.ErrNoStore) && !storeopen.IsPostgres(path) {
-		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
+		return nil, withExit(exitFailure, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
 	}
 	if err != nil {
-		return nil, withExit(1, err)
+		return nil, withExit(exitFailure, err)
 	}
 	return store, nil
 }
@@ -139,11 +139,11 @@ func userError(err error) error {
 	if errors.As(err, &e) {
 		switch e.Code {
 		case incident.EINVALID, incident.ETOOLARGE:
-			return withExit(2, err)
+			return withExit(exitInvalid, err)
 		case incident.ENOTFOUND:
-			return withExit(3, err)
+			return withExit(exitNotFound, err)
 		case incident.ECONFLICT:
-			return withExit(4, err)
+			return withExit(exitConflict, err)
 		}
 	}
 	return err
@@ -153,7 +153,7 @@ func userError(err error) error {
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		return nil, withExit(2, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level))
+		return nil, withExit(exitInvalid, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -106,7 +106,7 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 				}
 			}
 			if st.Status == incident.StepFailed {
-				return withExit(1, fmt.Errorf("step %s failed: %s", st.Step.ID, strings.Join(st.Errors, "; ")))
+				return withExit(exitFailure, fmt.Errorf("step %s failed: %s", st.Step.ID, strings.Join(st.Errors, "; ")))
 			}
 			return nil
 		},
@@ -201,7 +201,7 @@ func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 			if atText != "now" {
 				var err error
 				if at, err = time.Parse(time.RFC3339, atText); err != nil {
-					return withExit(2, fmt.Errorf("--at: %q is neither an RFC 3339 time (e.g. 2026-03-09T10:00:00Z) nor \"now\"", atText))
+					return withExit(exitInvalid, fmt.Errorf("--at: %q is neither an RFC 3339 time (e.g. 2026-03-09T10:00:00Z) nor \"now\"", atText))
 				}
 			}
 			req.At = at
@@ -345,7 +345,7 @@ func newSetFactsCmd(tf *clientFlags) *cobra.Command {
 				data, err = os.ReadFile(patch)
 			}
 			if err != nil {
-				return withExit(2, fmt.Errorf("read patch: %w", err))
+				return withExit(exitInvalid, fmt.Errorf("read patch: %w", err))
 			}
 			req.Patch = data
 			svc, closeFn, err := tf.service(cmd.Context(), false)
