@@ -172,6 +172,9 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		c.record(EventArmed, "", fmt.Sprintf("clock armed for %s (%s): %s", o.ID, o.Citation, due))
 	}
 	c.dirty()
+	// Decided once per run, before the loop: executions that began before this
+	// release keep waiting for the next daily boundary when armed late.
+	lateNow := workflow.GetVersion(ctx, versionClockLateArming, workflow.DefaultVersion, 1) == 1
 
 	for !c.st.Terminal() {
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
@@ -215,6 +218,20 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			func(k string) bool { return c.st.Sent[k] })
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError("obligation clock: "+err.Error(), "BadReminders", err)
+		}
+		if lateNow && len(c.st.Sent) == 0 {
+			// Armed after its due date: the reminder it missed goes out at once,
+			// then the daily ones follow (issue 14). Only while nothing of this
+			// arming was sent: an execution of the old code that continued as new
+			// after its first daily reminder has no catch-up to make.
+			late, isLate, err := obligations.LateReminder(*c.st.DueAt, c.st.Spec.Reminders.Resolve(), c.st.ArmedAt,
+				func(k string) bool { return c.st.Sent[k] })
+			if err != nil {
+				return nil, temporal.NewNonRetryableApplicationError("obligation clock: "+err.Error(), "BadReminders", err)
+			}
+			if isLate {
+				r, ok = late, true
+			}
 		}
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {
@@ -283,6 +300,9 @@ const (
 	// was given (issue 10), so the parent chains from it rather than from the
 	// instant the fulfilment was recorded.
 	versionFulfilledEventAt = "clock-fulfilled-event-at"
+	// versionClockLateArming: a clock armed after its due date reminds at once
+	// (obligations.LateReminder), then daily.
+	versionClockLateArming = "clock-late-arming"
 )
 
 // dirty marks the clock's row for saving.

@@ -513,3 +513,30 @@ func TestPauseOnlyWhereTheLawProvidesADelay(t *testing.T) {
 		})
 	}
 }
+
+// TestClockArmedAfterDueRemindsAtOnce: a clock whose due date passed before it
+// was armed (here, the GDPR 72 h clock armed on day 4 of an incident whose
+// aware_at was set late) sends an overdue reminder at the instant it is armed,
+// then daily at the boundaries from due; not 20 hours of silence first.
+func TestClockArmedAfterDueRemindsAtOnce(t *testing.T) {
+	rec := &recorder{}
+	armed := h(100) // due at h(72): 28 hours overdue
+	env := newEnv(t, rec, armed)
+	o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(MarkFulfilledUpdate, "u1", (&updateOutcome{}).cb(), MarkFulfilledRequest{
+			Obligation: o.ID, Actor: "dpo", Reference: "DPC-2026-0042", LateReason: "aware_at recorded late",
+		})
+	}, 50*time.Hour)
+	env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", o))
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: completed %v, error %v", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	var res ObligationClockResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	assertReminders(t, &res, rec, []sent{
+		{notify.KindOverdue, armed}, {notify.KindOverdue, h(120)}, {notify.KindOverdue, h(144)},
+	})
+}
