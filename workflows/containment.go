@@ -211,7 +211,7 @@ func (c *Containment) Run(ctx workflow.Context, factsFn func() facts.Document, r
 			continue
 		}
 		switch st.Status {
-		case StepDone, StepFailed, StepSkipped, StepCancelled, StepRolledBack:
+		case StepDone, StepFailed, StepSkipped, StepCancelled, StepRolledBack, StepNoTargets:
 			continue
 		}
 		if st.Step.NeedsApproval && st.Status != StepApproved && st.Status != StepRunning {
@@ -265,6 +265,9 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 	}
 	if len(st.Targets) == 0 {
 		res := resolveTargets(ctx, st.Step, c.facts())
+		if res.NoTargets != "" && c.endNoTargets(ctx, st, res) {
+			return
+		}
 		if res.Error != "" {
 			c.failStep(ctx, st, res.Error)
 			return

@@ -197,6 +197,9 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
 		return err
 	}
+	if err := w.cont.registerRetry(ctx); err != nil {
+		return err
+	}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.snapshot(), nil }); err != nil {
 		return fmt.Errorf("register %s query: %w", StateQuery, err)
 	}

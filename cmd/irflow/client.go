@@ -27,6 +27,7 @@ type backend interface {
 	Close(ctx context.Context, id string, req incident.CloseRequest) (incident.State, error)
 	ApproveStep(ctx context.Context, id string, req incident.ApproveStepRequest) (incident.StepState, error)
 	SkipStep(ctx context.Context, id string, req incident.SkipStepRequest) (incident.StepState, error)
+	RetryStep(ctx context.Context, id string, req incident.RetryStepRequest) (incident.StepState, error)
 	Rollback(ctx context.Context, id string, req incident.RollbackRequest) (incident.RollbackResult, error)
 	SetFacts(ctx context.Context, id string, req incident.SetFactsRequest) (incident.SetFactsResult, error)
 	ConfirmOwnership(ctx context.Context, id string, req incident.ConfirmOwnershipRequest) (incident.OwnershipState, error)
