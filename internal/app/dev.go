@@ -369,13 +369,19 @@ func (d *Dev) Stop() {
 		_ = d.http.Shutdown(ctx)
 		cancel()
 	}
+	// The worker first, then its client, then the server (issue 14): a worker
+	// whose server went first fills the log with failed polls, and an activity
+	// still finishing (up to worker.StopTimeout) must still reach the server to
+	// report its result.
 	if d.worker != nil {
+		d.Config.Logger.Info("Stopping the worker")
 		d.worker.Stop()
 	}
 	if d.Client != nil {
 		d.Client.Close()
 	}
 	if d.Temporal != nil {
+		d.Config.Logger.Info("Stopping the embedded Temporal server")
 		if err := d.Temporal.Stop(); err != nil {
 			d.Config.Logger.Warn("Stopping Temporal", "error", err)
 		}
