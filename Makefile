@@ -9,10 +9,6 @@ GO       ?= go
 # time, so fail the build instead.
 export CGO_ENABLED = 1
 
-# Every package with a committed benchmark, found rather than listed, so a new
-# benchmark is run without editing this file.
-BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmark' .)))
-
 # Fuzz targets `make fuzz-short` runs, as package:Target. Each runs FUZZTIME
 # (coverage-guided, with its committed seed corpus in testdata/fuzz/Target); the
 # seed corpora of these and of every other Fuzz function (the CLI escaper, the
@@ -53,9 +49,10 @@ build:
 dev: build
 	./bin/irflow dev
 
-## bench: run every committed benchmark once (figures, not assertions)
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
+## bench: run every committed benchmark once with irflow bench: one table (figure,
+## unit, target, pass or fail) and bench.json; exit 1 when a target is not met
+bench: build
+	./bin/irflow bench --benchtime 1x --out bench.json
 
 ## lint: gofmt must list no file, go vet must pass, go.mod must be tidy
 lint:
