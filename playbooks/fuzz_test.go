@@ -42,4 +42,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-

@@ -42,6 +42,10 @@ import (
 //
 //     IRFLOW_RECORD_HISTORIES=$PWD/workflows/testdata go test ./internal/app -run TestRecordHistories -count=1 -v
 //
+//   - incident_retry_history.json (a step failed, retried after set-facts; a step
+//     ended no_targets and was retried) and clock_late_history.json (a clock armed
+//     after its due date) are written the same way by TestRecordFaultHistories.
+//
 // New files matching the pattern are replayed without editing this test, and every
 // workflow type the worker registers must have at least one history.
 func TestReplayHistories(t *testing.T) {

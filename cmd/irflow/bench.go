@@ -50,6 +50,7 @@ benchmark fails.`,
   go test ./internal/service -run '^$' -bench . | irflow bench --input -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			started := time.Now().UTC()
 			re, err := regexp.Compile(benchRE)
 			if err != nil {
 				return withExit(exitInvalid, fmt.Errorf("--bench %q: %w", benchRE, err))
@@ -115,7 +116,7 @@ benchmark fails.`,
 			res.Command = command
 			res.Machine.GOOS, res.Machine.GOARCH, res.Machine.Cores = runtime.GOOS, runtime.GOARCH, runtime.NumCPU()
 			res.Machine.Go = runtime.Version()
-			res.Machine.Started = time.Now().UTC().Format(time.RFC3339)
+			res.Machine.Started = started.Format(time.RFC3339)
 			if out != "" {
 				var b bytes.Buffer
 				if err := bench.WriteJSON(&b, res); err != nil {
