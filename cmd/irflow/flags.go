@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/app"
+	"irflow/internal/codec"
 	"irflow/internal/incident"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
@@ -36,6 +37,8 @@ func (f *temporalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cfg.TLSServerName, "tls-server-name", os.Getenv("TEMPORAL_TLS_SERVER_NAME"), "server name to verify (env TEMPORAL_TLS_SERVER_NAME)")
 	// The API key is read from the environment only, so it never shows in `ps`.
 	f.cfg.APIKey = os.Getenv("TEMPORAL_API_KEY")
+	// The payload codec's keys, from the environment only (see irflow codec-server).
+	f.cfg.CodecKeys = os.Getenv(codec.EnvKeys)
 }
 
 // clientFlags are the flags of the commands that drive a running irflow

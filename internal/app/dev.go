@@ -24,6 +24,7 @@ import (
 
 	"irflow/activities"
 	"irflow/internal/auth"
+	"irflow/internal/codec"
 	"irflow/internal/devserver"
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
@@ -226,11 +227,24 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err != nil {
 		return nil, err
 	}
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	payloadCodec, err := codec.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
 	if err := devserver.WaitReady(ctx, func(ctx context.Context) error {
-		c, err := client.DialContext(ctx, client.Options{
+		opts := client.Options{
 			HostPort: d.Temporal.FrontendAddr(), Namespace: "default",
 			Logger: sdklog.NewStructuredLogger(cfg.Logger),
-		})
+		}
+		if payloadCodec != nil {
+			// Payloads are encrypted before they reach the embedded server (issue 14).
+			opts.DataConverter = payloadCodec.DataConverter()
+		}
+		c, err := client.DialContext(ctx, opts)
 		if err != nil {
 			return err
 		}
