@@ -514,10 +514,61 @@ func TestPauseOnlyWhereTheLawProvidesADelay(t *testing.T) {
 	}
 }
 
-// TestClockArmedAfterDueRemindsAtOnce: a clock whose due date passed before it
-// was armed (here, the GDPR 72 h clock armed on day 4 of an incident whose
-// aware_at was set late) sends an overdue reminder at the instant it is armed,
-// then daily at the boundaries from due; not 20 hours of silence first.
+// TestClockArmedCenturiesLate is issue 17 item 1: a trigger in 1900 made a clock
+// send every daily reminder since 1900 at once (and with year 1, wrap round and
+// flood for ever). The reminders that fell due before the clock started are one
+// "overdue since" notice; after it, one a day.
+func TestClockArmedCenturiesLate(t *testing.T) {
+	rec := &recorder{}
+	env := newEnv(t, rec, T0)
+	d := gdprFacts()
+	aware := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	d.Timeline.AwareAt, d.Timeline.DiscoveredAt = &aware, &aware
+	o := obligationFor(t, d, "eu-gdpr-33-sa")
+	if !o.DueAt.Equal(aware.Add(72 * time.Hour)) {
+		t.Fatalf("due %s", o.DueAt)
+	}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(MarkFulfilledUpdate, "u1", (&updateOutcome{}).cb(), MarkFulfilledRequest{
+			Obligation: o.ID, Actor: "dpo", Reference: "DPC-1", LateReason: "the trigger was entered wrongly"})
+	}, 74*time.Hour)
+	env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", o))
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: completed %v, error %v", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	var res ObligationClockResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.got()
+	// One at once, then daily at the due date's time of day (00:00 + 72 h): T0 is
+	// 16:00, so three more in 74 hours.
+	if len(got) != 4 {
+		for _, n := range got[:min(len(got), 5)] {
+			t.Logf("%s %s %s", n.Kind, n.At, n.Text)
+		}
+		t.Fatalf("%d reminders in 74 hours, want 4", len(got))
+	}
+	first := got[0]
+	if first.Kind != notify.KindOverdue || !strings.Contains(first.Text, "overdue since 1900-01-04T00:00:00Z") ||
+		!strings.Contains(first.Text, "days late") || !strings.Contains(first.Text, "stands for") {
+		t.Errorf("first notice %s: %s", first.Kind, first.Text)
+	}
+	if res.RemindersSent[0].Missed < 40000 || !res.RemindersSent[0].SentAt.Equal(T0) {
+		t.Errorf("first reminder %+v, want it sent at once standing for every day since 1900", res.RemindersSent[0])
+	}
+	for _, n := range got[1:] {
+		if strings.Contains(n.Text, "stands for") || n.At.Before(T0) {
+			t.Errorf("later notice %s at %s: %s", n.Kind, n.At, n.Text)
+		}
+	}
+}
+
+// TestClockArmedAfterDueRemindsAtOnce is issue 14's defect: a clock whose due
+// date passed before it was armed (the GDPR 72 h clock armed on day 4 because
+// aware_at was recorded late) must notify at once, not at the next daily
+// boundary 20 hours later, and then daily. The catch-up of issue 17 does it: one
+// overdue notice at the arming, then one a day.
 func TestClockArmedAfterDueRemindsAtOnce(t *testing.T) {
 	rec := &recorder{}
 	armed := h(100) // due at h(72): 28 hours overdue
@@ -536,7 +587,20 @@ func TestClockArmedAfterDueRemindsAtOnce(t *testing.T) {
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}
-	assertReminders(t, &res, rec, []sent{
-		{notify.KindOverdue, armed}, {notify.KindOverdue, h(120)}, {notify.KindOverdue, h(144)},
-	})
+	var sentAt []time.Time
+	for _, r := range res.RemindersSent {
+		if r.Kind != notify.KindOverdue {
+			t.Errorf("reminder %s is %s, want overdue", r.Key, r.Kind)
+		}
+		sentAt = append(sentAt, r.SentAt)
+	}
+	want := []time.Time{armed, h(120), h(144)}
+	if len(sentAt) != len(want) {
+		t.Fatalf("reminders sent at %v, want %v", sentAt, want)
+	}
+	for i := range want {
+		if !sentAt[i].Equal(want[i]) {
+			t.Errorf("reminder %d sent at %s, want %s", i, sentAt[i].UTC().Format(time.RFC3339), want[i].UTC().Format(time.RFC3339))
+		}
+	}
 }

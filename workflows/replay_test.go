@@ -42,9 +42,16 @@ import (
 //
 //     IRFLOW_RECORD_HISTORIES=$PWD/workflows/testdata go test ./internal/app -run TestRecordHistories -count=1 -v
 //
+//   - incident_credential_history.json and incident_leases*_history.json are written,
+//     with the same variable set, by TestCredentialCompromiseEndToEnd (every step of
+//     the credential-compromise playbook, with before-state snapshots, and a
+//     rollback) and TestTwoIncidentsOnTheSameZendeskObjects (two incidents sharing
+//     containment leases, both rolled back).
+//
 //   - incident_retry_history.json (a step failed, retried after set-facts; a step
 //     ended no_targets and was retried) and clock_late_history.json (a clock armed
-//     after its due date) are written the same way by TestRecordFaultHistories.
+//     after its due date) are written by TestRecordFaultHistories, with the same
+//     variable set.
 //
 // New files matching the pattern are replayed without editing this test, and every
 // workflow type the worker registers must have at least one history.

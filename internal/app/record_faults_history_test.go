@@ -21,7 +21,7 @@ import (
 //	                             retried after set-facts (retry_step, failure-text), and whose token
 //	                             step ended no_targets and was retried once the list was filled
 //	clock_late_history.json      the GDPR Art. 33 clock armed 28 h after its due date: an overdue
-//	                             reminder at once (clock-late-arming), then a late fulfilment
+//	                             reminder at once (clock-reminder-catchup), then a late fulfilment
 //
 // Skipped unless IRFLOW_RECORD_HISTORIES names the folder, as TestRecordHistories:
 //

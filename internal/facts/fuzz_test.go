@@ -9,12 +9,12 @@ import (
 	"testing"
 )
 
-// FuzzParse: whatever bytes arrive as a facts document (a file, stdin, an HTTP
+// FuzzParseRoundTrip: whatever bytes arrive as a facts document (a file, stdin, an HTTP
 // body), Parse never panics; a document it accepts is valid and survives a
 // round trip through JSON unchanged; a refusal names where the problem is. The
-// seed corpus is testdata/fuzz/FuzzParse plus the documents below; run longer
-// with: go test ./internal/facts -run '^$' -fuzz '^FuzzParse$' -fuzztime 10m
-func FuzzParse(f *testing.F) {
+// seed corpus is testdata/fuzz/FuzzParseRoundTrip plus the documents below; run longer
+// with: go test ./internal/facts -run '^$' -fuzz '^FuzzParseRoundTrip$' -fuzztime 10m
+func FuzzParseRoundTrip(f *testing.F) {
 	for _, p := range []string{"testdata/contract-example.json", "../../playbooks/examples/demo-takeover.json"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
