@@ -14,7 +14,8 @@ export CGO_ENABLED = 1
 # seed corpora of these and of every other Fuzz function (the CLI escaper, the
 # declare limits) also run as plain tests in `go test`. Run one longer with
 # `make fuzz-short FUZZTIME=10m FUZZ=./internal/facts:FuzzParse`.
-FUZZ ?= ./internal/facts:FuzzParseRoundTrip ./playbooks:FuzzParse ./playbooks/regimes:FuzzLoadFS ./internal/zendesk:FuzzResponseDecoding
+FUZZ ?= ./internal/facts:FuzzParseRoundTrip ./playbooks:FuzzParse ./playbooks/regimes:FuzzLoadFS ./internal/zendesk:FuzzResponseDecoding \
+	./internal/slackbot:FuzzVerify ./internal/slackbot:FuzzSlashCommand
 FUZZTIME ?= 4s
 
 .PHONY: test build dev bench lint fuzz-short
