@@ -46,6 +46,7 @@ const (
 	ActVerifyEvidence    Action = "verify_evidence"
 	ActApproveStep       Action = "approve_step"
 	ActSkipStep          Action = "skip_step"
+	ActRetryStep         Action = "retry_step"
 	ActRollback          Action = "rollback"
 	ActClose             Action = "close"
 	ActConfirmOwnership  Action = "confirm_ownership"
@@ -75,6 +76,7 @@ var Permissions = map[Action][]Role{
 	ActVerifyEvidence:    {RoleResponder, RoleCommander, RoleLegal},
 	ActApproveStep:       {RoleCommander},
 	ActSkipStep:          {RoleCommander},
+	ActRetryStep:         {RoleCommander},
 	ActRollback:          {RoleCommander},
 	ActClose:             {RoleCommander},
 	ActConfirmOwnership:  {RoleCommander},
