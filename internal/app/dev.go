@@ -288,7 +288,6 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
 	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store, Users: d.Store, Logger: cfg.Logger}
-	getenv := d.getenv()
 	if d.Mailer, err = mailerFromEnv(getenv); err != nil {
 		return nil, err
 	}
