@@ -33,7 +33,9 @@ type ProdConfig struct {
 	// APIToken, when set, is required as a Bearer token on every /api/ request
 	// (serve only). Serving beyond loopback without one is refused.
 	APIToken string
-	// EvidenceDir is where evidence folders are written (worker only).
+	// EvidenceDir is the evidence storage (worker only): a local folder holding one
+	// folder per incident, or s3://bucket/prefix, which every worker and server
+	// reaches (see storeopen.Evidence).
 	EvidenceDir string
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
@@ -74,10 +76,18 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
 	}
+	objs, err := storeopen.Evidence(ctx, cfg.EvidenceDir, cfg.Getenv)
+	if err != nil {
+		return err
+	}
+	ev := &activities.EvidenceActivities{Zendesk: zd, Objects: objs}
+	if !storeopen.IsObjectStorage(cfg.EvidenceDir) {
+		ev.Dir = cfg.EvidenceDir // also where collections started before storage append
+	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
 		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
-		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
+		Evidence:    ev,
 		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
 	})
 	if err := w.Start(); err != nil {
