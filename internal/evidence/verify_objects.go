@@ -156,6 +156,8 @@ func (o *objectVerifier) hash(rel string) (sum string, size, lines int64, info O
 func (o *objectVerifier) problemOf(rel string, err error, missing Problem) (Problem, bool) {
 	var de *DigestError
 	switch {
+	case err == nil:
+		return Problem{}, false
 	case errors.As(err, &de):
 		return Problem{}, false // compared with the manifest by the caller
 	case errors.Is(err, fs.ErrNotExist):
