@@ -211,6 +211,16 @@ func ReadManifest(dir string) (Manifest, []byte, error) {
 	return m, b, nil
 }
 
+// DecodeManifest reads a manifest from r (at most 16 MiB), rejecting unknown
+// fields.
+func DecodeManifest(r io.Reader) (Manifest, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxManifestBytes))
+	if err != nil {
+		return Manifest{}, fmt.Errorf("read manifest: %w", err)
+	}
+	return parseManifest(b)
+}
+
 func parseManifest(b []byte) (Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
