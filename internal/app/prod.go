@@ -72,6 +72,9 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return errors.New("zendesk is not configured: set ZENDESK_SUBDOMAIN or ZENDESK_URL, and ZENDESK_EMAIL with ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
 	}
 	zcfg.Logger = cfg.Logger
+	// One rate budget per Zendesk instance for every worker sharing the store, not
+	// one per process: three workers must not send three times the limit.
+	zcfg.Budget = store
 	zd, err := zendesk.New(zcfg)
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
