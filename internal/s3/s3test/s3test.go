@@ -44,7 +44,7 @@ type Gateway struct {
 
 // Start starts versitygw for t and stops it when t ends. A missing binary
 // fails the test: a skipped S3 test would pass broken S3 code.
-func Start(t *testing.T) *Gateway {
+func Start(t testing.TB) *Gateway {
 	t.Helper()
 	bin := os.Getenv(EnvVersityGW)
 	if bin == "" {
@@ -116,7 +116,7 @@ func Start(t *testing.T) *Gateway {
 var buckets atomic.Int64
 
 // Bucket creates a bucket, with Object Lock enabled when locked.
-func (g *Gateway) Bucket(t *testing.T, locked bool) string {
+func (g *Gateway) Bucket(t testing.TB, locked bool) string {
 	t.Helper()
 	name := fmt.Sprintf("evidence-%d", buckets.Add(1))
 	if err := g.Admin.MakeBucket(t.Context(), name, minio.MakeBucketOptions{ObjectLocking: locked}); err != nil {
@@ -126,7 +126,7 @@ func (g *Gateway) Bucket(t *testing.T, locked bool) string {
 }
 
 // Open opens bucket as evidence storage, locking new objects for lockFor in mode.
-func (g *Gateway) Open(t *testing.T, bucket, prefix string, lockFor time.Duration, mode string) *s3.Store {
+func (g *Gateway) Open(t testing.TB, bucket, prefix string, lockFor time.Duration, mode string) *s3.Store {
 	t.Helper()
 	s, err := s3.Open(t.Context(), s3.Config{
 		Endpoint: g.Endpoint, Region: "us-east-1", AccessKeyID: RootKey, SecretAccessKey: RootSecret,
