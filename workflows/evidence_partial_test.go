@@ -129,7 +129,7 @@ func TestEvidenceCollectionIsNotAllOrNothing(t *testing.T) {
 		t.Error("webhooks, refused on the first page, has a file")
 	}
 	rep, err := evidence.VerifyAgainst(filepath.Join(root, "INC-8"), res.ManifestSHA256)
-	if err != nil || !rep.OK {
+	if err != nil || !rep.OK || rep.Status != evidence.StatusPartial || len(rep.Failed) != 3 {
 		t.Fatalf("verify: %v %+v", err, rep.Problems)
 	}
 	// Staged parts are outside the incident's folder.

@@ -222,6 +222,9 @@ func printVerifyReport(w io.Writer, rep evidence.Report) {
 	}
 	fmt.Fprintf(w, "evidence %s (incident %s): %s\n", rep.Dir, rep.Incident, status)
 	fmt.Fprintf(w, "  manifest sha256 %s\n  %d files, %d records\n", rep.ManifestSHA256, rep.Files, rep.Records)
+	if rep.Status == evidence.StatusPartial {
+		fmt.Fprintf(w, "  collection partial: failed sources %s\n", strings.Join(rep.Failed, ", "))
+	}
 	for _, g := range rep.Gaps {
 		fmt.Fprintf(w, "  gap: %s: %s\n", g.Source, g.Reason)
 	}

@@ -28,7 +28,7 @@ import (
 
 // BenchmarkContainmentThroughput declares b.N credential-compromise incidents at once
 // over the API and drives each to the end of containment (every step approved and
-// done, the one the demo account refuses skipped), with 1 and with 3 workers sharing
+// done, the one the demo account refuses skipped), with 1, 2 and 3 workers sharing
 // one Temporal server, one PostgreSQL store and one versitygw bucket, as `irflow
 // worker` processes do. Evidence collection runs alongside, as it does in an
 // incident. The Zendesk budget is set far above what the machine can use, so the
@@ -37,7 +37,7 @@ import (
 //	IRFLOW_TEST_POSTGRES="$(scripts/test-postgres)" IRFLOW_TEST_VERSITYGW="$(scripts/test-versitygw)" \
 //	    go test ./internal/app -run '^$' -bench ContainmentThroughput -benchtime 20x
 func BenchmarkContainmentThroughput(b *testing.B) {
-	for _, workers := range []int{1, 3} {
+	for _, workers := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) { benchThroughput(b, workers) })
 	}
 }

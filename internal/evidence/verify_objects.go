@@ -49,7 +49,7 @@ func VerifyObjects(ctx context.Context, objs Objects, incidentID, expectedManife
 	if err != nil {
 		return rep, fmt.Errorf("parse %s: %w", rep.Dir+"/"+ManifestName, err)
 	}
-	rep.Incident, rep.Gaps = m.Incident, m.Gaps
+	rep.Incident, rep.Gaps, rep.Status, rep.Failed = m.Incident, m.Gaps, m.Status, m.Failed
 	sum := sha256.Sum256(raw)
 	rep.ManifestSHA256 = hex.EncodeToString(sum[:])
 	if expectedManifestSHA256 != "" && !strings.EqualFold(expectedManifestSHA256, rep.ManifestSHA256) {
