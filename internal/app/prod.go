@@ -84,14 +84,19 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return err
 	}
 	ev := &activities.EvidenceActivities{Zendesk: zd, Objects: objs}
-	if !storeopen.IsObjectStorage(cfg.EvidenceDir) {
+	containment := &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir}
+	if storeopen.IsObjectStorage(cfg.EvidenceDir) {
+		// Before-state snapshots go to the bucket too, not to a local folder.
+		containment.EvidenceDir, containment.Objects = "", objs
+	} else {
 		ev.Dir = cfg.EvidenceDir // also where collections started before storage append
 	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
+		Containment: containment,
 		Evidence:    ev,
 		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

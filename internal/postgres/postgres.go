@@ -254,6 +254,11 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 	if f.Open {
 		where = append(where, "phase <> 'closed'")
 	}
+	if utf8.RuneCountInString(f.Query) > incident.MaxQuery {
+		// Longer than any title, id or playbook: nothing matches, and the pattern
+		// would be too long for SQLite's LIKE.
+		return []incident.Summary{}, nil
+	}
 	if f.Query != "" {
 		p := arg("%" + likeEscaper.Replace(f.Query) + "%")
 		where = append(where, `(id ILIKE `+p+` ESCAPE '\' OR title ILIKE `+p+` ESCAPE '\' OR playbook ILIKE `+p+` ESCAPE '\')`)
