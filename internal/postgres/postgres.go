@@ -186,6 +186,17 @@ func (s *DB) applyMigration(ctx context.Context, version int, base, name string)
 // when its WHERE keeps the stored version, so saves of one incident from several
 // workers run one after another and their timeline inserts never interleave.
 func (s *DB) SaveIncident(ctx context.Context, in incident.IncidentSave) error {
+	err := s.saveIncident(ctx, in)
+	if uniqueViolation(err) {
+		// The first saves of a new incident from two workers race: ON CONFLICT (id)
+		// arbitrates on the id index only, so the loser can trip workflow_id's unique
+		// index instead. The row exists now, and the retry updates it.
+		err = s.saveIncident(ctx, in)
+	}
+	return err
+}
+
+func (s *DB) saveIncident(ctx context.Context, in incident.IncidentSave) error {
 	sum := in.Summary
 	// An empty StateJSON keeps the stored state: the save only adds timeline rows.
 	stateJSON, keepState := in.StateJSON, in.StateJSON == ""
