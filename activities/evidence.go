@@ -186,6 +186,13 @@ func (a *EvidenceActivities) collectObjects(ctx context.Context, c *collector, k
 		return res, nil
 	}
 	if err != nil {
+		if cerr == nil {
+			// Close wrote what the run had fetched: it is committed with the
+			// cursor after it.
+			c.res.Committed = committed
+		} else {
+			c.res.Cursor, c.res.Committed = in.Cursor, in.Committed
+		}
 		return evidence.CollectResult{}, withProgress(classify(fmt.Errorf("collect %s: %w", in.Source, err)), c.res)
 	}
 	c.res.Committed = committed
@@ -229,7 +236,12 @@ func (c *collector) commit(ctx context.Context, next evidence.Cursor, done bool)
 	c.res.Cursor, c.res.Committed, c.res.Done = next, committed, done
 	c.res.Pages++
 	c.pages++
-	record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
+	// Only a cursor whose records are all committed may be resumed from: a part
+	// writer keeps a page's records until it has a part's worth, and a retry then
+	// resumes from the last cursor heartbeated with its part.
+	if pw, ok := c.w.(*evidence.PartWriter); !ok || pw.Pending() == 0 {
+		record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
+	}
 	return done || c.pages >= c.budget, nil
 }
 

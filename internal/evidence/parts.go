@@ -43,14 +43,20 @@ func partKey(incidentID, source string, n int) (string, error) {
 	return fmt.Sprintf("%s%s/%s/%06d-%s.ndjson", PartsPrefix, incidentID, source, n, hex.EncodeToString(b[:])), nil
 }
 
-// PartWriter collects one source's canonical records into part objects: every Flush
-// writes what was added since the last one as a new part and returns the committed
-// state (the parts so far), which the activity heartbeats and hands back to the
-// workflow. Any worker resumes from that state and the source's cursor: OpenParts
-// reads the committed parts back (their SHA-256 checked) to rebuild the dedupe set.
-// A PartWriter belongs to one activity attempt and keeps its context.
+// PartWriter collects one source's canonical records into part objects: a Flush
+// that has MinPartBytes waiting (and every Close) writes them as a new part and
+// returns the committed state (the parts so far), which the activity heartbeats and
+// hands back to the workflow. Any worker resumes from that state and the source's
+// cursor: OpenParts reads the committed parts back (their SHA-256 checked) to
+// rebuild the dedupe set. Parts of a mebibyte rather than a page keep the list of
+// parts, which every activity input and result carries, small for large sources;
+// an attempt that dies fetches again at most that much. A PartWriter belongs to one
+// activity attempt and keeps its context.
 type PartWriter struct {
-	ctx       context.Context
+	// MinPartBytes is the least a Flush writes as a part; OpenParts sets
+	// DefaultMinPartBytes.
+	MinPartBytes int
+	ctx          context.Context
 	objs      Objects
 	incident  string
 	source    string
@@ -61,10 +67,13 @@ type PartWriter struct {
 	committed Committed
 }
 
+// DefaultMinPartBytes is the MinPartBytes of OpenParts' writers.
+const DefaultMinPartBytes = 1 << 20
+
 // OpenParts resumes a source's collection at the committed state at. key may be nil
 // for no deduplication.
 func OpenParts(ctx context.Context, objs Objects, incidentID, source string, at Committed, key KeyFunc) (*PartWriter, error) {
-	w := &PartWriter{ctx: ctx, objs: objs, incident: incidentID, source: source, key: key, seen: map[string]struct{}{}}
+	w := &PartWriter{MinPartBytes: DefaultMinPartBytes, ctx: ctx, objs: objs, incident: incidentID, source: source, key: key, seen: map[string]struct{}{}}
 	w.committed.Parts = append([]Part(nil), at.Parts...)
 	var records, size int64
 	for _, p := range at.Parts {
@@ -139,9 +148,21 @@ func (w *PartWriter) Write(record any) (bool, error) {
 	return true, nil
 }
 
-// Flush writes the records added since the last Flush as a new part (nothing when
-// there are none) and returns the committed state to resume from.
+// Flush writes the records added since the last part as a new part when they fill
+// MinPartBytes, and returns the committed state to resume from; Pending says
+// whether records are still waiting.
 func (w *PartWriter) Flush() (Committed, error) {
+	if w.buf.Len() < w.MinPartBytes {
+		return w.state(), nil
+	}
+	return w.flush()
+}
+
+// Pending is the number of records written since the last part.
+func (w *PartWriter) Pending() int64 { return w.pending }
+
+// flush writes the waiting records as a part, if there are any.
+func (w *PartWriter) flush() (Committed, error) {
 	if w.pending == 0 {
 		return w.state(), nil
 	}
@@ -161,8 +182,8 @@ func (w *PartWriter) Flush() (Committed, error) {
 	return w.state(), nil
 }
 
-// Close flushes.
-func (w *PartWriter) Close() (Committed, error) { return w.Flush() }
+// Close writes whatever is waiting as a last part.
+func (w *PartWriter) Close() (Committed, error) { return w.flush() }
 
 func (w *PartWriter) state() Committed {
 	c := w.committed

@@ -63,6 +63,7 @@ func writeParts(t *testing.T, objs evidence.Objects, at evidence.Committed, recs
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.MinPartBytes = 1 // a part per record: several parts from few records
 	for _, r := range recs {
 		if _, err := w.Write(json.RawMessage(r)); err != nil {
 			t.Fatal(err)
@@ -132,6 +133,38 @@ func TestPartsResumeOnAnotherWriter(t *testing.T) {
 	}
 	if rep, err := evidence.VerifyObjects(t.Context(), objs, "INC-1", sum); err != nil || !rep.OK || rep.Records != 3 {
 		t.Fatalf("verify objects: %+v %v", rep, err)
+	}
+}
+
+// TestPartsWaitForAPartsWorth: records wait until MinPartBytes are there (Pending
+// says so, and the committed state does not move), and Close writes the rest.
+func TestPartsWaitForAPartsWorth(t *testing.T) {
+	objs := evidence.Folder{Dir: t.TempDir()}
+	w, err := evidence.OpenParts(t.Context(), objs, "INC-1", "users", evidence.Committed{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.MinPartBytes = 60
+	if _, err := w.Write(json.RawMessage(`{"id":1,"updated_at":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := w.Flush(); err != nil || len(c.Parts) != 0 || c.Records != 0 || w.Pending() != 1 {
+		t.Fatalf("flush below MinPartBytes: %+v %v, pending %d", c, err, w.Pending())
+	}
+	if _, err := w.Write(json.RawMessage(`{"id":2,"updated_at":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(json.RawMessage(`{"id":3,"updated_at":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := w.Flush(); err != nil || len(c.Parts) != 1 || c.Records != 3 || w.Pending() != 0 {
+		t.Fatalf("flush with a part's worth: %+v %v", c, err)
+	}
+	if _, err := w.Write(json.RawMessage(`{"id":4,"updated_at":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := w.Close(); err != nil || len(c.Parts) != 2 || c.Records != 4 {
+		t.Fatalf("close: %+v %v", c, err)
 	}
 }
 
