@@ -57,14 +57,14 @@ type PartWriter struct {
 	// DefaultMinPartBytes.
 	MinPartBytes int
 	ctx          context.Context
-	objs      Objects
-	incident  string
-	source    string
-	key       KeyFunc
-	seen      map[string]struct{}
-	buf       bytes.Buffer
-	pending   int64
-	committed Committed
+	objs         Objects
+	incident     string
+	source       string
+	key          KeyFunc
+	seen         map[string]struct{}
+	buf          bytes.Buffer
+	pending      int64
+	committed    Committed
 }
 
 // DefaultMinPartBytes is the MinPartBytes of OpenParts' writers.
