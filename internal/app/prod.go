@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -91,11 +92,27 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	} else {
 		ev.Dir = cfg.EvidenceDir // also where collections started before storage append
 	}
+	// With Slack configured, notifications also go to Slack and refresh the status
+	// cards; the worker serves no Slack requests (serve does).
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		return fmt.Errorf("load playbooks: %w", err)
+	}
+	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	notifier, err := notifierWith(slackApp, notify.LogTransport{Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
 		Containment: containment,
 		Evidence:    ev,
-		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
@@ -133,7 +150,17 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
-	handler := httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger)
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	if slackApp != nil {
+		sctx, cancel := context.WithCancel(ctx)
+		defer func() { cancel(); slackApp.Wait() }()
+		runSlack(sctx, slackApp, cfg.Logger)
+	}
+	cfg.Logger.Info("Slack", "slack", slackDescription(slackApp))
+	handler := withSlack(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), slackApp)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -151,6 +178,14 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+// getenv is cfg.Getenv, or os.Getenv.
+func (cfg ProdConfig) getenv() func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
 }
 
 // loopback reports whether addr listens on a loopback interface only.
