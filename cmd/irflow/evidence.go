@@ -85,11 +85,11 @@ collected).`,
 			expected = strings.TrimSpace(expected)
 			if spec := objectStorage(evidenceDir, recorded.ManifestPath, arg); spec != "" {
 				if !incident.ValidID(arg) {
-					return withExit(2, fmt.Errorf("evidence verify: %s is object storage: name an incident id, not %q", spec, arg))
+					return withExit(exitInvalid, fmt.Errorf("evidence verify: %s is object storage: name an incident id, not %q", spec, arg))
 				}
 				objs, err := storeopen.Evidence(cmd.Context(), spec, os.Getenv)
 				if err != nil {
-					return withExit(2, fmt.Errorf("evidence verify: %w", err))
+					return withExit(exitInvalid, fmt.Errorf("evidence verify: %w", err))
 				}
 				if expected == "" && hasRecorded {
 					expected = recorded.SHA256
@@ -103,7 +103,7 @@ collected).`,
 			}
 			dir, tried := resolveEvidenceDir(arg, dataDir, evidenceDir, recorded.ManifestPath)
 			if dir == "" {
-				return withExit(2, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
+				return withExit(exitInvalid, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
 					arg, strings.Join(tried, ", "), arg))
 			}
 			if expected == "" && hasRecorded {
@@ -129,10 +129,10 @@ collected).`,
 func reportVerify(cmd *cobra.Command, rep evidence.Report, err error, asJSON bool) error {
 	dir := rep.Dir
 	if err != nil && cmd.Context().Err() != nil {
-		return withExit(1, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+		return withExit(exitFailure, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
 	}
 	if err != nil {
-		return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
+		return withExit(exitInvalid, fmt.Errorf("evidence verify %s: %w", dir, err))
 	}
 	out := cmd.OutOrStdout()
 	if asJSON {
@@ -145,7 +145,7 @@ func reportVerify(cmd *cobra.Command, rep evidence.Report, err error, asJSON boo
 		printVerifyReport(out, rep)
 	}
 	if !rep.OK {
-		return withExit(1, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
+		return withExit(exitFailure, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
 	}
 	return nil
 }
