@@ -93,7 +93,7 @@ func textHash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func refuse(format string, args ...any) error {
+func refuseNotice(format string, args ...any) error {
 	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeNotice)
 }
 
@@ -277,9 +277,9 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 	open := func() error {
 		switch n.st.Status {
 		case incident.NoticeSending:
-			return refuse("the notice of %s is being sent: it can no longer change", n.in.ObligationID)
+			return refuseNotice("the notice of %s is being sent: it can no longer change", n.in.ObligationID)
 		case incident.NoticeSent:
-			return refuse("the notice of %s was sent: it can no longer change", n.in.ObligationID)
+			return refuseNotice("the notice of %s was sent: it can no longer change", n.in.ObligationID)
 		}
 		return nil
 	}
@@ -315,7 +315,7 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 					return err
 				}
 				if strings.TrimSpace(req.Text) == "" {
-					return refuse("a draft needs a text")
+					return refuseNotice("a draft needs a text")
 				}
 				return open()
 			}},
@@ -339,13 +339,13 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 					return err
 				}
 				if n.st.Text == "" {
-					return refuse("no draft of %s to edit: draft it first", n.in.ObligationID)
+					return refuseNotice("no draft of %s to edit: draft it first", n.in.ObligationID)
 				}
 				if strings.TrimSpace(req.Text) == "" {
-					return refuse("an edit needs a text")
+					return refuseNotice("an edit needs a text")
 				}
 				if req.Text == n.st.Text && (req.Subject == "" || req.Subject == n.st.Subject) {
-					return refuse("the edit changes nothing")
+					return refuseNotice("the edit changes nothing")
 				}
 				return open()
 			}},
@@ -364,19 +364,19 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 					return err
 				}
 				if n.st.Text == "" {
-					return refuse("no draft of %s to approve", n.in.ObligationID)
+					return refuseNotice("no draft of %s to approve", n.in.ObligationID)
 				}
 				if err := open(); err != nil {
 					return err
 				}
 				if n.st.Status == incident.NoticeApproved && n.st.ApprovedSHA256 == n.st.TextSHA256 {
-					return refuse("this text is already approved (by %s)", n.st.ApprovedBy)
+					return refuseNotice("this text is already approved (by %s)", n.st.ApprovedBy)
 				}
 				if req.SHA256 == "" {
-					return refuse("name the sha256 of the text you approve (irflow notices show prints it)")
+					return refuseNotice("name the sha256 of the text you approve (irflow notices show prints it)")
 				}
 				if !strings.HasPrefix(n.st.TextSHA256, strings.ToLower(req.SHA256)) || len(req.SHA256) < 12 {
-					return refuse("the text changed since you read it: its sha256 is now %s, not %s; read it again", n.st.TextSHA256, req.SHA256)
+					return refuseNotice("the text changed since you read it: its sha256 is now %s, not %s; read it again", n.st.TextSHA256, req.SHA256)
 				}
 				return nil
 			}},
@@ -399,19 +399,19 @@ func (n *noticeImpl) register(ctx workflow.Context) error {
 					return err
 				}
 				if n.send != nil {
-					return refuse("a send of %s is already starting", n.in.ObligationID)
+					return refuseNotice("a send of %s is already starting", n.in.ObligationID)
 				}
 				if n.st.ApprovedSHA256 == "" || (n.st.Status != incident.NoticeApproved && n.st.Status != incident.NoticeFailed) {
-					return refuse("the notice of %s is not approved: legal approves it first (irflow notices approve)", n.in.ObligationID)
+					return refuseNotice("the notice of %s is not approved: legal approves it first (irflow notices approve)", n.in.ObligationID)
 				}
 				if n.st.ApprovedSHA256 != n.st.TextSHA256 {
-					return refuse("the text changed after it was approved: it needs a new approval")
+					return refuseNotice("the text changed after it was approved: it needs a new approval")
 				}
 				if req.Channel != incident.ChannelEmail {
-					return refuse("channel %q is not supported (email)", req.Channel)
+					return refuseNotice("channel %q is not supported (email)", req.Channel)
 				}
 				if req.Recipients <= 0 && len(req.Tickets) == 0 {
-					return refuse("no recipients: add them with --to, --csv or --requesters")
+					return refuseNotice("no recipients: add them with --to, --csv or --requesters")
 				}
 				return nil
 			}},

@@ -35,7 +35,9 @@ type ProdConfig struct {
 	// APIToken, when set, is required as a Bearer token on every /api/ request
 	// (serve only). Serving beyond loopback without one is refused.
 	APIToken string
-	// EvidenceDir is where evidence folders are written (worker only).
+	// EvidenceDir is the evidence storage (worker only): a local folder holding one
+	// folder per incident, or s3://bucket/prefix, which every worker and server
+	// reaches (see storeopen.Evidence).
 	EvidenceDir string
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
@@ -75,9 +77,24 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return errors.New("zendesk is not configured: set ZENDESK_SUBDOMAIN or ZENDESK_URL, and ZENDESK_EMAIL with ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
 	}
 	zcfg.Logger = cfg.Logger
+	// One rate budget per Zendesk instance for every worker sharing the store, not
+	// one per process: three workers must not send three times the limit.
+	zcfg.Budget = store
 	zd, err := zendesk.New(zcfg)
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
+	}
+	objs, err := storeopen.Evidence(ctx, cfg.EvidenceDir, cfg.Getenv)
+	if err != nil {
+		return err
+	}
+	ev := &activities.EvidenceActivities{Zendesk: zd, Objects: objs}
+	containment := &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir}
+	if storeopen.IsObjectStorage(cfg.EvidenceDir) {
+		// Before-state snapshots go to the bucket too, not to a local folder.
+		containment.EvidenceDir, containment.Objects = "", objs
+	} else {
+		ev.Dir = cfg.EvidenceDir // also where collections started before storage append
 	}
 	// With Slack configured, notifications also go to Slack and refresh the status
 	// cards; the worker serves no Slack requests (serve does).
@@ -106,8 +123,8 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
-		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
+		Containment: containment,
+		Evidence:    ev,
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: store},
 		Notices:     noticeActivities(store, mailer, c, zd),
