@@ -48,7 +48,7 @@ func scripted(t testing.TB, timelineEntries int) (incident.State, []incident.Obl
 		Playbook: "credential-compromise", Phase: incident.PhaseClosed, Facts: doc, Severity: "SEV2", SeverityReason: "admin account compromised",
 		DeclaredAt: at(0.5), DeclaredBy: "alice", ClosedAt: ptr(at(24 * 20)), CloseReason: "contained; notices given"}
 	st.Ownership = incident.OwnershipState{Determination: ownership.Determination{Owner: ownership.OwnerShared, Clauses: []string{"SRM-VI.S.i", "SRM-VI.S.iv"},
-		Rationale: "the attacker used the admin's password (cause.credentials_used: password) and a marketplace app",
+		Rationale:  "the attacker used the admin's password (cause.credentials_used: password) and a marketplace app",
 		Confidence: ownership.Confirmed, OpenQuestions: []ownership.Question{{Field: "cause.mfa_enforced", Question: "Was MFA enforced for admins?"}}},
 		Source: incident.OwnershipOverridden, DecidedBy: "carol", DecidedAt: ptr(at(5)), DecisionReason: "the app vendor confirmed its part"}
 	st.OwnershipHistory = []incident.OwnershipRevision{
