@@ -19,6 +19,7 @@ func RunUsers(t *testing.T, open func(t *testing.T) incident.UserStore) {
 		{"Users/RolesAndDisable", testUsersRolesAndDisable},
 		{"Tokens/Lifecycle", testTokensLifecycle},
 		{"Audit/NewestFirst", testAuditNewestFirst},
+		{"Users/PasswordHash", testPasswordHash},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
