@@ -88,7 +88,9 @@ func (s *Server) registerActions() {
 	reason := func(help string) field {
 		return field{Name: "reason", Label: "Reason", Kind: "textarea", Required: true, Help: help}
 	}
-	settleClock := func(ctx context.Context, r *http.Request) func() { return s.settle(ctx, r.PathValue("id"), r.PathValue("obligation")) }
+	settleClock := func(ctx context.Context, r *http.Request) func() {
+		return s.settle(ctx, r.PathValue("id"), r.PathValue("obligation"))
+	}
 	actions := []action{
 		{Pattern: "/incidents/{id}/obligations/{obligation}/fulfil", Act: incident.ActFulfil, Title: obTitle("Mark fulfilled:"),
 			Intro: "Record that the notice was given. A notice given after the deadline needs the reasons for the delay (GDPR Art. 33(1)).", Submit: "Mark fulfilled",
@@ -140,7 +142,9 @@ func (s *Server) registerActions() {
 			}, Settle: settleClock},
 		{Pattern: "/incidents/{id}/obligations/{obligation}/waive", Act: incident.ActWaive, Title: obTitle("Waive"),
 			Intro: "Close the clock without a notice, with the reason (e.g. the risk assessment that found no risk to people).", Submit: "Waive",
-			Fields: func(*http.Request) []field { return []field{reason("the assessment or exemption that makes the notice unnecessary")} },
+			Fields: func(*http.Request) []field {
+				return []field{reason("the assessment or exemption that makes the notice unnecessary")}
+			},
 			Do: func(ctx context.Context, r *http.Request, v values) (string, error) {
 				if err := required(v, "reason"); err != nil {
 					return "", err
@@ -172,7 +176,9 @@ func (s *Server) registerActions() {
 				return "timeline." + v["field"] + " moved; the clocks re-armed.", fieldFrom(err, "reason", "reason", "field", "field")
 			}},
 		{Pattern: "/incidents/{id}/steps/{step}/approve", Act: incident.ActApproveStep,
-			Title: func(r *http.Request) string { return "Approve step " + r.PathValue("step") + " of " + r.PathValue("id") },
+			Title: func(r *http.Request) string {
+				return "Approve step " + r.PathValue("step") + " of " + r.PathValue("id")
+			},
 			Intro: "Approve the containment step: it runs in Zendesk once approved.", Submit: "Approve",
 			Fields: func(*http.Request) []field {
 				return []field{{Name: "reason", Label: "Reason", Kind: "textarea", Help: "optional: why it is right to run it now"}}
@@ -193,7 +199,7 @@ func (s *Server) registerActions() {
 				return "Step " + r.PathValue("step") + " skipped.", fieldFrom(err)
 			}},
 		{Pattern: "/incidents/{id}/notes", Act: incident.ActAddNote,
-			Title: func(r *http.Request) string { return "Add a note to " + r.PathValue("id") },
+			Title:  func(r *http.Request) string { return "Add a note to " + r.PathValue("id") },
 			Submit: "Add the note",
 			Fields: func(*http.Request) []field {
 				return []field{{Name: "text", Label: "Note", Kind: "textarea", Required: true}}

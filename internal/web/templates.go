@@ -68,8 +68,10 @@ var funcs = template.FuncMap{
 		}
 		return string(b)
 	},
-	"short":     incident.ShortHash,
-	"actorOf":   func(a, via string) string { return strings.TrimSpace(a + map[bool]string{true: " via " + via, false: ""}[via != ""]) },
+	"short": incident.ShortHash,
+	"actorOf": func(a, via string) string {
+		return strings.TrimSpace(a + map[bool]string{true: " via " + via, false: ""}[via != ""])
+	},
 	"deref":     derefStr,
 	"lower":     strings.ToLower,
 	"hasPrefix": strings.HasPrefix,
