@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"irflow/internal/containment"
@@ -33,6 +34,10 @@ const (
 // applied but whose answer was lost changes nothing (STYLE rule 4).
 type ContainmentActivities struct {
 	Zendesk *zendesk.Client
+	// Temporal, when set, is the worker's client: the state marked before a
+	// mutation reaches Temporal before the mutation is sent (see record). Tests
+	// run without it.
+	Temporal client.Client
 	// Now stamps results; nil means time.Now.
 	Now func() time.Time
 }
@@ -48,6 +53,8 @@ func (a *ContainmentActivities) now() time.Time {
 // target's state before and after, the Zendesk request ids and what undo needs.
 // Zendesk 4xx answers fail without retry; 5xx, 429 and timeouts are retried.
 func (a *ContainmentActivities) ApplyContainment(ctx context.Context, in containment.ApplyInput) (containment.ApplyResult, error) {
+	ctx, p := startPulse(ctx, a.Temporal)
+	defer p.Stop()
 	if err := containment.ValidateStep(in.Action, in.Params); err != nil {
 		return containment.ApplyResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("step %s: %v", in.StepID, err), ErrTypeInvalidStep, err)
@@ -124,6 +131,8 @@ func (a *ContainmentActivities) ApplyContainment(ctx context.Context, in contain
 // (previous suspension, role, app, webhook or target status). It is idempotent in
 // the same way: a target already back in its previous state is left alone.
 func (a *ContainmentActivities) UndoContainment(ctx context.Context, in containment.UndoInput) (containment.UndoResult, error) {
+	ctx, p := startPulse(ctx, a.Temporal)
+	defer p.Stop()
 	ap := in.Applied
 	act, ok := containment.Lookup(ap.Action)
 	if !ok || !act.Reversible {
@@ -443,7 +452,7 @@ func recoveredApply(ctx context.Context, key string, r *containment.ApplyResult,
 
 func markBefore(ctx context.Context, key string, before containment.State) {
 	if key != "" {
-		activity.RecordHeartbeat(ctx, mutationMarker{Key: key, Before: before})
+		record(ctx, mutationMarker{Key: key, Before: before}, true)
 	}
 }
 
@@ -464,7 +473,7 @@ func (a *ContainmentActivities) rotateClientSecret(ctx context.Context, id int64
 		r.Changed, r.After, r.Note = true, r.Before, "secret rotated by an earlier attempt whose answer was lost"
 		return nil
 	}
-	activity.RecordHeartbeat(ctx, mutationMarker{Key: key, Fingerprint: fp})
+	record(ctx, mutationMarker{Key: key, Fingerprint: fp}, true)
 	cl2, m, err := a.Zendesk.GenerateOAuthClientSecret(ctx, id)
 	addReq(r, m)
 	if err != nil {
@@ -736,7 +745,7 @@ func (a *ContainmentActivities) setRandomPassword(ctx context.Context, id int64,
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("generate password: %w", err)
 	}
-	activity.RecordHeartbeat(ctx, mutationMarker{Key: key, Fingerprint: fp})
+	record(ctx, mutationMarker{Key: key, Fingerprint: fp}, true)
 	m, err = a.Zendesk.SetUserPassword(ctx, id, base64.RawURLEncoding.EncodeToString(b[:])+"!Aa1")
 	addReq(r, m)
 	var ze *zendesk.Error

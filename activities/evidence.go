@@ -78,6 +78,8 @@ func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.Coll
 	if c.budget <= 0 {
 		c.budget = defaultPageBudget
 	}
+	ctx, p := startPulse(ctx, nil)
+	defer p.Stop()
 	if activity.HasHeartbeatDetails(ctx) {
 		var p collectProgress
 		if err := activity.GetHeartbeatDetails(ctx, &p); err == nil && p.Source == in.Source && p.Incident == in.IncidentID {
@@ -137,7 +139,7 @@ func (c *collector) commit(ctx context.Context, next evidence.Cursor, done bool)
 	c.res.Cursor, c.res.Committed, c.res.Done = next, committed, done
 	c.res.Pages++
 	c.pages++
-	activity.RecordHeartbeat(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates})
+	record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
 	return done || c.pages >= c.budget, nil
 }
 

@@ -111,17 +111,46 @@ func FreezeSteps(steps []containment.Step) []containment.Step {
 	return out
 }
 
-// containmentActivityOptions: Zendesk calls are short; the client already waits out
-// 429s within an attempt. 4xx errors come back non-retryable from the activity, so
-// the retry budget is spent only on 5xx, 429 and timeouts.
-var containmentActivityOptions = workflow.ActivityOptions{
+// containmentActivityOptionsV0 are the options of executions started before
+// containment activities heartbeated: a crashed worker's attempt was retried only
+// when its 2 minutes ran out.
+var containmentActivityOptionsV0 = workflow.ActivityOptions{
 	StartToCloseTimeout: 2 * time.Minute,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    2 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    time.Minute,
-		MaximumAttempts:    20,
-	},
+	RetryPolicy:         containmentRetryPolicy,
+}
+
+// containmentActivityOptions: an attempt heartbeats every few seconds while it
+// runs, so a worker that dies mid-step is noticed within the heartbeat timeout and
+// the step resumes on the next worker within seconds of its start (issue 17: 2
+// minutes before). Start-to-close is sized to the call, not to crash detection: a
+// Zendesk request may wait out 429s and 5xx within the attempt (up to 5 tries of
+// 30 s with waits of up to a minute between them), and a step may make several.
+var containmentActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Minute,
+	HeartbeatTimeout:    10 * time.Second,
+	RetryPolicy:         containmentRetryPolicy,
+}
+
+// containmentRetryPolicy: 4xx errors come back non-retryable from the activity,
+// so the retry budget is spent only on 5xx, 429, timeouts and lost workers.
+var containmentRetryPolicy = &temporal.RetryPolicy{
+	InitialInterval:    2 * time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    time.Minute,
+	MaximumAttempts:    20,
+}
+
+// versionContainmentHeartbeat: from version 1 containment activities run with a
+// heartbeat timeout.
+const versionContainmentHeartbeat = "containment-heartbeat"
+
+// containmentOptions returns the activity options of this execution's
+// containment steps and undos.
+func containmentOptions(ctx workflow.Context) workflow.ActivityOptions {
+	if workflow.GetVersion(ctx, versionContainmentHeartbeat, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return containmentActivityOptionsV0
+	}
+	return containmentActivityOptions
 }
 
 // RegisterHandlers registers the approve_step, skip_step and rollback Updates with
@@ -243,7 +272,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		st.Targets = res.Targets
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	actx := workflow.WithActivityOptions(dctx, containmentActivityOptions)
+	actx := workflow.WithActivityOptions(dctx, containmentOptions(dctx))
 	for _, t := range st.Targets {
 		if hasResult(st, t) {
 			continue // applied before a continue-as-new or a worker restart
@@ -313,7 +342,7 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 		return RollbackResult{}, fmt.Errorf("wait for the running step: %w", err)
 	}
 	res := RollbackResult{Undone: []containment.UndoResult{}, Failed: []string{}, Kept: []string{}}
-	actx := workflow.WithActivityOptions(dctx, containmentActivityOptions)
+	actx := workflow.WithActivityOptions(dctx, containmentOptions(dctx))
 	for k := len(c.Compensations) - 1; k >= 0; k-- {
 		comp := &c.Compensations[k]
 		if comp.Done {

@@ -53,19 +53,36 @@ type EvidenceResult struct {
 	Sources        []evidence.CollectResult `json:"sources"`
 }
 
-// evidenceActivityOptions: a CollectSource run fetches up to a page budget of pages
-// (10 incremental requests a minute at Zendesk's limit), heartbeating after each;
-// the heartbeat timeout lets a dead worker's run be retried from its last page.
-var evidenceActivityOptions = workflow.ActivityOptions{
+// evidenceActivityOptionsV0 are the options of collections started before the
+// heartbeat timeout was shortened: a crashed worker's run was retried after 2
+// minutes.
+var evidenceActivityOptionsV0 = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Minute,
 	HeartbeatTimeout:    2 * time.Minute,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    2 * time.Second,
-		BackoffCoefficient: 2,
-		MaximumInterval:    2 * time.Minute,
-		MaximumAttempts:    30,
-	},
+	RetryPolicy:         evidenceRetryPolicy,
 }
+
+// evidenceActivityOptions: a CollectSource run fetches up to a page budget of pages
+// (10 incremental requests a minute at Zendesk's limit), recording its cursor after
+// each and heartbeating every few seconds in between, even while a request waits
+// out a 429; the short heartbeat timeout lets a dead worker's run be retried from
+// its last page within seconds.
+var evidenceActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Minute,
+	HeartbeatTimeout:    10 * time.Second,
+	RetryPolicy:         evidenceRetryPolicy,
+}
+
+var evidenceRetryPolicy = &temporal.RetryPolicy{
+	InitialInterval:    2 * time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    2 * time.Minute,
+	MaximumAttempts:    30,
+}
+
+// versionEvidenceHeartbeat: from version 1 evidence activities have a 10 s
+// heartbeat timeout.
+const versionEvidenceHeartbeat = "evidence-heartbeat"
 
 // EvidenceCollection collects every source for the incident window into the
 // incident's evidence folder, one source after another, then writes the manifest.
@@ -98,7 +115,11 @@ func EvidenceCollection(ctx workflow.Context, in EvidenceInput) (*EvidenceResult
 	if budget <= 0 {
 		budget = defaultEvidencePageBudget
 	}
-	actx := workflow.WithActivityOptions(ctx, evidenceActivityOptions)
+	opts := evidenceActivityOptions
+	if workflow.GetVersion(ctx, versionEvidenceHeartbeat, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		opts = evidenceActivityOptionsV0
+	}
+	actx := workflow.WithActivityOptions(ctx, opts)
 	done := map[string]bool{}
 	for _, c := range in.Collected {
 		done[c.Source] = true

@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,11 @@ import (
 	"irflow/internal/obligations"
 	"irflow/playbooks/regimes"
 )
+
+// versionChainFromNoticeGiven: a clock's fulfilled event sets the obligation's
+// fulfilled_at, and starts the clocks chained to it, from the instant the notice was
+// given (the event's FulfilledAt), not from when it was recorded (issue 10).
+const versionChainFromNoticeGiven = "chain-from-notice-given"
 
 // SetIncidentTriggerUpdate moves a facts timeline instant (e.g. aware_at) for the
 // whole incident, with a reason: every clock that runs from it is re-armed and the
@@ -43,8 +49,16 @@ type computedObligations struct {
 	// (and the state) many times larger; the service recomputes them on demand.
 	Checked int                    `json:"checked"`
 	Clocks  []ObligationClockInput `json:"clocks"`
-	Error   string                 `json:"error,omitempty"`
+	// Dropped are the engine's reasons for the obligations that applied before and
+	// no longer do, so a retired clock says why (recorded since versionReassess).
+	Dropped map[string]string `json:"dropped,omitempty"`
+	Error   string            `json:"error,omitempty"`
 }
+
+// versionReassess: a recomputation tells a running clock when whether its
+// obligation needs assessment changed (the assessed signal), and a retired clock
+// gets the engine's reason the obligation no longer applies (issue 10).
+const versionReassess = "obligations-reassess"
 
 func (w *incidentImpl) setupObligations(ctx workflow.Context) error {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, SetIncidentTriggerUpdate, w.setTrigger,
@@ -74,11 +88,16 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	// Fulfilments the clocks reported feed the engine, so chained deadlines (e.g.
 	// California's AG notice 15 days after residents were notified) show their dates.
 	fulfilled := map[string]time.Time{}
+	open := map[string]bool{} // obligations whose clocks run, by id
 	for _, o := range w.state.Obligations {
 		if o.FulfilledAt != nil {
 			fulfilled[o.ID] = *o.FulfilledAt
 		}
+		if o.Applicable && o.ClockWorkflowID != "" && !o.Final() {
+			open[o.ID] = true
+		}
 	}
+	reassess := workflow.GetVersion(ctx, versionReassess, workflow.DefaultVersion, 1) == 1
 	err := workflow.SideEffect(ctx, func(workflow.Context) any {
 		cat, err := loadCatalogue()
 		if err != nil {
@@ -87,8 +106,14 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 		all := obligations.Evaluate(doc, cat, asOf, obligations.Options{All: true, Fulfilled: fulfilled})
 		out := computedObligations{Checked: len(all)}
 		for _, o := range all {
-			if o.Applicable {
+			switch {
+			case o.Applicable:
 				out.Clocks = append(out.Clocks, NewObligationClockInput(w.state.ID, o))
+			case reassess && open[o.ID]:
+				if out.Dropped == nil {
+					out.Dropped = map[string]string{}
+				}
+				out.Dropped[o.ID] = o.Reason
 			}
 		}
 		return out
@@ -107,7 +132,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	}
 	next := make([]IncidentObligation, 0, len(comp.Clocks))
 	applicable := map[string]bool{}
-	var started, rearmed []string
+	var started, rearmed, assessed []string
 	for _, in := range comp.Clocks {
 		o := in.Obligation
 		applicable[o.ID] = true
@@ -135,6 +160,18 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 				io.Status = old.Status // the clock's own report is newer than the engine's view
 			}
 		}
+		if reassess && had && old.Retired == "" && old.Applicable && !old.Final() && assessmentChanged(old.Obligation, o) {
+			// The facts answered what the obligation depended on, or reopened it:
+			// the clock keeps running and records the new reading.
+			w.signalClock(ctx, io.ClockWorkflowID, AssessedSignal, Assessment{
+				NeedsAssessment: o.NeedsAssessment, Questions: o.Questions, Review: o.Review, Reason: o.Reason, Why: why, Actor: actor,
+			})
+			if o.NeedsAssessment {
+				assessed = append(assessed, fmt.Sprintf("%s needs assessment: %s", o.ID, strings.Join(o.Questions, ", ")))
+			} else {
+				assessed = append(assessed, o.ID+" "+o.Reason)
+			}
+		}
 		next = append(next, io)
 	}
 	var retired []string
@@ -151,6 +188,9 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 			continue
 		}
 		reason := why + ": the recomputed facts no longer trigger this obligation"
+		if r, ok := comp.Dropped[id]; ok && reassess {
+			reason += " (" + r + ")"
+		}
 		w.signalClock(ctx, old.ClockWorkflowID, RetireSignal, RetireRequest{Reason: reason})
 		old.Retired = reason
 		old.Status = ClockRetired
@@ -169,6 +209,9 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 	}
 	if len(retired) > 0 {
 		w.record(ctx, actor, incident.KindObligation, "Clocks retired ("+why+"): "+strings.Join(retired, ", "), nil)
+	}
+	if len(assessed) > 0 {
+		w.record(ctx, actor, incident.KindObligation, "Obligations reassessed ("+why+"): "+strings.Join(assessed, "; "), nil)
 	}
 	if len(started)+len(rearmed)+len(retired) == 0 && len(prev) == 0 {
 		w.record(ctx, actor, incident.KindObligation,
@@ -211,6 +254,14 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 		actor = SystemActor
 	}
 	w.record(ctx, actor, incident.KindObligation, fmt.Sprintf("%s: %s", ev.ObligationID, ev.Text), ev)
+	// A chained deadline runs from the instant the notice was given, which the clock
+	// sends with its fulfilled event; ev.At is when the fulfilment was recorded.
+	// Histories from before this version chained from ev.At and replay so.
+	given := ev.At
+	if ev.Kind == EventFulfilled && ev.FulfilledAt != nil &&
+		workflow.GetVersion(ctx, versionChainFromNoticeGiven, workflow.DefaultVersion, 1) == 1 {
+		given = *ev.FulfilledAt
+	}
 	for i := range w.state.Obligations {
 		o := &w.state.Obligations[i]
 		if o.ID == ev.ObligationID {
@@ -220,7 +271,7 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 				o.Status = s
 			}
 			if ev.Kind == EventFulfilled {
-				at := ev.At
+				at := given
 				o.FulfilledAt = &at
 			}
 		}
@@ -232,7 +283,7 @@ func (w *incidentImpl) onObligationEvent(ctx workflow.Context, ev ObligationEven
 	w.reconcileObligations(ctx, actor, ev.ObligationID+" fulfilled")
 	for _, o := range w.state.Obligations {
 		if o.DependsOn != nil && *o.DependsOn == ev.ObligationID && o.ClockWorkflowID != "" && o.Retired == "" {
-			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: ev.At})
+			w.signalClock(ctx, o.ClockWorkflowID, PredecessorFulfilledSignal, PredecessorFulfilled{ObligationID: ev.ObligationID, At: given})
 		}
 	}
 }
@@ -320,6 +371,13 @@ func (w *incidentImpl) setTrigger(ctx workflow.Context, req SetIncidentTriggerRe
 	return w.state.Obligations, nil
 }
 
+// assessmentChanged reports whether a recomputation changed what an applicable
+// obligation depends on: whether it needs assessment, the questions, or the notes to
+// review.
+func assessmentChanged(old, new obligations.Obligation) bool {
+	return old.NeedsAssessment != new.NeedsAssessment || !slices.Equal(old.Questions, new.Questions) || !slices.Equal(old.Review, new.Review)
+}
+
 func describeDue(o obligations.Obligation) string {
 	due := o.DueText
 	if o.DueAt != nil {
@@ -330,6 +388,9 @@ func describeDue(o obligations.Obligation) string {
 	v := ""
 	if o.Verification != "verified" {
 		v = " [" + o.Verification + "]"
+	}
+	if o.NeedsAssessment {
+		v += " (needs assessment: " + strings.Join(o.Questions, ", ") + ")"
 	}
 	return fmt.Sprintf("%s %s%s", o.ID, due, v)
 }

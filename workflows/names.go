@@ -25,6 +25,8 @@ const (
 const (
 	// DeclareUpdate allocates an incident id in the registry.
 	DeclareUpdate = "declare"
+	// DeclareBatchUpdate allocates several incident ids in one Update.
+	DeclareBatchUpdate = "declare_batch"
 )
 
 // RegistryWorkflowID is the id of the one registry workflow per namespace that

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -12,6 +13,7 @@ import (
 	"irflow/internal/incident"
 	"irflow/internal/notify"
 	"irflow/internal/obligations"
+	"irflow/playbooks/regimes"
 )
 
 // Message names of the obligation clock, next to the code that handles them.
@@ -42,6 +44,9 @@ const (
 	RearmSignal = "rearm"
 	// RetireSignal tells the clock that recomputed facts no longer require it.
 	RetireSignal = "retire"
+	// AssessedSignal tells the clock that recomputed facts changed whether its
+	// obligation needs assessment (Assessment): an answered question, or a new one.
+	AssessedSignal = "assessed"
 )
 
 // ObligationClockWorkflowID is the id of the clock of obligationID in incidentID, so
@@ -274,6 +279,10 @@ const (
 	versionClockQuietCAN = "clock-quiet-continue-as-new"
 	// versionPredecessorDedupe: a repeated predecessor_fulfilled is ignored.
 	versionPredecessorDedupe = "clock-predecessor-dedupe"
+	// versionFulfilledEventAt: the fulfilled event carries the instant the notice
+	// was given (issue 10), so the parent chains from it rather than from the
+	// instant the fulfilment was recorded.
+	versionFulfilledEventAt = "clock-fulfilled-event-at"
 )
 
 // dirty marks the clock's row for saving.
@@ -366,12 +375,34 @@ func (c *clock) signalDependants() {
 	}
 }
 
+// catalogueDelay is the law-enforcement delay provision of rule in the embedded
+// catalogue, or nil.
+func catalogueDelay(rule string) *regimes.Delay {
+	cat, err := loadCatalogue()
+	if err != nil {
+		return nil
+	}
+	r, ok := cat.Rule(rule)
+	if !ok {
+		return nil
+	}
+	return r.LawEnforcementDelay
+}
+
 // record appends an event to the history and tells the parent, if any.
-func (c *clock) record(kind, actor, text string) {
+func (c *clock) record(kind, actor, text string) { c.recordEvent(c.event(kind, actor, text)) }
+
+// event is an event of this clock happening now.
+func (c *clock) event(kind, actor, text string) ObligationEvent {
 	ev := ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
 	if v, ok := c.viaOf[actor]; ok {
 		ev.Via = v
 	}
+	return ev
+}
+
+// recordEvent appends ev to the history and tells the parent, if any.
+func (c *clock) recordEvent(ev ObligationEvent) {
 	c.st.History = append(c.st.History, ev)
 	parent := workflow.GetInfo(c.ctx).ParentWorkflowExecution
 	if parent == nil {
@@ -547,7 +578,13 @@ func (c *clock) registerHandlers() error {
 				if req.LateReason != "" {
 					text += "; late, because: " + req.LateReason
 				}
-				c.record(EventFulfilled, req.Actor, text)
+				ev := c.event(EventFulfilled, req.Actor, text)
+				if workflow.GetVersion(ctx, versionFulfilledEventAt, workflow.DefaultVersion, 1) == 1 {
+					// The parent starts the chained clocks from this instant, not from
+					// the event's At (when the notice was recorded).
+					ev.FulfilledAt = &at
+				}
+				c.recordEvent(ev)
 				c.bump()
 				c.awaitSaved(ctx)
 				return *c.st, nil
@@ -586,7 +623,14 @@ func (c *clock) registerHandlers() error {
 				if err := checkBy(c.in.Authenticated, req.By, req.Actor); err != nil {
 					return err
 				}
-				return c.st.ValidatePause(req, workflow.Now(ctx))
+				st := *c.st
+				if st.Obligation.LawEnforcementDelay == nil {
+					// A clock started before obligations carried their law's delay
+					// provision: the catalogue says whether the rule has one. Validators
+					// do not run on replay, so this read cannot change a history.
+					st.Obligation.LawEnforcementDelay = catalogueDelay(st.Obligation.Rule)
+				}
+				return st.ValidatePause(req, workflow.Now(ctx))
 			}},
 		{ResumeUpdate,
 			func(ctx workflow.Context, req ResumeRequest) (ClockState, error) {
@@ -634,6 +678,9 @@ func (c *clock) listenSignals() {
 		pred := workflow.GetSignalChannel(ctx, PredecessorFulfilledSignal)
 		rearm := workflow.GetSignalChannel(ctx, RearmSignal)
 		retire := workflow.GetSignalChannel(ctx, RetireSignal)
+		// Only incidents from this release send assessed (versionReassess), so no
+		// earlier history holds one: handling it needs no version of its own.
+		assessed := workflow.GetSignalChannel(ctx, AssessedSignal)
 		for {
 			sel := workflow.NewSelector(ctx)
 			sel.AddReceive(pred, func(ch workflow.ReceiveChannel, _ bool) {
@@ -670,6 +717,21 @@ func (c *clock) listenSignals() {
 					c.record(EventIgnored, req.Actor, "rearm: "+err.Error())
 					c.bump()
 				}
+			})
+			sel.AddReceive(assessed, func(ch workflow.ReceiveChannel, _ bool) {
+				var a Assessment
+				ch.Receive(ctx, &a)
+				if c.st.Terminal() {
+					return
+				}
+				o := &c.st.Obligation
+				o.NeedsAssessment, o.Questions, o.Review, o.Reason = a.NeedsAssessment, a.Questions, a.Review, a.Reason
+				text := "assessed (" + a.Why + "): " + o.ID + " " + a.Reason
+				if a.NeedsAssessment {
+					text = "needs assessment (" + a.Why + "): " + strings.Join(a.Questions, ", ") + "; " + a.Reason
+				}
+				c.record(EventAssessed, a.Actor, text)
+				c.bump()
 			})
 			sel.AddReceive(retire, func(ch workflow.ReceiveChannel, _ bool) {
 				var req RetireRequest

@@ -313,7 +313,11 @@ func TestChainedCaliforniaClock(t *testing.T) {
 func TestPausedClock(t *testing.T) {
 	rec := &recorder{}
 	env := newEnv(t, rec, T0)
+	// The pause mechanics on a 72-hour clock. GDPR Art. 33 itself provides no
+	// law-enforcement delay (TestPauseOnlyWhereTheLawProvidesADelay); this clock is
+	// given one to exercise pausing, expiry and resuming on an hour deadline.
 	o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
+	o.LawEnforcementDelay = &regimes.Delay{Citation: "test provision", Text: "delay at law enforcement's request"}
 	bad, good := &updateOutcome{}, &updateOutcome{}
 	env.RegisterDelayedCallback(func() {
 		// A law-enforcement delay that runs out by itself after 4 hours.
@@ -464,4 +468,48 @@ func TestWaiveAndRetire(t *testing.T) {
 
 func testsuiteStartOptions(incidentID string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: incidentID}
+}
+
+// TestPauseOnlyWhereTheLawProvidesADelay (issue 10, item 4): GDPR Art. 33's clock
+// refuses a pause, naming the rule; California's resident notice, whose law
+// provides a law-enforcement delay, accepts one; a clock started before
+// obligations carried their delay provision is answered from the catalogue.
+func TestPauseOnlyWhereTheLawProvidesADelay(t *testing.T) {
+	d := gdprFacts()
+	d.DataCategories = []string{"contact", "credentials"}
+	legacy := obligationFor(t, d, "us-ca-1798-82-individuals")
+	legacy.LawEnforcementDelay = nil
+	tests := []struct {
+		name   string
+		o      obligations.Obligation
+		reject string
+	}{
+		{"GDPR Art. 33", obligationFor(t, d, "eu-gdpr-33-sa"), "pause: eu-gdpr-33-sa (Regulation (EU) 2016/679 (GDPR) Art. 33(1),(3)-(5)) provides no law-enforcement delay"},
+		{"California residents", obligationFor(t, d, "us-ca-1798-82-individuals"), ""},
+		{"California residents, clock older than the delay field", legacy, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, &recorder{}, T0)
+			out := &updateOutcome{}
+			env.RegisterDelayedCallback(func() {
+				env.UpdateWorkflow(PauseUpdate, "p", out.cb(), PauseRequest{Reason: "police case 2026-1147", Actor: "counsel", Until: h(10)})
+			}, time.Hour)
+			env.RegisterDelayedCallback(func() {
+				env.UpdateWorkflow(WaiveUpdate, "w", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(error) {}, OnComplete: func(any, error) {}},
+					WaiveRequest{Reason: "test over", Actor: "counsel"})
+			}, 2*time.Hour)
+			env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", tt.o))
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			if tt.reject == "" {
+				if out.accepted != 1 {
+					t.Errorf("pause rejected: %v", out.rejected)
+				}
+				return
+			}
+			out.wantRejected(t, tt.reject)
+		})
+	}
 }

@@ -115,3 +115,67 @@ func TestRegistryContinuesAsNewWithItsState(t *testing.T) {
 		t.Errorf("carried counters = %v, want 20260306: %d", next.Counters, registryMaxUpdates)
 	}
 }
+
+// TestRegistryBatchAllocatesInOrderAndHonoursKeys: one declare_batch Update
+// allocates consecutive ids in the order of its requests, a key repeated inside the
+// batch or after it returns the first incident with what that declare recorded,
+// and the single declare Update continues the same sequence.
+func TestRegistryBatchAllocatesInOrderAndHonoursKeys(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(Registry)
+	env.SetStartTime(time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC))
+	var (
+		batches  []DeclareBatchResponse
+		got      []DeclareResponse
+		rejected []error
+	)
+	batch := func(reqs ...DeclareRequest) {
+		env.UpdateWorkflow(DeclareBatchUpdate, "", &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { rejected = append(rejected, err) },
+			OnComplete: func(v interface{}, err error) {
+				if err == nil {
+					batches = append(batches, v.(DeclareBatchResponse))
+				}
+			},
+		}, DeclareBatchRequest{Declares: reqs})
+	}
+	env.RegisterDelayedCallback(func() {
+		regDeclare(env, "", &got, &rejected)
+		batch(DeclareRequest{IdempotencyKey: "pd-1", Request: "aa"},
+			DeclareRequest{},
+			DeclareRequest{IdempotencyKey: "pd-1", Request: "bb"})
+		batch(DeclareRequest{IdempotencyKey: "pd-1"}, DeclareRequest{IdempotencyKey: "pd-2"})
+		batch()                                                                          // empty: rejected
+		batch(DeclareRequest{IdempotencyKey: string(make([]byte, maxIdempotencyKey+1))}) // rejected
+		regDeclare(env, "", &got, &rejected)
+	}, time.Minute)
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(Registry, RegistryState{})
+
+	pd1 := DeclareResponse{ID: "INC-20260306-002", Existing: true, Request: "aa"}
+	want := []DeclareBatchResponse{
+		{Results: []DeclareResponse{{ID: "INC-20260306-002"}, {ID: "INC-20260306-003"}, pd1}},
+		{Results: []DeclareResponse{pd1, {ID: "INC-20260306-004"}}},
+	}
+	if len(batches) != len(want) {
+		t.Fatalf("batch answers = %+v, want %+v", batches, want)
+	}
+	for i := range want {
+		if len(batches[i].Results) != len(want[i].Results) {
+			t.Fatalf("batch %d = %+v, want %+v", i, batches[i], want[i])
+		}
+		for j := range want[i].Results {
+			if batches[i].Results[j] != want[i].Results[j] {
+				t.Errorf("batch %d answer %d = %+v, want %+v", i, j, batches[i].Results[j], want[i].Results[j])
+			}
+		}
+	}
+	if len(got) != 2 || got[0].ID != "INC-20260306-001" || got[1].ID != "INC-20260306-005" {
+		t.Errorf("single declares = %+v, want 001 and 005", got)
+	}
+	if len(rejected) != 2 {
+		t.Errorf("rejections = %v, want the empty batch and the over-long key", rejected)
+	}
+}

@@ -26,6 +26,7 @@ type (
 	ResumeRequest             = incident.ResumeRequest
 	WaiveRequest              = incident.WaiveRequest
 	ObligationEvent           = incident.ObligationEvent
+	Assessment                = incident.Assessment
 	Fulfilment                = incident.Fulfilment
 	Pause                     = incident.Pause
 	Waiver                    = incident.Waiver
@@ -68,6 +69,7 @@ const (
 	EventWaived               = incident.EventWaived
 	EventRetired              = incident.EventRetired
 	EventIgnored              = incident.EventIgnored
+	EventAssessed             = incident.EventAssessed
 	EvidenceNotStarted        = incident.EvidenceNotStarted
 	EvidenceCollecting        = incident.EvidenceCollecting
 	EvidenceCollected         = incident.EvidenceCollected

@@ -37,6 +37,9 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 				return err
 			}
 			cfg.Logger = logger
+			// Reminders and other notices are for the responder at this terminal,
+			// whatever --log-level hides.
+			cfg.Console = cmd.ErrOrStderr()
 			if cfg.Retention < time.Hour {
 				return withExit(2, fmt.Errorf("--retention: %s is too short; give at least 1h (e.g. 720h for 30 days)", cfg.Retention))
 			}
@@ -46,11 +49,14 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 				if errors.Is(err, app.ErrLocked) {
 					return withExit(1, err)
 				}
+				if errors.Is(err, app.ErrExposed) {
+					return withExit(2, err)
+				}
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s (started in %s)\n",
-				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s log=%s (started in %s)\n",
+				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}
@@ -66,10 +72,11 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.DataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "data folder (Temporal database, store, evidence; env IRFLOW_DATA)")
-	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
-	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address")
+	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address (every /api/ request needs a user's token; beyond loopback it is plain HTTP: put TLS in front)")
+	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address (loopback only, unless --allow-remote-temporal)")
+	f.BoolVar(&cfg.AllowRemoteTemporal, "allow-remote-temporal", false, "let --temporal listen beyond loopback although the embedded Temporal server authenticates nobody")
 	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")
-	f.StringVar(&logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	f.StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error (reminders and other notices are shown at every level, and kept in <data>/irflow.log with the log at info)")
 	f.DurationVar(&cfg.Retention, "retention", devserver.DefaultRetention, "how long Temporal keeps a closed workflow's history (closed incidents are read from the store)")
 	return cmd
 }

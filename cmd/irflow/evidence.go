@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +14,7 @@ import (
 
 	"irflow/internal/evidence"
 	"irflow/internal/incident"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 )
 
 func init() { register(newEvidenceCmd) }
@@ -52,6 +53,9 @@ is the first of these that exists:
 
 With an incident id, the manifest is also checked against the hash recorded in the
 store, which catches a manifest replaced together with the files it describes.
+It reads only regular files inside the folder: a path that leaves it, a symbolic
+link, a device or a pipe named by the manifest is reported as a problem and never
+read. Ctrl-C stops it.
 
 Exit status: 0 when everything matches, 1 on any mismatch, 2 when there is nothing to
 verify (no folder or no readable manifest, e.g. while evidence is still being
@@ -83,7 +87,10 @@ collected).`,
 						recorded.RecordedAt.UTC().Format(time.RFC3339), recorded.SHA256)
 				}
 			}
-			rep, err := evidence.VerifyAgainst(dir, expected)
+			rep, err := evidence.VerifyContext(cmd.Context(), dir, expected)
+			if err != nil && cmd.Context().Err() != nil {
+				return withExit(1, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+			}
 			if err != nil {
 				return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
 			}
@@ -111,15 +118,18 @@ collected).`,
 }
 
 // recordedManifest looks up the manifest hash the incident workflow stored, when the
-// store exists in dataDir.
+// store exists in dataDir, or in the PostgreSQL database IRFLOW_STORE names.
 func recordedManifest(cmd *cobra.Command, dataDir, incidentID string) (incident.EvidenceManifest, bool) {
 	path := filepath.Join(dataDir, "irflow.db")
-	if _, err := os.Stat(path); err != nil {
+	if dsn := os.Getenv("IRFLOW_STORE"); storeopen.IsPostgres(dsn) {
+		path = dsn // the workers' shared store
+	}
+	store, err := storeopen.OpenExisting(cmd.Context(), path)
+	if errors.Is(err, storeopen.ErrNoStore) {
 		return incident.EvidenceManifest{}, false
 	}
-	store, err := sqlite.Open(cmd.Context(), path)
 	if err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", path, err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "irflow: cannot read the recorded manifest hash from %s: %v\n", storeopen.Describe(path), err)
 		return incident.EvidenceManifest{}, false
 	}
 	defer func() { _ = store.Close() }()

@@ -141,3 +141,55 @@ func TestEvidenceVerifyFindsTheFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceVerifyHostileFolder: issue 17's probes through the CLI. A manifest
+// naming a link to /dev/zero is a mismatch reported at once (exit 1), with a hostile
+// file name printed escaped; a huge file stops being hashed when the command's
+// context ends (SIGTERM or Ctrl-C), exit 1.
+func TestEvidenceVerifyHostileFolder(t *testing.T) {
+	data := t.TempDir()
+	dir, _ := writeEvidence(t, data, "INC-1")
+	m, _, err := evidence.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "zero\x1b[2J.ndjson"
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+	m.Sources[0].Files = append(m.Sources[0].Files, evidence.File{Path: name, Bytes: 1, Records: 0})
+	if _, err := evidence.WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run(context.Background(), []string{"evidence", "verify", dir}, &out, &errOut) }()
+	select {
+	case code := <-done:
+		if code != 1 || !strings.Contains(out.String(), `file_refused zero\u001b[2J.ndjson`) || strings.Contains(out.String(), "\x1b") {
+			t.Fatalf("exit %d, output:\n%s%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify of a folder with a link to /dev/zero hangs")
+	}
+
+	// A 20 GiB file (sparse) and a context that ends: the command stops.
+	big, _ := writeEvidence(t, t.TempDir(), "INC-2")
+	if err := os.Truncate(filepath.Join(big, "audit_logs.ndjson"), 20<<30); err != nil {
+		t.Skipf("sparse file: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	out.Reset()
+	errOut.Reset()
+	began := time.Now()
+	go func() { done <- run(ctx, []string{"evidence", "verify", big}, &out, &errOut) }()
+	select {
+	case code := <-done:
+		if code != 1 || !strings.Contains(errOut.String(), "interrupted") || time.Since(began) > 3*time.Second {
+			t.Fatalf("exit %d after %s, stderr %s", code, time.Since(began), errOut.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify ignores the end of its context")
+	}
+}

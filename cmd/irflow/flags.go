@@ -17,7 +17,7 @@ import (
 	"irflow/internal/app"
 	"irflow/internal/incident"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 	"irflow/playbooks"
 )
 
@@ -40,23 +40,30 @@ func (f *temporalFlags) register(cmd *cobra.Command) {
 
 // clientFlags are the flags of the commands that drive a running irflow
 // ("incident ...", "obligations list|fulfil|..."): how to reach Temporal, and the
-// data folder whose store the reads come from.
+// data folder whose store the reads come from; or, with --server, the HTTP API to
+// drive instead (client mode, see client.go).
 type clientFlags struct {
 	temporalFlags
 	dataDir string
+	server  string
 }
 
 func (f *clientFlags) register(cmd *cobra.Command) {
 	f.temporalFlags.register(cmd)
 	cmd.PersistentFlags().StringVar(&f.dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"),
 		"irflow data folder whose store (<data>/irflow.db) lists, shows and obligations read, as in irflow dev --data (env IRFLOW_DATA)")
+	f.registerServer(cmd)
 }
 
 // service dials Temporal and returns the incident service; with reads, it also opens
 // the store the reads come from. The caller calls the returned close function. A dial
 // failure exits with status 1 and the message the issue specifies; so does a missing
-// store, named with the flag that picks it.
-func (f *clientFlags) service(ctx context.Context, reads bool) (*service.Service, func(), error) {
+// store, named with the flag that picks it. With --server it returns the HTTP API
+// client instead, which needs neither.
+func (f *clientFlags) service(ctx context.Context, reads bool) (backend, func(), error) {
+	if f.server != "" {
+		return f.remote()
+	}
 	cat, err := playbooks.Embedded()
 	if err != nil {
 		return nil, nil, fmt.Errorf("load playbooks: %w", err)
@@ -79,11 +86,16 @@ func (f *clientFlags) service(ctx context.Context, reads bool) (*service.Service
 }
 
 // openStore opens the store in dataDir, which irflow dev or the worker writes; it
-// never creates one, so a wrong folder is reported instead of read as empty.
-func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
+// never creates one, so a wrong folder is reported instead of read as empty. When
+// IRFLOW_STORE is a postgres:// URL, the workers' shared PostgreSQL store is read
+// instead.
+func openStore(ctx context.Context, dataDir string) (storeopen.Store, error) {
 	path := filepath.Join(dataDir, "irflow.db")
-	store, err := sqlite.OpenExisting(ctx, path)
-	if errors.Is(err, sqlite.ErrNoStore) {
+	if dsn := os.Getenv("IRFLOW_STORE"); storeopen.IsPostgres(dsn) {
+		path = dsn
+	}
+	store, err := storeopen.OpenExisting(ctx, path)
+	if errors.Is(err, storeopen.ErrNoStore) && !storeopen.IsPostgres(path) {
 		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
 	}
 	if err != nil {
@@ -117,12 +129,16 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // userError turns service errors into exit statuses: bad input is 2, not found 3,
-// conflicts (e.g. closed incident) 4, everything else 1.
+// conflicts (e.g. closed incident) 4, forbidden 5 and unauthorized 6 (client mode),
+// everything else 1.
 func userError(err error) error {
+	if ae := authError(err); ae != nil {
+		return ae
+	}
 	var e *incident.Error
 	if errors.As(err, &e) {
 		switch e.Code {
-		case incident.EINVALID:
+		case incident.EINVALID, incident.ETOOLARGE:
 			return withExit(2, err)
 		case incident.ENOTFOUND:
 			return withExit(3, err)

@@ -48,6 +48,9 @@ func newDeclareCmd(tf *clientFlags) *cobra.Command {
 				}
 				req.Facts = &doc
 			}
+			if err := service.CheckDeclare(req); err != nil {
+				return userError(err)
+			}
 			svc, closeFn, err := tf.service(cmd.Context(), false)
 			if err != nil {
 				return err
@@ -248,7 +251,11 @@ func writeState(w io.Writer, st incident.State, width int) {
 			if o.DueAt != nil {
 				due = o.DueAt.UTC().Format(time.RFC3339)
 			}
-			t.add(o.ID, o.Status, due, o.Verification)
+			status := o.Status
+			if o.NeedsAssessment && !o.Final() {
+				status += ", needs assessment: " + strings.Join(o.Questions, ", ")
+			}
+			t.add(o.ID, status, due, o.Verification)
 		}
 		_, _ = t.write(w, width)
 	}
@@ -291,11 +298,11 @@ func writeState(w io.Writer, st incident.State, width int) {
 func writeTimeline(w io.Writer, tl []incident.TimelineEntry, width int) {
 	actorW, kindW := 0, 0
 	for _, e := range tl {
-		actorW = max(actorW, utf8.RuneCountInString(e.Actor))
+		actorW = max(actorW, utf8.RuneCountInString(timelineActor(e)))
 		kindW = max(kindW, utf8.RuneCountInString(e.Kind))
 	}
 	for _, e := range tl {
-		prefix := fmt.Sprintf("  %s  %-*s  %-*s  ", e.At.UTC().Format("2006-01-02 15:04:05Z"), actorW, e.Actor, kindW, e.Kind)
+		prefix := fmt.Sprintf("  %s  %-*s  %-*s  ", e.At.UTC().Format("2006-01-02 15:04:05Z"), actorW, timelineActor(e), kindW, e.Kind)
 		n := utf8.RuneCountInString(prefix)
 		indent := strings.Repeat(" ", n)
 		if width > 0 && width-n < 40 {

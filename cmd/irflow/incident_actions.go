@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/incident"
-	"irflow/internal/service"
 )
 
 // incidentActionCmds are the commands that drive a running incident: containment
@@ -22,19 +21,19 @@ func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	return []*cobra.Command{
 		newApproveCmd(tf),
 		actionCmd(tf, "skip ID STEP", "Skip a containment step", 2,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.StepState, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.StepState, error) {
 				return svc.SkipStep(ctx, args[0], incident.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason})
 			}, func(st incident.StepState) string {
 				return fmt.Sprintf("Skipped step %s (%s)", st.Step.ID, st.Step.Action)
 			}),
 		actionCmd(tf, "rollback ID", "Undo every completed reversible containment step, newest first", 1,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.RollbackResult, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.RollbackResult, error) {
 				return svc.Rollback(ctx, args[0], incident.RollbackRequest{Actor: actor, Reason: reason})
 			}, func(r incident.RollbackResult) string {
 				return fmt.Sprintf("Rolled back: %d undone, %d failed, %d kept (irreversible)", len(r.Undone), len(r.Failed), len(r.Kept))
 			}),
 		actionCmd(tf, "confirm-ownership ID", "Confirm the computed ownership determination as a human decision", 1,
-			func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (incident.OwnershipState, error) {
+			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.OwnershipState, error) {
 				return svc.ConfirmOwnership(ctx, args[0], incident.ConfirmOwnershipRequest{Actor: actor, Reason: reason})
 			}, describeOwnership),
 		newOverrideCmd(tf),
@@ -67,7 +66,16 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := args[0]
 			req.Step = args[1]
-			svc, closeFn, err := tf.service(cmd.Context(), false)
+			// Waiting reads the incident, which needs the store in local mode; when it
+			// cannot be opened, approve still approves and says it does not wait.
+			svc, closeFn, err := tf.service(cmd.Context(), wait > 0)
+			if err != nil && wait > 0 && tf.server == "" {
+				// Temporal answers without the store: approve, and say why it does not wait.
+				if s, c, err2 := tf.service(cmd.Context(), false); err2 == nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "irflow: not waiting for the step's result: %v\n", err)
+					svc, closeFn, err, wait = s, c, nil, 0
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -78,16 +86,6 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 			}
 			out := cmd.OutOrStdout()
 			watch := fmt.Sprintf("watch it with: irflow incident show %s", id)
-			if wait > 0 {
-				store, err := openStore(cmd.Context(), tf.dataDir)
-				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "irflow: not waiting for the step's result: %v\n", err)
-					wait = 0
-				} else {
-					defer func() { _ = store.Close() }()
-					svc.Store = store
-				}
-			}
 			var note string
 			if wait > 0 {
 				st, note, err = awaitStep(cmd.Context(), svc, id, req.Step, wait)
@@ -124,7 +122,7 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 // awaitStep polls the incident until step has an outcome, for at most wait. It
 // returns early, with a note, when the step waits behind an earlier step that needs
 // an approval of its own.
-func awaitStep(ctx context.Context, svc *service.Service, id, step string, wait time.Duration) (incident.StepState, string, error) {
+func awaitStep(ctx context.Context, svc backend, id, step string, wait time.Duration) (incident.StepState, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var last incident.StepState
@@ -251,7 +249,7 @@ func describeObligation(o incident.IncidentObligation) string {
 // actionCmd builds a command that calls one action with --actor and --reason and
 // prints its result, or with --json the result as JSON.
 func actionCmd[R any](tf *clientFlags, use, short string, nargs int,
-	do func(ctx context.Context, svc *service.Service, args []string, actor, reason string) (R, error),
+	do func(ctx context.Context, svc backend, args []string, actor, reason string) (R, error),
 	describe func(R) string) *cobra.Command {
 	var (
 		actor, reason string

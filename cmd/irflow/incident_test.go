@@ -43,6 +43,15 @@ func TestDeclareBadInput(t *testing.T) {
 		{"facts file missing", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t", "--facts", "/nonexistent.json"}, 2, "read facts"},
 		{"malformed facts", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t",
 			"--facts", writeFile(t, "f.json", "{\"version\": 1,\n \"risk\": }")}, 2, "f.json:2:"},
+		// Issue 17: over-limit input is bad input, reported before Temporal is dialled.
+		{"title over its limit", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", strings.Repeat("x", 150_000)}, 2,
+			"title: 150000 characters, the limit is 200"},
+		{"escape in the title", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "a\x1b[2Jb"}, 2,
+			"title: a control character"},
+		{"summary over its limit", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t",
+			"--facts", writeFile(t, "big.json", `{"version": 1, "summary": "`+strings.Repeat("x", 320<<10)+`"}`)}, 2, "facts"},
+		{"aware_at in year 9999", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t",
+			"--facts", writeFile(t, "y9999.json", `{"version": 1, "timeline": {"aware_at": "9999-01-01T00:00:00Z"}}`)}, 2, "facts.timeline.aware_at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

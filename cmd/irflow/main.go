@@ -60,8 +60,13 @@ Start everything locally with "irflow dev", then drive incidents with
 }
 
 // run executes the CLI with args and returns the process exit status. Tests call it
-// directly so that they exercise the same code path as the binary.
+// directly so that they exercise the same code path as the binary. Everything it
+// prints goes through an escaper (terminal.go): no control character reaches the
+// terminal from data.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out, errOut := newEscaper(stdout), newEscaper(stderr)
+	defer func() { _ = out.Flush(); _ = errOut.Flush() }()
+	stdout, stderr = out, errOut
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -186,14 +186,21 @@ func writeObligationViews(w io.Writer, obs []incident.ObligationView, now time.T
 		if !o.Applicable {
 			status, dueText = "not applicable", o.Reason
 		}
+		if o.NeedsAssessment && !incident.FinalStatus(status) {
+			status += ", needs assessment"
+		}
 		if o.Verification != regimes.Verified {
 			unverified = append(unverified, fmt.Sprintf("%s (%s)", o.ID, o.Verification))
 		}
 		t.add(o.ID, status, dueText, left, strings.TrimSpace(o.Audience+" "+o.Jurisdiction), o.Verification)
 	}
 	left, err := t.write(w, width)
-	if err != nil || len(left) == 0 {
+	if err != nil {
 		return err
+	}
+	printAssessments(w, obs)
+	if len(left) == 0 {
+		return nil
 	}
 	names := make([]string, len(left))
 	for i, c := range left {
@@ -204,4 +211,24 @@ func writeObligationViews(w io.Writer, obs []incident.ObligationView, now time.T
 	}
 	_, err = fmt.Fprintf(w, "(%s left out to fit the terminal; --wide shows them)\n", strings.Join(names, " and "))
 	return err
+}
+
+// printAssessments lists, under a table of obligations, what each open one needs
+// assessed and the notes legal should confirm or dismiss.
+func printAssessments(w io.Writer, obs []incident.ObligationView) {
+	for _, o := range obs {
+		status := o.Status
+		if o.Clock != nil {
+			status = o.Clock.Status
+		}
+		if incident.FinalStatus(status) {
+			continue
+		}
+		if o.NeedsAssessment {
+			fmt.Fprintf(w, "%s needs assessment: %s\n", o.ID, strings.Join(o.Questions, ", "))
+		}
+		for _, r := range o.Review {
+			fmt.Fprintf(w, "%s review: %s\n", o.ID, r)
+		}
+	}
 }

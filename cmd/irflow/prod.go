@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/app"
+	"irflow/internal/storeopen"
 )
 
 func init() {
@@ -31,12 +32,12 @@ func newWorkerCmd() *cobra.Command {
 			}
 			cfg.Temporal, cfg.Logger, cfg.Getenv = tf.cfg, logger, os.Getenv
 			return app.RunWorker(cmd.Context(), cfg, func() {
-				fmt.Fprintf(cmd.OutOrStdout(), "irflow worker ready temporal=%s namespace=%s store=%s\n", tf.cfg.Address, tf.cfg.Namespace, cfg.StorePath)
+				fmt.Fprintf(cmd.OutOrStdout(), "irflow worker ready temporal=%s namespace=%s store=%s\n", tf.cfg.Address, tf.cfg.Namespace, storeopen.Describe(cfg.StorePath))
 			})
 		},
 	}
 	tf.register(cmd)
-	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "SQLite store file (env IRFLOW_STORE)")
+	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "store: a SQLite file, or a postgres:// URL shared by several workers and servers (env IRFLOW_STORE)")
 	cmd.Flags().StringVar(&cfg.EvidenceDir, "evidence", envOr("IRFLOW_EVIDENCE", "./evidence"), "folder for evidence collections (env IRFLOW_EVIDENCE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
@@ -66,7 +67,7 @@ func newServeCmd() *cobra.Command {
 		},
 	}
 	tf.register(cmd)
-	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "SQLite store file shared with the worker (env IRFLOW_STORE)")
+	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "store shared with the worker: a SQLite file or a postgres:// URL (env IRFLOW_STORE)")
 	cmd.Flags().StringVar(&cfg.HTTPAddr, "http", envOr("IRFLOW_HTTP", "127.0.0.1:8080"), "HTTP listen address (env IRFLOW_HTTP)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd

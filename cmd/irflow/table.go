@@ -31,6 +31,10 @@ func outputWidth(w io.Writer, wide bool) int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
+	if e, ok := w.(*escaper); ok {
+		// Everything the CLI prints goes through an escaper: the terminal is under it.
+		w = e.w
+	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		if n, _, err := term.GetSize(int(f.Fd())); err == nil && n > 0 {
 			return n

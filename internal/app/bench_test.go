@@ -35,7 +35,7 @@ var (
 )
 
 // irflowBinary builds cmd/irflow once per test binary run.
-func irflowBinary(b *testing.B) string {
+func irflowBinary(b testing.TB) string {
 	binOnce.Do(func() {
 		out, err := exec.Command("go", "env", "GOMOD").Output()
 		if err != nil {

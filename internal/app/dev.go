@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,7 +28,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
@@ -43,25 +44,98 @@ type DevConfig struct {
 	// ZendeskSimAddr is where the built-in Zendesk simulator listens when no Zendesk
 	// credentials are configured (see zendesk.ConfigFromEnv).
 	ZendeskSimAddr string
-	// Notifier delivers reminders and other incident messages; the log when nil.
-	// Slack and email transports plug in here, usually behind a notify.Router.
+	// Notifier delivers reminders and other incident messages; when nil, the log
+	// transport writes them to Console and to the stack's log file. Slack and
+	// email transports plug in here, usually behind a notify.Router.
 	Notifier notify.Notifier
+	// Console receives the log transport's notices (reminders, overdue
+	// obligations, steps awaiting approval, phase changes) whatever Logger's
+	// level: they are events a responder acts on, not diagnostics. irflow dev
+	// passes stderr; nil shows them in the log file only.
+	Console io.Writer
 	// Getenv reads the environment (Zendesk credentials); os.Getenv when nil.
 	Getenv func(string) string
 	Logger *slog.Logger
 	// Retention is how long Temporal keeps closed workflows' histories;
 	// devserver.DefaultRetention (30 days) when zero.
 	Retention time.Duration
+	// AllowRemoteTemporal lets TemporalAddr be an address beyond loopback. The
+	// embedded frontend authenticates nobody: whoever reaches it can read every
+	// incident and send any Update (approve containment in Zendesk) past irflow's
+	// tokens. Off, such an address is refused.
+	AllowRemoteTemporal bool
 	// SuggestContinueAsNewEvents lowers the history length at which workflows are
 	// told to continue-as-new; for tests and benchmarks (0: the server's 4,096).
 	SuggestContinueAsNewEvents int
 }
 
-func (cfg DevConfig) notifier() notify.Notifier {
-	if cfg.Notifier != nil {
-		return cfg.Notifier
+// LogName is the stack's log file in the data folder: the process log at INFO
+// and above, and every notice the log transport delivers. The ready line names it.
+const LogName = "irflow.log"
+
+// notifier is cfg.Notifier, or the log transport writing to the console and to
+// the log file.
+func (d *Dev) notifier() notify.Notifier {
+	if d.Config.Notifier != nil {
+		return d.Config.Notifier
 	}
-	return notify.LogTransport{Logger: cfg.Logger}
+	handlers := []slog.Handler{d.logFile}
+	if d.Config.Console != nil {
+		handlers = append(handlers, slog.NewTextHandler(d.Config.Console, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return notify.LogTransport{Logger: slog.New(fanout(handlers))}
+}
+
+// openLog opens the log file (0600, appended to across restarts) and makes the
+// process logger write to it too, at INFO and above whatever its own level.
+func (d *Dev) openLog() error {
+	d.LogPath = filepath.Join(d.Config.DataDir, LogName)
+	f, err := os.OpenFile(d.LogPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open log file: %w", err)
+	}
+	d.logOut = f
+	d.logFile = slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})
+	d.Config.Logger = slog.New(fanout{d.Config.Logger.Handler(), d.logFile})
+	return nil
+}
+
+// fanout hands every record to each of its handlers that takes its level.
+type fanout []slog.Handler
+
+func (f fanout) Enabled(ctx context.Context, l slog.Level) bool {
+	for _, h := range f {
+		if h.Enabled(ctx, l) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f fanout) Handle(ctx context.Context, r slog.Record) error {
+	var errs []error
+	for _, h := range f {
+		if h.Enabled(ctx, r.Level) {
+			errs = append(errs, h.Handle(ctx, r.Clone()))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (f fanout) WithAttrs(attrs []slog.Attr) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithAttrs(attrs)
+	}
+	return out
+}
+
+func (f fanout) WithGroup(name string) slog.Handler {
+	out := make(fanout, len(f))
+	for i, h := range f {
+		out[i] = h.WithGroup(name)
+	}
+	return out
 }
 
 // Dev is a running dev stack.
@@ -69,7 +143,7 @@ type Dev struct {
 	Config   DevConfig
 	Temporal *devserver.Server
 	Client   client.Client
-	Store    *sqlite.DB
+	Store    storeopen.Store
 	Service  *service.Service
 	HTTPAddr string
 	// Zendesk is the Zendesk instance activities act on; ZendeskSim is set when it is
@@ -82,10 +156,14 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
-	worker       sdkworker.Worker
-	http         *http.Server
-	lock         *flock.Flock
-	stopped      bool
+	// LogPath is the stack's log file (LogName in the data folder).
+	LogPath string
+	logOut  *os.File
+	logFile slog.Handler
+	worker  sdkworker.Worker
+	http    *http.Server
+	lock    *flock.Flock
+	stopped bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
@@ -117,6 +195,13 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if !locked {
 		d.lock = nil
 		return nil, fmt.Errorf("%w: another \"irflow dev\" is running on %s; stop it or use --data to pick another folder", ErrLocked, cfg.DataDir)
+	}
+	if err := d.openLog(); err != nil {
+		return nil, err
+	}
+	cfg = d.Config
+	if err := cfg.checkExposure(); err != nil {
+		return nil, err
 	}
 	// Check the HTTP address before starting anything slow, and name it if taken.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -160,7 +245,8 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, err
 	}
 
-	d.Store, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
+	// irflow dev keeps its store in the data folder, SQLite as always.
+	d.Store, err = storeopen.Open(ctx, filepath.Join(cfg.DataDir, "irflow.db"))
 	if err != nil {
 		return nil, err
 	}
@@ -183,9 +269,9 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 	d.worker = worker.New(d.Client, worker.Deps{
 		Incident:    &activities.Activities{Store: d.Store},
-		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk},
+		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Notify:      &activities.NotifyActivities{Notifier: cfg.notifier()},
+		Notify:      &activities.NotifyActivities{Notifier: d.notifier()},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
@@ -201,6 +287,39 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		}
 	}()
 	return d, nil
+}
+
+// ErrExposed reports a listen address that would let the network past irflow's
+// tokens.
+var ErrExposed = errors.New("refusing to listen beyond loopback")
+
+// checkExposure refuses a Temporal frontend address beyond loopback unless it is
+// allowed, and warns about the other listeners that are safe only on loopback.
+// The HTTP API needs a user's token on every /api/ request, so it may listen on
+// the network, but it speaks plain HTTP: tokens and incident data cross the
+// network in clear unless TLS is put in front of it.
+func (cfg DevConfig) checkExposure() error {
+	if !devLoopback(cfg.TemporalAddr) {
+		if !cfg.AllowRemoteTemporal {
+			return fmt.Errorf("%w: --temporal %s: the embedded Temporal server authenticates nobody, and whoever reaches it can read every incident and approve containment in Zendesk past irflow's API tokens; listen on 127.0.0.1 (tunnel it, e.g. ssh -L 7233:127.0.0.1:7233), or run irflow worker and serve against a Temporal cluster with mTLS, or pass --allow-remote-temporal if the network is yours alone",
+				ErrExposed, cfg.TemporalAddr)
+		}
+		cfg.Logger.Warn("The embedded Temporal server listens beyond loopback without authentication (--allow-remote-temporal): whoever reaches it can read every incident and act on Zendesk", "address", cfg.TemporalAddr)
+	}
+	if !loopback(cfg.HTTPAddr) {
+		cfg.Logger.Warn("The HTTP API listens beyond loopback over plain HTTP: every request needs a user's API token, but tokens and incident data cross the network in clear; put a TLS proxy in front of it", "address", cfg.HTTPAddr)
+	}
+	if cfg.ZendeskSimAddr != "" && !loopback(cfg.ZendeskSimAddr) {
+		cfg.Logger.Warn("The Zendesk simulator listens beyond loopback: its control API (/_sim/...) answers anyone", "address", cfg.ZendeskSimAddr)
+	}
+	return nil
+}
+
+// devLoopback is loopback for the embedded Temporal frontend, which binds an
+// address without a host to 127.0.0.1.
+func devLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return (err == nil && host == "") || loopback(addr)
 }
 
 // zendeskConfig returns the configured Zendesk instance, or starts the built-in
@@ -266,6 +385,9 @@ func (d *Dev) Stop() {
 	}
 	if d.ZendeskSim != nil {
 		d.ZendeskSim.Close()
+	}
+	if d.logOut != nil {
+		_ = d.logOut.Close()
 	}
 	if d.lock != nil {
 		_ = d.lock.Unlock()

@@ -16,7 +16,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
 	"irflow/internal/service"
-	"irflow/internal/sqlite"
+	"irflow/internal/storeopen"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
 	"irflow/worker"
@@ -25,7 +25,9 @@ import (
 // ProdConfig configures `irflow worker` and `irflow serve` against an external
 // Temporal cluster.
 type ProdConfig struct {
-	Temporal  TemporalConfig
+	Temporal TemporalConfig
+	// StorePath names the store: a SQLite file, or a postgres:// URL that workers
+	// and servers on several hosts share (see storeopen).
 	StorePath string
 	HTTPAddr  string
 	// APIToken, when set, is required as a Bearer token on every /api/ request
@@ -40,12 +42,12 @@ type ProdConfig struct {
 
 // connect dials Temporal and opens the store, which both production commands need;
 // closeFn releases both.
-func connect(ctx context.Context, cfg ProdConfig) (client.Client, *sqlite.DB, func(), error) {
+func connect(ctx context.Context, cfg ProdConfig) (client.Client, storeopen.Store, func(), error) {
 	c, err := Dial(ctx, cfg.Temporal, cfg.Logger)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	store, err := sqlite.Open(ctx, cfg.StorePath)
+	store, err := storeopen.Open(ctx, cfg.StorePath)
 	if err != nil {
 		c.Close()
 		return nil, nil, nil, err
@@ -74,7 +76,7 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd},
+		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
 	})

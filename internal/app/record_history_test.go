@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +47,10 @@ const reminderLead = 15 * time.Second
 // workflow's full history as protojson, the format `temporal workflow show
 // --output json` writes and worker.WorkflowReplayer reads:
 //
-//	clock_history.json          the GDPR Art. 33 clock: armed, a reminder, paused, resumed, fulfilled
+//	clock_history.json          the GDPR Art. 33 clock: armed, a reminder, fulfilled (a pause is refused:
+//	                            Art. 33 provides no law-enforcement delay; recordings before issue 10
+//	                            paused and resumed it)
+//	clock_paused_history.json   California's resident notice: paused for law enforcement, resumed, fulfilled
 //	clock_chained_history.json  California's AG notice: armed awaiting its predecessor, started by the
 //	                            residents' notice being fulfilled while the incident was open, fulfilled
 //	evidence_history.json       the incident's evidence collection against the simulator
@@ -135,23 +139,29 @@ func TestRecordHistories(t *testing.T) {
 		}
 	}
 
-	// The GDPR clock: its 4 h reminder, then a law-enforcement pause, resume, fulfil.
+	// The GDPR clock: its 4 h reminder, a law-enforcement pause refused (Art. 33
+	// provides none), fulfil.
 	waitClock(t, d, gdprClock, 3*reminderLead, "the 4 h reminder", func(v workflows.ClockView) bool {
 		return len(v.RemindersSent) > 0
 	})
-	paused, err := svc.Pause(ctx, id, gdprSA, workflows.PauseRequest{
-		Reason: "police asked for 2 h before any notice (case 2026-1147)", Actor: "dpo", Until: time.Now().Add(2 * time.Hour),
-	})
-	if err != nil || paused.Status != workflows.ClockPaused {
-		t.Fatalf("pause %s: %v (status %q)", gdprSA, err, paused.Status)
+	police := workflows.PauseRequest{Reason: "police asked for 2 h before any notice (case 2026-1147)", Actor: "dpo", Until: time.Now().Add(2 * time.Hour)}
+	if _, err := svc.Pause(ctx, id, gdprSA, police); err == nil || !strings.Contains(err.Error(), "provides no law-enforcement delay") {
+		t.Fatalf("pause %s: %v, want it refused", gdprSA, err)
 	}
-	resumed, err := svc.Resume(ctx, id, gdprSA, workflows.ResumeRequest{
+	fulfil(t, svc, id, gdprSA, "DPC breach notification form BN-2026-0412")
+
+	// California's resident notice may be delayed for law enforcement: pause,
+	// resume, and its fulfilment below.
+	paused, err := svc.Pause(ctx, id, caResidents, police)
+	if err != nil || paused.Status != workflows.ClockPaused {
+		t.Fatalf("pause %s: %v (status %q)", caResidents, err, paused.Status)
+	}
+	resumed, err := svc.Resume(ctx, id, caResidents, workflows.ResumeRequest{
 		Reason: "police lifted the delay", Actor: "dpo",
 	})
 	if err != nil || resumed.Paused != nil || resumed.Extension <= 0 {
-		t.Fatalf("resume %s: %v (paused %+v, extension %s)", gdprSA, err, resumed.Paused, resumed.Extension)
+		t.Fatalf("resume %s: %v (paused %+v, extension %s)", caResidents, err, resumed.Paused, resumed.Extension)
 	}
-	fulfil(t, svc, id, gdprSA, "DPC breach notification form BN-2026-0412")
 
 	// The chained clock: fulfilling the residents' notice while the incident is open
 	// starts California's AG clock (the incident forwards predecessor_fulfilled).
@@ -175,6 +185,7 @@ func TestRecordHistories(t *testing.T) {
 
 	for _, c := range []struct{ workflowID, name string }{
 		{gdprClock, "clock"},
+		{workflows.ObligationClockWorkflowID(id, caResidents), "clock_paused"},
 		{agClock, "clock_chained"},
 		{workflows.EvidenceWorkflowID(id), "evidence"},
 	} {

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -53,12 +54,31 @@ func Authenticate(ctx context.Context, users incident.UserStore, header, via str
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return incident.Identity{}, incident.Errorf(incident.EUNAUTHORIZED, "send Authorization: Bearer <token> (create one with: irflow users token create USER)")
 	}
-	u, _, err := users.TokenUser(ctx, Hash(token))
+	u, t, err := users.TokenUser(ctx, Hash(token))
+	var e *incident.Error
+	if errors.As(err, &e) && e.Code == incident.EUNAUTHORIZED {
+		return incident.Identity{}, &RefusedError{Err: e, UserID: t.UserID, TokenID: t.ID}
+	}
 	if err != nil {
 		return incident.Identity{}, err
 	}
 	return incident.Identity{User: u, Via: via}, nil
 }
+
+// RefusedError is a token the store refused: unknown, revoked, or its user's
+// disabled. UserID and TokenID name the token and its user when the store knows the
+// token (empty for an unknown one), so that the refusal can be audited under the
+// person it concerns; they are never an identity to act as.
+type RefusedError struct {
+	Err     *incident.Error
+	UserID  string
+	TokenID string
+}
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the *incident.Error (EUNAUTHORIZED) the store answered.
+func (e *RefusedError) Unwrap() error { return e.Err }
 
 // EnsureAdmin creates the user id with the admin and commander, responder and
 // legal roles when the store has no user at all, and returns a fresh token for

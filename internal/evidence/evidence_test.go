@@ -1,10 +1,13 @@
 package evidence
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -249,5 +252,149 @@ func replaceInFile(t *testing.T, p, old, new string) {
 	}
 	if err := os.WriteFile(p, []byte(strings.Replace(string(b), old, new, 1)), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// hostileFolder is a collected folder whose manifest the test rewrites: edit
+// changes the manifest's first file entry before it is written again.
+func hostileFolder(t *testing.T, edit func(dir string, f *File)) string {
+	t.Helper()
+	dir, _ := collect(t)
+	m, _, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(dir, &m.Sources[0].Files[0])
+	if _, err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// verifyWithin runs VerifyContext and fails the test if it does not return within
+// limit: a folder must never hang the verifier.
+func verifyWithin(t *testing.T, ctx context.Context, dir string, limit time.Duration) (Report, error) {
+	t.Helper()
+	type result struct {
+		rep Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := VerifyContext(ctx, dir, "")
+		done <- result{rep, err}
+	}()
+	select {
+	case r := <-done:
+		return r.rep, r.err
+	case <-time.After(limit):
+		t.Fatalf("verify of %s still running after %s", dir, limit)
+		return Report{}, nil
+	}
+}
+
+func hasProblem(rep Report, kind ProblemKind, path string) bool {
+	for _, p := range rep.Problems {
+		if p.Kind == kind && p.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// TestVerifyTrustsNothingInTheFolder: issue 17's probes. A line-hash path that
+// leaves the folder (a crafted manifest hashed /etc/passwd), a symbolic link (to a
+// file outside with the right hash, or to /dev/zero) and a FIFO named by the
+// manifest are problems, never read; none of them hangs the verifier.
+func TestVerifyTrustsNothingInTheFolder(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("root:x:0:0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	outsideSum, _, _, _ := HashFile(outside)
+
+	tests := []struct {
+		name string
+		edit func(t *testing.T, dir string, f *File)
+		kind ProblemKind
+		path string
+	}{
+		{"line-hash path leaves the folder", func(t *testing.T, dir string, f *File) {
+			rel, _ := filepath.Rel(dir, outside)
+			f.LineHashes = &HashedFile{Path: filepath.ToSlash(rel), SHA256: outsideSum}
+		}, ManifestInconsistent, ""},
+		{"data file is a link to a file outside", func(t *testing.T, dir string, f *File) {
+			p := filepath.Join(dir, f.Path)
+			moved := filepath.Join(t.TempDir(), "moved")
+			if err := os.Rename(p, moved); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(moved, p); err != nil {
+				t.Fatal(err)
+			}
+		}, FileRefused, "audit_logs.ndjson"},
+		{"line-hash file is a link to /dev/zero", func(t *testing.T, dir string, f *File) {
+			p := filepath.Join(dir, f.LineHashes.Path)
+			os.Remove(p)
+			if err := os.Symlink("/dev/zero", p); err != nil {
+				t.Fatal(err)
+			}
+		}, FileRefused, "audit_logs.ndjson" + LineHashSuffix},
+		{"data file is a FIFO", func(t *testing.T, dir string, f *File) {
+			p := filepath.Join(dir, f.Path)
+			os.Remove(p)
+			if err := syscall.Mkfifo(p, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+		}, FileRefused, "audit_logs.ndjson"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := hostileFolder(t, func(dir string, f *File) { tt.edit(t, dir, f) })
+			rep, err := verifyWithin(t, context.Background(), dir, 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.path
+			if want == "" {
+				rel, _ := filepath.Rel(dir, outside)
+				want = filepath.ToSlash(rel)
+			}
+			if rep.OK || !hasProblem(rep, tt.kind, want) {
+				t.Fatalf("report %+v, want a %s problem on %s", rep.Problems, tt.kind, want)
+			}
+		})
+	}
+}
+
+// TestVerifyHonoursCancellation: a huge evidence file (20 GiB, sparse) is hashed
+// until the context ends, and not a moment longer: the CLI's SIGTERM stops it.
+func TestVerifyHonoursCancellation(t *testing.T) {
+	dir := hostileFolder(t, func(dir string, f *File) {
+		if err := os.Truncate(filepath.Join(dir, f.Path), 20<<30); err != nil {
+			t.Skipf("sparse file: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err := verifyWithin(t, ctx, dir, 10*time.Second)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("verify returned %v, want the context's error", err)
+	}
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("verify took %s to notice the cancellation", took)
+	}
+}
+
+// TestVerifyBoundsTheManifest: a manifest too large to be one is refused before it
+// is read.
+func TestVerifyBoundsTheManifest(t *testing.T) {
+	dir, _ := collect(t)
+	if err := os.Truncate(filepath.Join(dir, ManifestName), 1<<30); err != nil {
+		t.Skipf("sparse file: %v", err)
+	}
+	if _, err := verifyWithin(t, context.Background(), dir, 10*time.Second); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Fatalf("verify of a 1 GiB manifest: %v, want it refused", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -85,11 +84,21 @@ func HashFile(path string) (sum string, size int64, lines int64, err error) {
 		return "", 0, 0, err
 	}
 	defer f.Close()
+	sum, size, lines, err = hashReader(f)
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	return sum, size, lines, nil
+}
+
+// hashReader returns the hex SHA-256, the size and the number of lines of what r
+// holds.
+func hashReader(r io.Reader) (sum string, size int64, lines int64, err error) {
 	h := sha256.New()
 	buf := make([]byte, 256*1024)
 	var last byte
 	for {
-		n, err := f.Read(buf)
+		n, err := r.Read(buf)
 		if n > 0 {
 			h.Write(buf[:n])
 			size += int64(n)
@@ -100,7 +109,7 @@ func HashFile(path string) (sum string, size int64, lines int64, err error) {
 			break
 		}
 		if err != nil {
-			return "", 0, 0, fmt.Errorf("read %s: %w", path, err)
+			return "", 0, 0, err
 		}
 	}
 	if size > 0 && last != '\n' {
@@ -169,13 +178,21 @@ func ReadManifest(dir string) (Manifest, []byte, error) {
 	if err != nil {
 		return Manifest{}, nil, fmt.Errorf("read manifest: %w", err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	var m Manifest
-	if err := dec.Decode(&m); err != nil {
+	m, err := parseManifest(b)
+	if err != nil {
 		return Manifest{}, nil, fmt.Errorf("parse %s: %w", filepath.Join(dir, ManifestName), err)
 	}
 	return m, b, nil
+}
+
+func parseManifest(b []byte) (Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
 }
 
 func writeFileAtomic(path string, b []byte) error {

@@ -2,11 +2,13 @@ package evidence
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -29,6 +31,9 @@ const (
 	RecordChanged        ProblemKind = "record_changed"
 	RecordVanished       ProblemKind = "record_vanished"
 	RecordAppeared       ProblemKind = "record_appeared"
+	// FileRefused is a file the manifest names that Verify will not read: a
+	// symbolic link, a device, a pipe, or a file too large for what it is.
+	FileRefused ProblemKind = "file_refused"
 )
 
 // maxRecordProblems bounds the record-level findings listed per file; the rest are
@@ -69,17 +74,45 @@ type Report struct {
 // only when there is nothing to verify against (no readable manifest); every
 // difference is a Problem in the report.
 func Verify(dir string) (Report, error) {
-	return VerifyAgainst(dir, "")
+	return VerifyContext(context.Background(), dir, "")
 }
 
 // VerifyAgainst is Verify that also checks the manifest's hash against the value
 // recorded when the evidence was collected (the store or the timeline). An empty
 // expected skips that check.
 func VerifyAgainst(dir, expectedManifestSHA256 string) (Report, error) {
+	return VerifyContext(context.Background(), dir, expectedManifestSHA256)
+}
+
+// Limits of what Verify reads: the folder it checks may have been crafted.
+const (
+	// maxManifestBytes bounds manifest.json (a manifest lists a few files).
+	maxManifestBytes = 16 << 20
+	// maxHashFileBytes bounds the manifest hash file (a hex digest and a name).
+	maxHashFileBytes = 4 << 10
+)
+
+// VerifyContext is VerifyAgainst that stops when ctx ends (the CLI's Ctrl-C or
+// SIGTERM), returning ctx's error. It trusts nothing in the folder: every file it
+// reads must be a regular file inside the folder, reached without a symbolic link
+// (a path that leaves the folder, a link, a device or a pipe named by the manifest
+// is a problem, never read), and it reads at most the size a file had when opened,
+// so a file that grows, /dev/zero or a FIFO cannot keep it reading for ever.
+func VerifyContext(ctx context.Context, dir, expectedManifestSHA256 string) (Report, error) {
 	rep := Report{Dir: dir, ExpectedManifestSHA256: expectedManifestSHA256, Problems: []Problem{}}
-	m, raw, err := ReadManifest(dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return rep, err
+		return rep, fmt.Errorf("read manifest: %w", err)
+	}
+	defer root.Close()
+	v := &verifier{ctx: ctx, root: root, rep: &rep}
+	raw, err := v.readAll(ManifestName, maxManifestBytes)
+	if err != nil {
+		return rep, fmt.Errorf("read manifest: %w", err)
+	}
+	m, err := parseManifest(raw)
+	if err != nil {
+		return rep, fmt.Errorf("parse %s: %w", filepath.Join(dir, ManifestName), err)
 	}
 	rep.Incident = m.Incident
 	rep.Gaps = m.Gaps
@@ -89,14 +122,16 @@ func VerifyAgainst(dir, expectedManifestSHA256 string) (Report, error) {
 		rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
 			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, expectedManifestSHA256)})
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, ManifestHashName)); err == nil {
+	if b, err := v.readAll(ManifestHashName, maxHashFileBytes); err == nil {
 		recorded, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
 		if !strings.EqualFold(recorded, rep.ManifestSHA256) {
 			rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
 				Detail: fmt.Sprintf("sha256 %s, %s says %s", rep.ManifestSHA256, ManifestHashName, recorded)})
 		}
+	} else if ctx.Err() != nil {
+		return rep, ctx.Err()
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return rep, fmt.Errorf("read %s: %w", ManifestHashName, err)
+		rep.add(Problem{Kind: FileRefused, Path: ManifestHashName, Detail: err.Error()})
 	}
 
 	known := map[string]bool{ManifestName: true, ManifestHashName: true}
@@ -111,10 +146,18 @@ func VerifyAgainst(dir, expectedManifestSHA256 string) (Report, error) {
 				continue
 			}
 			known[path.Clean(f.Path)] = true
-			if f.LineHashes != nil && safeRel(f.LineHashes.Path) {
-				known[path.Clean(f.LineHashes.Path)] = true
+			if f.LineHashes != nil {
+				if !safeRel(f.LineHashes.Path) {
+					rep.add(Problem{Kind: ManifestInconsistent, Path: f.LineHashes.Path, Detail: "line-hash path leaves the evidence folder"})
+					f.LineHashes = nil
+				} else {
+					known[path.Clean(f.LineHashes.Path)] = true
+				}
 			}
-			rep.verifyFile(dir, f)
+			v.verifyFile(f)
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
 		}
 		if total != src.Records {
 			rep.add(Problem{Kind: ManifestInconsistent, Path: ManifestName,
@@ -123,22 +166,25 @@ func VerifyAgainst(dir, expectedManifestSHA256 string) (Report, error) {
 	}
 
 	// Files that are in the folder but in no manifest entry appeared after collection.
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// Links are listed, not followed.
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if d.IsDir() {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		if rel = filepath.ToSlash(rel); !known[rel] {
-			rep.add(Problem{Kind: FileAppeared, Path: rel, Detail: "file is not in the manifest"})
+		if !known[p] {
+			rep.add(Problem{Kind: FileAppeared, Path: p, Detail: "file is not in the manifest"})
 		}
 		return nil
 	})
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
 	if err != nil {
 		return rep, fmt.Errorf("list evidence folder %s: %w", dir, err)
 	}
@@ -152,25 +198,123 @@ func safeRel(p string) bool {
 	return p != "" && !path.IsAbs(p) && !filepath.IsAbs(p) && filepath.IsLocal(filepath.FromSlash(p))
 }
 
-func (r *Report) verifyFile(dir string, f File) {
-	full := filepath.Join(dir, filepath.FromSlash(f.Path))
-	sum, size, lines, err := HashFile(full)
-	if errors.Is(err, os.ErrNotExist) {
-		r.add(Problem{Kind: FileVanished, Path: f.Path, Detail: fmt.Sprintf("file with %d records is missing", f.Records)})
+// verifier reads an evidence folder through an os.Root, so that no path or link
+// leads out of it, and stops when its context ends.
+type verifier struct {
+	ctx  context.Context
+	root *os.Root
+	rep  *Report
+}
+
+// errRefused wraps the reasons a file named by the manifest is not read.
+var errRefused = errors.New("refused")
+
+// open opens rel for reading: a regular file inside the folder, no component of
+// its path a symbolic link. It returns the file's size when opened.
+func (v *verifier) open(rel string) (*os.File, int64, error) {
+	name := filepath.FromSlash(path.Clean(rel))
+	parts := strings.Split(name, string(filepath.Separator))
+	for i := range parts {
+		fi, err := v.root.Lstat(filepath.Join(parts[:i+1]...))
+		if err != nil {
+			return nil, 0, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return nil, 0, fmt.Errorf("%w: %s is a symbolic link; evidence files are regular files in the folder", errRefused, filepath.ToSlash(filepath.Join(parts[:i+1]...)))
+		}
+		if i == len(parts)-1 && !fi.Mode().IsRegular() {
+			return nil, 0, fmt.Errorf("%w: %s is not a regular file (%s)", errRefused, rel, fi.Mode().Type())
+		}
+	}
+	// No blocking on a pipe swapped in since the check: the descriptor is checked
+	// again below.
+	f, err := v.root.OpenFile(name, openFlags, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: %s is not a regular file (%s)", errRefused, rel, fi.Mode().Type())
+	}
+	return f, fi.Size(), nil
+}
+
+// reader returns f's content as it was when opened (at most size bytes), failing
+// once the context ends.
+func (v *verifier) reader(f *os.File, size int64) io.Reader {
+	return ctxReader{ctx: v.ctx, r: io.LimitReader(f, size)}
+}
+
+// readAll reads a small file whole, refusing one over max bytes.
+func (v *verifier) readAll(rel string, max int64) ([]byte, error) {
+	f, size, err := v.open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if size > max {
+		return nil, fmt.Errorf("%w: %s is %d bytes, more than the %d a %s may be", errRefused, rel, size, max, rel)
+	}
+	return io.ReadAll(v.reader(f, size))
+}
+
+// hash hashes rel.
+func (v *verifier) hash(rel string) (sum string, size, lines int64, err error) {
+	f, n, err := v.open(rel)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer f.Close()
+	return hashReader(v.reader(f, n))
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// problemOf turns a failure to read a manifest entry into its problem.
+func problemOf(rel string, err error, missing Problem) Problem {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return missing
+	case errors.Is(err, errRefused):
+		return Problem{Kind: FileRefused, Path: rel, Detail: strings.TrimPrefix(err.Error(), errRefused.Error()+": ")}
+	default:
+		return Problem{Kind: FileChanged, Path: rel, Detail: "cannot read: " + err.Error()}
+	}
+}
+
+func (v *verifier) verifyFile(f File) {
+	r := v.rep
+	sum, size, lines, err := v.hash(f.Path)
+	if v.ctx.Err() != nil {
 		return
 	}
 	if err != nil {
-		r.add(Problem{Kind: FileChanged, Path: f.Path, Detail: "cannot read: " + err.Error()})
+		r.add(problemOf(f.Path, err, Problem{Kind: FileVanished, Path: f.Path, Detail: fmt.Sprintf("file with %d records is missing", f.Records)}))
 		return
 	}
 	var lineHashesOK bool
 	if f.LineHashes != nil {
-		lsum, _, _, lerr := HashFile(filepath.Join(dir, filepath.FromSlash(f.LineHashes.Path)))
+		lsum, _, _, lerr := v.hash(f.LineHashes.Path)
 		switch {
-		case errors.Is(lerr, os.ErrNotExist):
-			r.add(Problem{Kind: FileVanished, Path: f.LineHashes.Path, Detail: "line-hash file is missing"})
+		case v.ctx.Err() != nil:
+			return
 		case lerr != nil:
-			r.add(Problem{Kind: FileChanged, Path: f.LineHashes.Path, Detail: "cannot read: " + lerr.Error()})
+			r.add(problemOf(f.LineHashes.Path, lerr, Problem{Kind: FileVanished, Path: f.LineHashes.Path, Detail: "line-hash file is missing"}))
 		case lsum != f.LineHashes.SHA256:
 			r.add(Problem{Kind: FileChanged, Path: f.LineHashes.Path,
 				Detail: fmt.Sprintf("sha256 %s, manifest says %s", lsum, f.LineHashes.SHA256)})
@@ -187,11 +331,11 @@ func (r *Report) verifyFile(dir string, f File) {
 	if !lineHashesOK {
 		return
 	}
-	recorded, err := readLineHashes(filepath.Join(dir, filepath.FromSlash(f.LineHashes.Path)))
+	recorded, err := v.readLineHashes(f.LineHashes.Path)
 	if err != nil {
 		return
 	}
-	current, ids, err := hashLines(full)
+	current, ids, err := v.hashLines(f.Path)
 	if err != nil {
 		return
 	}
@@ -251,14 +395,14 @@ func (r *Report) recordDiff(file string, recorded, current, ids []string) {
 	r.Problems = append(r.Problems, found...)
 }
 
-func readLineHashes(p string) ([]string, error) {
-	f, err := os.Open(p)
+func (v *verifier) readLineHashes(rel string) ([]string, error) {
+	f, size, err := v.open(rel)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(v.reader(f, size))
 	for sc.Scan() {
 		out = append(out, strings.TrimSpace(sc.Text()))
 	}
@@ -267,13 +411,13 @@ func readLineHashes(p string) ([]string, error) {
 
 // hashLines returns each line's SHA-256 (without its newline, as Writer computes it)
 // and each line's "id" field when it is a JSON object with one.
-func hashLines(p string) (hashes, ids []string, err error) {
-	f, err := os.Open(p)
+func (v *verifier) hashLines(rel string) (hashes, ids []string, err error) {
+	f, size, err := v.open(rel)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(v.reader(f, size))
 	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
 	for sc.Scan() {
 		sum := sha256.Sum256(sc.Bytes())

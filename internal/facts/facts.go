@@ -34,6 +34,7 @@ type Document struct {
 	EncryptedUnusable *bool        `json:"encrypted_unusable,omitempty"`
 	Risk              string       `json:"risk,omitempty"`
 	Ongoing           *bool        `json:"ongoing,omitempty"`
+	Impact            Impact       `json:"impact"`
 	Organization      Organization `json:"organization"`
 	Zendesk           ZendeskScope `json:"zendesk"`
 }
@@ -91,6 +92,39 @@ type Affected struct {
 type JurisdictionCount struct {
 	Jurisdiction string `json:"jurisdiction"`
 	Count        int64  `json:"count"`
+}
+
+// Impact holds the tests that make an incident significant under NIS2 Art. 23(3)
+// (added after the first release of version 1; every field optional). A nil field is
+// not yet assessed, which is different from false: for a nis2_entity with none of
+// them answered the NIS2 obligations need assessment, they are not dropped.
+type Impact struct {
+	// SevereOperationalDisruption: severe operational disruption of the entity's
+	// services (Art. 23(3)(a)).
+	SevereOperationalDisruption *bool `json:"severe_operational_disruption,omitempty"`
+	// FinancialLoss: financial loss to the entity (Art. 23(3)(a)).
+	FinancialLoss *bool `json:"financial_loss,omitempty"`
+	// ConsiderableDamageToOthers: considerable material or non-material damage to
+	// other natural or legal persons (Art. 23(3)(b)).
+	ConsiderableDamageToOthers *bool `json:"considerable_damage_to_others,omitempty"`
+}
+
+// ImpactFields are the impact block's fields by their JSON names, in the order of
+// the contract.
+var ImpactFields = []string{"severe_operational_disruption", "financial_loss", "considerable_damage_to_others"}
+
+// Get returns the answer to the impact field named by its JSON name, nil when it is
+// not assessed or the name is not an impact field.
+func (i Impact) Get(name string) *bool {
+	switch name {
+	case "severe_operational_disruption":
+		return i.SevereOperationalDisruption
+	case "financial_loss":
+		return i.FinancialLoss
+	case "considerable_damage_to_others":
+		return i.ConsiderableDamageToOthers
+	}
+	return nil
 }
 
 // Organization describes the subscriber organisation's legal position.

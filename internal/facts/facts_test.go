@@ -549,3 +549,63 @@ func BenchmarkMerge(b *testing.B) {
 		}
 	}
 }
+
+// TestImpact: the impact block (NIS2 Art. 23(3)) reads like every other part of the
+// document: null or absent is not assessed, a wrong type names its path, line and
+// column, and a merge patch sets or clears one answer without touching the others.
+func TestImpact(t *testing.T) {
+	data, err := os.ReadFile("testdata/contract-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range ImpactFields {
+		if d.Impact.Get(f) != nil {
+			t.Errorf("impact.%s: null must stay not assessed, got %v", f, *d.Impact.Get(f))
+		}
+		if _, known, err := Lookup(d, "impact."+f); err != nil || known {
+			t.Errorf("Lookup(impact.%s) = known %v, %v; want unknown", f, known, err)
+		}
+	}
+
+	_, err = Parse([]byte("{\"version\": 1,\n \"impact\": {\"financial_loss\": \"yes\"}}"))
+	if err == nil || err.Error() != `impact.financial_loss: must be true or false, got the string "yes" (line 2, column 31)` {
+		t.Errorf("wrong type: %v", err)
+	}
+	_, err = Parse([]byte(`{"impact": {"financial_los": true}}`))
+	if err == nil || !strings.Contains(err.Error(), `impact.financial_los: unknown field (did you mean "financial_loss"?) (line 1, column 13)`) {
+		t.Errorf("unknown impact field: %v", err)
+	}
+	_, err = Parse([]byte(`{"impact": true}`))
+	if err == nil || !strings.Contains(err.Error(), `impact: must be an object, got true (line 1, column 12)`) {
+		t.Errorf("impact not an object: %v", err)
+	}
+
+	set, err := Merge(d, []byte(`{"impact": {"severe_operational_disruption": true, "financial_loss": false}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := set.Impact.SevereOperationalDisruption; p == nil || !*p {
+		t.Errorf("merge set severe_operational_disruption: %v", p)
+	}
+	if p := set.Impact.FinancialLoss; p == nil || *p {
+		t.Errorf("merge set financial_loss false: %v", p)
+	}
+	if set.Impact.ConsiderableDamageToOthers != nil {
+		t.Errorf("untouched considerable_damage_to_others: %v", *set.Impact.ConsiderableDamageToOthers)
+	}
+	cleared, err := Merge(set, []byte(`{"impact": {"financial_loss": null}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cleared.Impact.FinancialLoss != nil || cleared.Impact.SevereOperationalDisruption == nil {
+		t.Errorf("null clears one answer only: %+v", cleared.Impact)
+	}
+	if _, err := Merge(set, []byte(`{"impact": {"financial_loss": 1}}`)); err == nil ||
+		!strings.Contains(err.Error(), "facts patch: impact.financial_loss: must be true or false, got the number 1 (line 1, column 31)") {
+		t.Errorf("patch of the wrong type: %v", err)
+	}
+}

@@ -49,6 +49,15 @@ func (s *Server) registerActions() {
 		b.Obligation = r.PathValue("obligation") // the path names it, whatever the body says
 		return s.svc.Fulfil(r.Context(), r.PathValue("id"), b.Obligation, b)
 	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/obligations/{obligation}/pause", action(s, func(r *http.Request, b incident.PauseRequest) (incident.ClockState, error) {
+		return s.svc.Pause(r.Context(), r.PathValue("id"), r.PathValue("obligation"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/obligations/{obligation}/resume", action(s, func(r *http.Request, b incident.ResumeRequest) (incident.ClockState, error) {
+		return s.svc.Resume(r.Context(), r.PathValue("id"), r.PathValue("obligation"), b)
+	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/obligations/{obligation}/waive", action(s, func(r *http.Request, b incident.WaiveRequest) (incident.ClockState, error) {
+		return s.svc.Waive(r.Context(), r.PathValue("id"), r.PathValue("obligation"), b)
+	}))
 }
 
 // actorReason is the body of the actions that need only who and why.
@@ -62,7 +71,7 @@ type actorReason struct {
 func action[B, R any](s *Server, do func(r *http.Request, body B) (R, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body B
-		if err := decodeBody(r, &body); err != nil {
+		if err := decodeBody(w, r, &body); err != nil {
 			s.fail(w, r, err)
 			return
 		}

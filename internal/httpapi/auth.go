@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"irflow/internal/auth"
 	"irflow/internal/incident"
@@ -40,11 +42,15 @@ func Authenticate(h http.Handler, users incident.UserStore, sharedToken string, 
 		id, err := auth.Authenticate(r.Context(), users, header, incident.ViaAPI)
 		if err != nil {
 			var msg string
-			if e, ok := err.(*incident.Error); ok {
+			if e := (*incident.Error)(nil); errors.As(err, &e) {
 				msg = e.Message
 			} else {
 				logger.Error("Authentication failed", "error", err)
 				msg = "cannot check the API token"
+			}
+			var refused *auth.RefusedError
+			if errors.As(err, &refused) {
+				auditRefusal(r, users, refused, logger)
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="irflow"`)
 			writeJSON(w, http.StatusUnauthorized, errorBody{Error: msg, Code: incident.EUNAUTHORIZED})
@@ -52,4 +58,25 @@ func Authenticate(h http.Handler, users incident.UserStore, sharedToken string, 
 		}
 		h.ServeHTTP(w, r.WithContext(incident.WithIdentity(r.Context(), id)))
 	})
+}
+
+// auditRefusal records a refused token in the audit log, under the user it
+// belongs to when the store knows it ("unknown" otherwise): a revoked token or a
+// disabled user still trying is what an auditor looks for. A request without a
+// token is not recorded; it names nobody. The refusal stands even if the audit log
+// cannot be written.
+func auditRefusal(r *http.Request, users incident.UserStore, refused *auth.RefusedError, logger *slog.Logger) {
+	actor := refused.UserID
+	if actor == "" {
+		actor = "unknown"
+	}
+	target := r.Method + " " + r.URL.Path
+	if refused.TokenID != "" {
+		target = refused.TokenID + " " + target
+	}
+	e := incident.AuditEntry{At: time.Now(), ActorID: actor, Via: incident.ViaAPI, Action: incident.ActAuthenticate,
+		Target: target, Allowed: false, Reason: refused.Err.Message}
+	if err := users.RecordAudit(r.Context(), e); err != nil {
+		logger.Error("Cannot record a refused API token in the audit log", "user", actor, "error", err)
+	}
 }

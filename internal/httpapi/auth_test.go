@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"irflow/internal/auth"
@@ -84,6 +85,29 @@ func TestAuthenticate(t *testing.T) {
 			}
 		})
 	}
+	// The refused tokens are in the audit log, under their users when the store
+	// knows them; the requests without a bearer token and the accepted ones are not.
+	log, err := store.AuditLog(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		if e.Allowed || e.Action != incident.ActAuthenticate || e.Via != incident.ViaAPI {
+			t.Errorf("audit entry %+v, want refused authentications only", e)
+		}
+		got = append(got, e.ActorID+": "+e.Reason)
+	}
+	want := []string{"dora: user dora is disabled", "alice: API token " + tok.ID + " was revoked", "unknown: unknown API token"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log, newest first:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, e := range log {
+		if strings.Contains(e.Target+e.Reason, alice) || strings.Contains(e.Target+e.Reason, revoked) {
+			t.Errorf("a token in clear in the audit log: %+v", e)
+		}
+	}
+
 	// A whitespace-only shared token opens nothing.
 	h = httpapi.Authenticate(inner, store, "   ", slog.New(slog.DiscardHandler))
 	r := httptest.NewRequest(http.MethodGet, "/api/incidents", nil)

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -20,8 +19,10 @@ import (
 	"irflow/internal/service"
 )
 
-// maxBody bounds request bodies; a facts document is a few kilobytes.
-const maxBody = 1 << 20
+// maxBody bounds request bodies: four times the largest request the service
+// accepts (incident.MaxPayload), so that a body over it is refused as too large
+// (413) before it is read, and one under it by the service naming the field.
+const maxBody = 4 * incident.MaxPayload
 
 // Server serves the HTTP API.
 type Server struct {
@@ -93,7 +94,7 @@ type declareBody struct {
 
 func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	var body declareBody
-	if err := decodeBody(r, &body); err != nil {
+	if err := decodeBody(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -137,10 +138,20 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeBody reads a JSON body strictly: unknown fields and trailing data are errors.
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+// A body over maxBody is ETOOLARGE, said before a byte of it is read when its
+// Content-Length gives it away, rather than a decoding error about its cut end.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	tooLarge := incident.Errorf(incident.ETOOLARGE, "request body: larger than %d bytes", maxBody)
+	if r.ContentLength > maxBody {
+		return tooLarge
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge
+		}
 		return incident.Errorf(incident.EINVALID, "request body: %v", err)
 	}
 	if dec.More() {
@@ -152,6 +163,7 @@ func decodeBody(r *http.Request, v any) error {
 // statusOf is the one table mapping error codes to HTTP statuses.
 var statusOf = map[string]int{
 	incident.EINVALID:      http.StatusBadRequest,
+	incident.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	incident.ENOTFOUND:     http.StatusNotFound,
 	incident.ECONFLICT:     http.StatusConflict,
 	incident.EUNAUTHORIZED: http.StatusUnauthorized,

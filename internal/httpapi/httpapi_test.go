@@ -67,6 +67,12 @@ func TestActionRoutes(t *testing.T) {
 			incident.OverrideOwnershipRequest{Owner: "shared", Actor: "bob", Reason: "vendor"}, incident.OwnershipState{Source: incident.OwnershipOverridden}},
 		{"/obligations/eu-gdpr-33-sa/fulfil", `{"actor":"legal","reference":"DPC 1"}`, clock, "mark_fulfilled",
 			incident.MarkFulfilledRequest{Obligation: "eu-gdpr-33-sa", Actor: "legal", Reference: "DPC 1"}, incident.ClockState{Status: obligations.StatusFulfilled}},
+		{"/obligations/eu-gdpr-33-sa/pause", `{"actor":"legal","reason":"FBI request","until":"2026-04-01T00:00:00Z"}`, clock, "pause",
+			incident.PauseRequest{Actor: "legal", Reason: "FBI request", Until: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, incident.ClockState{Status: incident.ClockPaused}},
+		{"/obligations/eu-gdpr-33-sa/resume", `{"actor":"legal","reason":"delay over"}`, clock, "resume",
+			incident.ResumeRequest{Actor: "legal", Reason: "delay over"}, incident.ClockState{Status: obligations.StatusOpen}},
+		{"/obligations/eu-gdpr-33-sa/waive", `{"actor":"legal","reason":"risk unlikely"}`, clock, "waive",
+			incident.WaiveRequest{Actor: "legal", Reason: "risk unlikely"}, incident.ClockState{Status: incident.ClockWaived}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,7 +108,9 @@ func TestActionRoutes(t *testing.T) {
 var bob = incident.Identity{Via: incident.ViaAPI, User: incident.User{ID: "bob", Display: "Bob",
 	Roles: []incident.Role{incident.RoleResponder, incident.RoleCommander, incident.RoleLegal}}}
 
-func asBob(r *http.Request) *http.Request { return r.WithContext(incident.WithIdentity(r.Context(), bob)) }
+func asBob(r *http.Request) *http.Request {
+	return r.WithContext(incident.WithIdentity(r.Context(), bob))
+}
 
 func jsonOf(t *testing.T, v any) string {
 	t.Helper()

@@ -57,6 +57,9 @@ const (
 	ActWaive             Action = "waive"
 	ActApproveNotice     Action = "approve_notice"
 	ActManageUsers       Action = "manage_users"
+	// ActAuthenticate is not in the permission table: anyone may present a token.
+	// The audit log records the refused ones (revoked, unknown, disabled user).
+	ActAuthenticate Action = "authenticate"
 )
 
 // Permissions is the one permission table: the roles allowed to take each action.
@@ -201,7 +204,9 @@ type UserStore interface {
 	// CreateToken stores a new token's hash for a user.
 	CreateToken(ctx context.Context, t APIToken, sha256Hex string) error
 	// TokenUser returns the user a token hash belongs to and records its use;
-	// EUNAUTHORIZED for an unknown or revoked token or a disabled user.
+	// EUNAUTHORIZED for an unknown or revoked token or a disabled user. With a
+	// refused token the store knows (revoked, or its user disabled), the APIToken
+	// is still returned, so that the refusal can be audited under its user.
 	TokenUser(ctx context.Context, sha256Hex string) (User, APIToken, error)
 	// ListTokens returns a user's tokens, newest first.
 	ListTokens(ctx context.Context, userID string) ([]APIToken, error)

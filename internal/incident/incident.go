@@ -96,7 +96,10 @@ func ValidID(s string) bool { return idPattern.MatchString(s) }
 // Error codes, mapped to HTTP statuses in one table in the HTTP package and to exit
 // statuses in the CLI.
 const (
-	EINVALID      = "invalid"
+	EINVALID = "invalid"
+	// ETOOLARGE is a request too large to read at all (HTTP 413); a field over
+	// its limit in a request that was read is EINVALID.
+	ETOOLARGE     = "too_large"
 	ENOTFOUND     = "not_found"
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"

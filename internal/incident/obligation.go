@@ -33,6 +33,21 @@ type SetIncidentTriggerRequest struct {
 	By *Actor `json:"by,omitempty"`
 }
 
+// Assessment is the payload of the clock's assessed signal: the incident's
+// recomputation found the obligation still applies, but whether it depends on facts
+// not yet known (and which) changed. A fact change that makes it not apply retires
+// the clock instead.
+type Assessment struct {
+	NeedsAssessment bool     `json:"needs_assessment"`
+	Questions       []string `json:"questions,omitempty"`
+	Review          []string `json:"review,omitempty"`
+	// Reason is the engine's reason the obligation applies, as recomputed.
+	Reason string `json:"reason"`
+	// Why is what changed (the set_facts reason).
+	Why   string `json:"why"`
+	Actor string `json:"actor,omitempty"`
+}
+
 // Attachment references evidence of a notice (the filed form, the sent letter).
 type Attachment struct {
 	Name   string `json:"name"`
@@ -94,13 +109,19 @@ type WaiveRequest struct {
 
 // ObligationEvent is what the clock tells its parent (and keeps in its history).
 type ObligationEvent struct {
-	ObligationID string    `json:"obligation_id"`
-	Kind         string    `json:"kind"`
-	At           time.Time `json:"at"`
-	Actor        string    `json:"actor,omitempty"`
+	ObligationID string `json:"obligation_id"`
+	Kind         string `json:"kind"`
+	// At is when the event happened on the clock: for a fulfilment, when it was
+	// recorded, which may be days after the notice was given.
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor,omitempty"`
 	// Via is the channel a verified actor used (api, slack, web, cli).
 	Via  string `json:"via,omitempty"`
 	Text string `json:"text"`
+	// FulfilledAt is, on a fulfilled event, the instant the notice was given
+	// (Fulfilment.At). Clocks chained to the obligation run from it, never from At.
+	// Absent on events of clocks older than this field.
+	FulfilledAt *time.Time `json:"fulfilled_at,omitempty"`
 }
 
 // Fulfilment records a notice given.
@@ -200,6 +221,9 @@ const (
 	EventWaived               = "waived"
 	EventRetired              = "retired"
 	EventIgnored              = "ignored"
+	// EventAssessed: the facts answered (or reopened) what the obligation's
+	// applicability depends on.
+	EventAssessed = "assessed"
 )
 
 // ID is the obligation's id.
@@ -282,9 +306,15 @@ func (s *ClockState) ValidateSetTrigger(req SetTriggerRequest) error {
 	return nil
 }
 
-// ValidatePause checks a pause request.
+// ValidatePause checks a pause request. Only a clock whose law provides a delay at
+// law enforcement's request (Obligation.LawEnforcementDelay) may be paused: GDPR
+// Art. 33's 72 hours, for one, cannot be; a notice after the deadline gives the
+// reasons for the delay instead (reference section 4, pitfall 4).
 func (s *ClockState) ValidatePause(req PauseRequest, now time.Time) error {
 	switch {
+	case s.Obligation.LawEnforcementDelay == nil:
+		return fmt.Errorf("pause: %s (%s) provides no law-enforcement delay, so its clock cannot be paused; a notice given after the deadline records the reasons for the delay instead (fulfil with a late reason)",
+			s.ID(), s.Obligation.Citation)
 	case s.Terminal():
 		return fmt.Errorf("pause: obligation %s is already %s", s.ID(), s.Status)
 	case s.Paused != nil:

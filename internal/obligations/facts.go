@@ -2,6 +2,7 @@ package obligations
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,9 +23,14 @@ type index struct {
 	flags         map[string]bool
 	cats          map[string]bool
 	establishment string
-	causeKnown    bool
-	malicious     bool
-	external      bool
+	// malicious and external are the cause tests (Condition.Cause), with the cause
+	// facts still unanswered when they are unknown.
+	malicious, external         tri
+	maliciousOpen, externalOpen []string
+	// sets are the catalogue's element sets; day (YYYY-MM-DD) is the incident's date
+	// for effective-dated elements, set before each threshold check.
+	sets map[string]regimes.ElementSet
+	day  string
 	// memo caches, per rule jurisdiction, the affected codes inside it and their sum.
 	memo map[string]jmemo
 }
@@ -34,8 +40,8 @@ type jmemo struct {
 	count int64
 }
 
-func newIndex(d facts.Document) *index {
-	ix := &index{d: &d, counts: map[string]int64{}, flags: map[string]bool{}, cats: map[string]bool{}, memo: map[string]jmemo{}}
+func newIndex(d facts.Document, sets map[string]regimes.ElementSet) *index {
+	ix := &index{d: &d, counts: map[string]int64{}, flags: map[string]bool{}, cats: map[string]bool{}, memo: map[string]jmemo{}, sets: sets}
 	for _, jc := range d.Affected.Individuals {
 		code := strings.ToUpper(strings.TrimSpace(jc.Jurisdiction))
 		if _, seen := ix.counts[code]; !seen {
@@ -58,22 +64,64 @@ func newIndex(d facts.Document) *index {
 	}
 	ix.establishment = strings.ToUpper(strings.TrimSpace(d.Organization.MainEstablishment))
 
-	c := d.Cause
+	ix.causes()
+	return ix
+}
+
+// causes derives the cause tests. Each is yes as soon as one of its limbs is, no only
+// when every limb is answered no, and otherwise unknown with the unanswered limbs as
+// its questions: a cause that is partly known is not silently read as benign.
+func (ix *index) causes() {
+	c := ix.d.Cause
+	credKnown := c.CredentialsUsed != "" && c.CredentialsUsed != facts.Unknown
 	credentials := oneOf(c.CredentialsUsed, "password", "api_token", "oauth_token", "session", "sso")
 	insider := c.Insider != nil && *c.Insider
 	userContent := c.UserContent != nil && *c.UserContent
-	vuln := c.ServiceVulnerability == "yes"
-	ransom := d.Timeline.RansomPaidAt != nil
-	ix.causeKnown = (c.CredentialsUsed != "" && c.CredentialsUsed != "unknown") || c.Insider != nil ||
-		c.UserContent != nil || c.ServiceVulnerability == "yes" || c.ServiceVulnerability == "no" || ransom
+	ransom := ix.d.Timeline.RansomPaidAt != nil
+	var open []string
+	if !credKnown {
+		open = append(open, "cause.credentials_used")
+	}
+	if c.Insider == nil {
+		open = append(open, "cause.insider")
+	}
+	if c.UserContent == nil {
+		open = append(open, "cause.user_content")
+	}
 	// Wrongful purpose (APPI category 3): someone used the instance's credentials
 	// without authority, an insider acted, malicious content came in, or a ransom was
 	// demanded and paid.
-	ix.malicious = credentials || insider || userContent || ransom
+	switch {
+	case credentials || insider || userContent || ransom:
+		ix.malicious = yes
+	case len(open) == 0:
+		ix.malicious = no
+	default:
+		ix.malicious, ix.maliciousOpen = unknown, open
+	}
 	// External unauthorised access (PIPA Art. 34(3)): an outsider got in, through
 	// credentials, content or a Service vulnerability.
-	ix.external = (credentials || userContent || vuln) && !insider
-	return ix
+	vuln := c.ServiceVulnerability == facts.Yes
+	open = nil
+	if !credKnown {
+		open = append(open, "cause.credentials_used")
+	}
+	if c.UserContent == nil {
+		open = append(open, "cause.user_content")
+	}
+	if c.ServiceVulnerability != facts.Yes && c.ServiceVulnerability != facts.No {
+		open = append(open, "cause.service_vulnerability")
+	}
+	switch {
+	case insider:
+		ix.external = no
+	case credentials || userContent || vuln:
+		ix.external = yes
+	case len(open) == 0:
+		ix.external = no
+	default:
+		ix.external, ix.externalOpen = unknown, open
+	}
 }
 
 func oneOf(v string, set ...string) bool {
@@ -226,101 +274,224 @@ const (
 	unknown
 )
 
-// check evaluates a threshold for the target jurisdiction. It returns what decided
-// it, what was assumed for unknown facts, and, when it is not met, why not.
-func (ix *index) check(th regimes.Threshold, j string) (reasons, assumed []string, fail string) {
+// answer is one condition's verdict on the facts.
+type answer struct {
+	v tri
+	// desc says what decided it; for unknown, which fact is unknown and how it is
+	// read meanwhile.
+	desc string
+	// questions are the facts paths whose answers decide an unknown condition.
+	questions []string
+	// review are conditions the facts cannot express, for legal to confirm or
+	// dismiss (an element set's confirm notes, or other data that may hide one).
+	review []string
+}
+
+// verdict is a threshold's answer: met, met on readings of unknown facts (needs
+// assessment), or failed.
+type verdict struct {
+	met       []string // what met it
+	unknown   []string // unknown facts read as meeting it, each saying how it was read
+	questions []string
+	review    []string
+	fail      string // not met, and why
+}
+
+func (v *verdict) add(o verdict) {
+	v.met = appendNew(v.met, o.met...)
+	v.unknown = appendNew(v.unknown, o.unknown...)
+	v.questions = appendNew(v.questions, o.questions...)
+	v.review = appendNew(v.review, o.review...)
+	if v.fail == "" {
+		v.fail = o.fail
+	}
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
+}
+
+// check evaluates a threshold for the target jurisdiction. An unknown fact is read
+// the way under which the obligation applies (the earliest reading: a clock runs
+// rather than none), and the verdict says so with the questions that decide it.
+func (ix *index) check(th regimes.Threshold, j string) verdict {
+	var v verdict
 	for _, c := range th.All {
-		v, desc := ix.cond(c, j)
-		switch v {
+		a := ix.cond(c, j, false)
+		v.review = appendNew(v.review, a.review...)
+		switch a.v {
 		case no:
-			return nil, nil, desc
+			v.fail = a.desc
+			return v
 		case unknown:
-			assumed = append(assumed, desc)
+			v.unknown = append(v.unknown, a.desc)
+			v.questions = appendNew(v.questions, a.questions...)
 		default:
-			reasons = append(reasons, desc)
+			v.met = append(v.met, a.desc)
 		}
 	}
 	if len(th.Any) > 0 {
-		var unk, fails []string
-		met := ""
+		var unk, fails, q, review []string
+		var met *answer
 		for _, c := range th.Any {
-			v, desc := ix.cond(c, j)
-			switch v {
+			a := ix.cond(c, j, false)
+			switch a.v {
 			case yes:
-				if met == "" {
-					met = desc
+				if met == nil {
+					met = &a
 				}
 			case unknown:
-				unk = append(unk, desc)
+				unk = append(unk, a.desc)
+				q = appendNew(q, a.questions...)
 			default:
-				fails = append(fails, desc)
+				fails = append(fails, a.desc)
+				review = appendNew(review, a.review...)
 			}
 		}
 		switch {
-		case met != "":
-			reasons = append(reasons, met)
+		case met != nil:
+			v.met = append(v.met, met.desc)
+			v.review = appendNew(v.review, met.review...)
 		case len(unk) > 0:
-			assumed = append(assumed, strings.Join(unk, " or "))
+			v.unknown = append(v.unknown, strings.Join(unk, ", or "))
+			v.questions = appendNew(v.questions, q...)
 		default:
-			return nil, nil, "none of: " + strings.Join(fails, "; ")
+			v.review = appendNew(v.review, review...)
+			v.fail = "none of: " + strings.Join(fails, "; ")
+			return v
 		}
 	}
 	for _, c := range th.None {
-		v, desc := ix.cond(c, j)
-		switch v {
+		a := ix.cond(c, j, true)
+		switch a.v {
 		case yes:
-			return nil, nil, "excluded: " + desc
+			v.fail = "excluded: " + a.desc
+			return v
 		case unknown:
-			assumed = append(assumed, "not "+desc)
+			v.unknown = append(v.unknown, a.desc)
+			v.questions = appendNew(v.questions, a.questions...)
 		}
 	}
-	return reasons, assumed, ""
+	return v
+}
+
+// assess decides whether a threshold the facts do not meet still leaves the
+// obligation to assessment (Threshold.Assess).
+func (ix *index) assess(th regimes.Threshold, j string, failed verdict) (verdict, bool) {
+	a := th.Assess
+	if a == nil {
+		return failed, false
+	}
+	var v verdict
+	for _, c := range a.When {
+		ans := ix.cond(c, j, false)
+		if ans.v == no {
+			continue
+		}
+		v.met = append(v.met, ans.desc)
+		v.unknown = []string{failed.fail + "; " + a.Text}
+		v.questions = appendNew(append([]string(nil), a.Questions...), ans.questions...)
+		v.review = failed.review
+		return v, true
+	}
+	return failed, false
 }
 
 var riskLevel = map[string]int{"unlikely": 0, "risk": 1, "high": 2}
 
+// reading words how an unknown condition is read: as holding, or (in a none list)
+// as not holding.
+func reading(negate bool, holds, fails string) string {
+	if negate {
+		return "read as " + fails + " until answered"
+	}
+	return "read as " + holds + " until answered"
+}
+
 // cond evaluates one condition: yes, no, or unknown (a fact missing from the
-// document), with words saying which.
-func (ix *index) cond(c regimes.Condition, j string) (tri, string) {
+// document), with words saying which. negate is true in a none list, where an
+// unknown fact is read as the condition not holding.
+func (ix *index) cond(c regimes.Condition, j string, negate bool) answer {
 	d := ix.d
 	switch {
 	case c.Role != "":
 		switch d.Organization.Role {
 		case "":
 			if c.Role == "controller" {
-				return unknown, "organization.role unknown, treated as controller"
+				return answer{v: unknown, desc: "organization.role unknown, " + reading(negate, "controller", "not controller"), questions: []string{"organization.role"}}
 			}
-			return no, "organization.role unknown; this duty binds a " + c.Role + " (irflow treats an unknown role as controller)"
+			return answer{v: no, desc: "organization.role unknown; this duty binds a " + c.Role + " (irflow treats an unknown role as controller)"}
 		case c.Role:
-			return yes, "organization.role is " + c.Role
+			return answer{v: yes, desc: "organization.role is " + c.Role}
 		}
-		return no, "organization.role is " + d.Organization.Role + ", this duty binds a " + c.Role
+		return answer{v: no, desc: "organization.role is " + d.Organization.Role + ", this duty binds a " + c.Role}
 	case c.RiskAtLeast != "":
 		lvl, ok := riskLevel[d.Risk]
 		if !ok {
-			return unknown, "risk not assessed, treated as at least " + c.RiskAtLeast + " until assessed"
+			return answer{v: unknown, desc: "risk not assessed, " + reading(negate, "at least "+c.RiskAtLeast, "below "+c.RiskAtLeast), questions: []string{"risk"}}
 		}
 		if lvl >= riskLevel[c.RiskAtLeast] {
-			return yes, "risk is " + d.Risk + " (at least " + c.RiskAtLeast + ")"
+			return answer{v: yes, desc: "risk is " + d.Risk + " (at least " + c.RiskAtLeast + ")"}
 		}
-		return no, "risk is " + d.Risk + ", below " + c.RiskAtLeast
+		return answer{v: no, desc: "risk is " + d.Risk + ", below " + c.RiskAtLeast}
 	case c.Flags != nil:
 		for _, f := range c.Flags {
 			if ix.flags[f] {
-				return yes, "organization flag " + f
+				return answer{v: yes, desc: "organization flag " + f}
 			}
 		}
-		return no, "organization.flags has none of " + strings.Join(c.Flags, ", ")
+		return answer{v: no, desc: "organization.flags has none of " + strings.Join(c.Flags, ", ")}
 	case c.Categories != nil:
 		if len(ix.cats) == 0 {
-			return unknown, "data categories unknown, assumed to include " + strings.Join(c.Categories, "/")
+			list := strings.Join(c.Categories, "/")
+			return answer{v: unknown, desc: "data_categories unknown, " + reading(negate, "including "+list, "including none of "+list), questions: []string{"data_categories"}}
 		}
 		for _, cat := range c.Categories {
 			if ix.cats[cat] {
-				return yes, "data category " + cat + " affected"
+				return answer{v: yes, desc: "data category " + cat + " affected"}
 			}
 		}
-		return no, "no affected data category among " + strings.Join(c.Categories, ", ")
+		return answer{v: no, desc: "no affected data category among " + strings.Join(c.Categories, ", ")}
+	case c.Elements != "":
+		return ix.elements(c.Elements, negate)
+	case c.Impact != nil:
+		var open []string
+		for _, f := range c.Impact {
+			switch p := d.Impact.Get(f); {
+			case p == nil:
+				open = append(open, "impact."+f)
+			case *p:
+				return answer{v: yes, desc: "impact." + f + " is true"}
+			}
+		}
+		if len(open) == 0 {
+			return answer{v: no, desc: "impact: " + strings.Join(c.Impact, ", ") + " all false"}
+		}
+		return answer{v: unknown, desc: strings.Join(open, ", ") + " not assessed, " + reading(negate, "one of them true", "all false"), questions: open}
+	case c.All != nil:
+		var met, unk, q, review []string
+		for _, sub := range c.All {
+			a := ix.cond(sub, j, negate)
+			review = appendNew(review, a.review...)
+			switch a.v {
+			case no:
+				return answer{v: no, desc: a.desc, review: review}
+			case unknown:
+				unk = append(unk, a.desc)
+				q = appendNew(q, a.questions...)
+			default:
+				met = append(met, a.desc)
+			}
+		}
+		if len(unk) > 0 {
+			return answer{v: unknown, desc: strings.Join(append(met, unk...), " and "), questions: q, review: review}
+		}
+		return answer{v: yes, desc: strings.Join(met, " and "), review: review}
 	case c.Count != nil:
 		var n int64
 		var what string
@@ -340,9 +511,10 @@ func (ix *index) cond(c regimes.Condition, j string) (tri, string) {
 		}
 		if !ix.countsKnown {
 			if c.Count.Op == ">" || c.Count.Op == ">=" {
-				return unknown, "affected-individual counts unknown, assumed " + c.Count.Op + " " + fmt.Sprint(c.Count.Value) + " until counted"
+				cmp := c.Count.Op + " " + fmt.Sprint(c.Count.Value)
+				return answer{v: unknown, desc: "affected-individual counts unknown, " + reading(negate, cmp, "not "+cmp), questions: []string{"affected.individuals"}}
 			}
-			return no, "affected-individual counts unknown; this duty needs " + c.Count.Op + " " + fmt.Sprint(c.Count.Value)
+			return answer{v: no, desc: "affected-individual counts unknown; this duty needs " + c.Count.Op + " " + fmt.Sprint(c.Count.Value)}
 		}
 		var ok bool
 		switch c.Count.Op {
@@ -356,31 +528,91 @@ func (ix *index) cond(c regimes.Condition, j string) (tri, string) {
 			ok = n <= c.Count.Value
 		}
 		if ok {
-			return yes, fmt.Sprintf("%d %s %s %d", n, what, c.Count.Op, c.Count.Value)
+			return answer{v: yes, desc: fmt.Sprintf("%d %s %s %d", n, what, c.Count.Op, c.Count.Value)}
 		}
-		return no, fmt.Sprintf("%d %s, not %s %d", n, what, c.Count.Op, c.Count.Value)
+		return answer{v: no, desc: fmt.Sprintf("%d %s, not %s %d", n, what, c.Count.Op, c.Count.Value)}
 	case c.NotEncrypted:
 		switch {
 		case d.EncryptedUnusable == nil:
-			return unknown, "encryption unknown, data treated as readable"
+			return answer{v: unknown, desc: "encrypted_unusable unknown, " + reading(negate, "readable data", "encrypted data"), questions: []string{"encrypted_unusable"}}
 		case *d.EncryptedUnusable:
-			return no, "data was encrypted and the key not compromised (encrypted_unusable)"
+			return answer{v: no, desc: "data was encrypted and the key not compromised (encrypted_unusable)"}
 		}
-		return yes, "data not encrypted_unusable"
+		return answer{v: yes, desc: "data not encrypted_unusable"}
 	case c.Cause != "":
-		if !ix.causeKnown {
-			return unknown, "cause unknown, treated as " + strings.ReplaceAll(c.Cause, "_", " ")
-		}
-		hit := ix.malicious
+		what := strings.ReplaceAll(c.Cause, "_", " ")
+		v, open := ix.malicious, ix.maliciousOpen
 		if c.Cause == "external_access" {
-			hit = ix.external
+			v, open = ix.external, ix.externalOpen
 		}
-		if hit {
-			return yes, "cause indicates " + strings.ReplaceAll(c.Cause, "_", " ")
+		switch v {
+		case yes:
+			return answer{v: yes, desc: "cause indicates " + what}
+		case no:
+			return answer{v: no, desc: "cause does not indicate " + what}
 		}
-		return no, "cause does not indicate " + strings.ReplaceAll(c.Cause, "_", " ")
+		return answer{v: unknown, desc: "cause unknown (" + strings.Join(open, ", ") + " unanswered), " + reading(negate, what, "not "+what), questions: open}
 	}
-	return no, "empty condition"
+	return answer{v: no, desc: "empty condition"}
+}
+
+// elements tests an element set against the affected data categories on the
+// incident's date (reference section 6): any listed category in force triggers; a
+// category listed only under a condition the facts cannot express triggers with the
+// condition shown to confirm; other alone never triggers but is flagged for review.
+func (ix *index) elements(id string, negate bool) answer {
+	es, ok := ix.sets[id]
+	if !ok {
+		return answer{v: no, desc: "no element set " + id}
+	}
+	if len(ix.cats) == 0 {
+		return answer{v: unknown, questions: []string{"data_categories"},
+			desc: "data_categories unknown, " + reading(negate, "including personal information under "+es.Citation, "including none")}
+	}
+	var plain, conditional, later, notes []string
+	var confirm []string
+	for _, e := range es.Elements {
+		if !ix.cats[e.Category] {
+			continue
+		}
+		if e.From != "" && ix.day != "" && ix.day < e.From {
+			later = append(later, e.Category+" (listed from "+e.From+")")
+			continue
+		}
+		if e.Note != "" {
+			notes = append(notes, e.Category+": "+e.Note)
+		}
+		if e.Confirm != "" {
+			conditional = append(conditional, e.Category)
+			confirm = append(confirm, "confirm for "+e.Category+" ("+es.Citation+"): "+e.Confirm)
+			continue
+		}
+		plain = append(plain, e.Category)
+	}
+	suffix := ""
+	if len(notes) > 0 {
+		suffix = " (" + strings.Join(notes, "; ") + ")"
+	}
+	switch {
+	case len(plain) > 0:
+		return answer{v: yes, desc: "data category " + strings.Join(plain, ", ") + " is personal information under " + es.Citation + " (with a name, assumed as in almost every help-desk breach)" + suffix}
+	case len(conditional) > 0:
+		return answer{v: yes, review: confirm,
+			desc: "data category " + strings.Join(conditional, ", ") + " counts as personal information under " + es.Citation + " on a condition the facts cannot express, to confirm" + suffix}
+	}
+	desc := "no affected data category is personal information under " + es.Citation + " (" + strings.Join(ix.d.DataCategories, ", ") + " affected)"
+	if len(later) > 0 {
+		desc += "; not yet listed on " + ix.day + ": " + strings.Join(later, ", ")
+	}
+	var review []string
+	if ix.cats["other"] {
+		note := es.Other
+		if note == "" {
+			note = "check whether the other data holds an element " + es.Citation + " lists"
+		}
+		review = []string{"other data (" + es.Citation + "): never triggers this law alone, but it can hide a listed element: " + note}
+	}
+	return answer{v: no, desc: desc, review: review}
 }
 
 // country returns the ISO 3166-1 country of an ISO 3166-1 or 3166-2 code.

@@ -15,6 +15,7 @@ package obligations
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -65,11 +66,27 @@ type Obligation struct {
 	Applicable     bool       `json:"applicable"`
 	// Reason says which threshold, flag or fact decided applicability, and what was
 	// assumed.
-	Reason       string     `json:"reason"`
+	Reason string `json:"reason"`
+	// NeedsAssessment is true when the obligation applies on a reading of facts that
+	// are not yet known (an empty data_categories, an unassessed impact, an unknown
+	// cause, a DORA classification not yet made): its clock runs on the earliest
+	// reading, and Questions are the facts paths whose answers decide it. When they
+	// are answered the obligation is re-evaluated like on any fact change.
+	NeedsAssessment bool     `json:"needs_assessment"`
+	Questions       []string `json:"questions,omitempty"`
+	// Review are conditions the facts cannot express, for legal to confirm or
+	// dismiss: an access code taken with a card number, biometrics rather than only
+	// genetic data, location data from an ALPR system (applicable obligations), or
+	// "other" data that may hide a listed element (obligations that do not apply).
+	Review       []string   `json:"review,omitempty"`
 	Verification string     `json:"verification"`
 	Status       string     `json:"status"`
 	FulfilledAt  *time.Time `json:"fulfilled_at,omitempty"`
 	SourceURL    string     `json:"source_url,omitempty"`
+	// LawEnforcementDelay is the law's provision for delaying this notice at law
+	// enforcement's request; absent when the law has none, and then its clock cannot
+	// be paused.
+	LawEnforcementDelay *regimes.Delay `json:"law_enforcement_delay,omitempty"`
 
 	// Spec is how the deadline is computed, for the obligation clock workflow to
 	// re-arm it when a trigger moves. Not part of the JSON output.
@@ -78,7 +95,9 @@ type Obligation struct {
 
 // Options tunes Evaluate.
 type Options struct {
-	// All includes the obligations that do not apply, with their reasons.
+	// All includes the obligations that do not apply, with their reasons. Without it,
+	// an obligation that does not apply is listed only when it carries a note for
+	// legal review (Review).
 	All bool
 	// Fulfilled maps obligation ids to the instant they were fulfilled. Chained
 	// clocks (California's AG notice 15 days after residents are notified) run from
@@ -108,6 +127,25 @@ func Fulfilled(d facts.Document, cat regimes.Catalogue, asOf time.Time, fulfille
 	return Evaluate(d, cat, asOf, Options{Fulfilled: f})
 }
 
+// Anchored lists the catalogue's clocks ("rule" or "rule/stage") that run from the
+// fulfilment of obligation id (a ":<country>" suffix is ignored): the notices whose
+// deadlines the instant id is given decides.
+func Anchored(cat regimes.Catalogue, id string) []string {
+	id, _, _ = strings.Cut(id, ":")
+	var out []string
+	for _, r := range cat.Rules {
+		if slices.Contains(r.DependsOn, id) {
+			out = append(out, r.ID)
+		}
+		for _, s := range r.Stages {
+			if slices.Contains(s.DependsOn, id) {
+				out = append(out, r.ID+"/"+s.Key)
+			}
+		}
+	}
+	return out
+}
+
 // template is one obligation-producing clock of the catalogue: a rule's main clock
 // or one of its stages.
 type template struct {
@@ -119,7 +157,7 @@ type template struct {
 
 // Evaluate is Compute with options.
 func Evaluate(d facts.Document, cat regimes.Catalogue, asOf time.Time, opts Options) []Obligation {
-	ix := newIndex(d)
+	ix := newIndex(d, cat.Elements)
 	e := &evaluator{ix: ix, asOf: asOf, opts: opts, done: map[string][]Obligation{}, templates: map[string]template{}}
 	var order []string
 	for i := range cat.Rules {
@@ -133,16 +171,75 @@ func Evaluate(d facts.Document, cat regimes.Catalogue, asOf time.Time, opts Opti
 			order = append(order, id)
 		}
 	}
+	for _, id := range order {
+		e.eval(id)
+	}
+	for _, id := range order {
+		if t := e.templates[id]; t.stage == nil {
+			for _, alt := range t.rule.AlternativeTo {
+				e.alternatives(id, alt)
+			}
+		}
+	}
 	var out []Obligation
 	for _, id := range order {
-		for _, o := range e.eval(id) {
-			if o.Applicable || opts.All {
+		for _, o := range e.done[id] {
+			if o.Applicable || opts.All || len(o.Review) > 0 {
 				out = append(out, o)
 			}
 		}
 	}
 	Sort(out)
 	return out
+}
+
+// alternatives settles two clocks that are the same notice under different readings
+// of the facts (regimes.Rule.AlternativeTo): when an unknown fact lets both apply,
+// the one with the earlier deadline stays and the other does not apply, each saying
+// which reading was taken.
+func (e *evaluator) alternatives(a, b string) {
+	for i := range e.done[a] {
+		x := &e.done[a][i]
+		for j := range e.done[b] {
+			y := &e.done[b][j]
+			if x.Jurisdiction != y.Jurisdiction || !x.Applicable || !y.Applicable || !(x.NeedsAssessment || y.NeedsAssessment) {
+				continue
+			}
+			keep, drop := x, y
+			if e.laterThan(x, y) {
+				keep, drop = y, x
+			}
+			questions := appendNew(append([]string(nil), keep.Questions...), drop.Questions...)
+			q := strings.Join(questions, ", ")
+			keep.NeedsAssessment, keep.Questions = true, questions
+			keep.Reason += fmt.Sprintf("; the earlier of two readings: while %s are unanswered irflow takes this deadline; if the answers point the other way, %s (%s) applies instead", q, drop.ID, drop.DueText)
+			*drop = notApplicable(*drop, fmt.Sprintf("%s and %s are the same notice under different readings of %s; irflow takes the earlier deadline, %s (%s), until they are answered", drop.ID, keep.ID, q, keep.ID, keep.DueText))
+		}
+	}
+}
+
+// laterThan reports whether x is due later than y: by due date, or without one by
+// the deadline each would give from the same trigger.
+func (e *evaluator) laterThan(x, y *Obligation) bool {
+	if x.DueAt != nil && y.DueAt != nil {
+		return x.DueAt.After(*y.DueAt)
+	}
+	if x.Spec == nil || y.Spec == nil {
+		return x.Spec == nil && y.Spec != nil
+	}
+	ref := e.asOf
+	if x.TriggerAt != nil {
+		ref = *x.TriggerAt
+	}
+	dx, errx := x.Spec.Due(ref)
+	dy, erry := y.Spec.Due(ref)
+	switch {
+	case errx != nil || erry != nil || dy == nil:
+		return false
+	case dx == nil:
+		return true
+	}
+	return dx.After(*dy)
 }
 
 // Sort orders obligations: applicable first, by due_at (null last), then by id.
@@ -205,7 +302,7 @@ func (e *evaluator) evalTemplate(t template) []Obligation {
 	base := Obligation{
 		Rule: r.ID, Title: r.Title, Audience: r.Audience, Citation: r.Citation,
 		Trigger: t.clock.Trigger.Field, BusinessDays: t.clock.BusinessDays,
-		Verification: r.Verification, SourceURL: r.SourceURL,
+		Verification: r.Verification, SourceURL: r.SourceURL, LawEnforcementDelay: r.LawEnforcementDelay,
 	}
 	if t.stage != nil {
 		base.Stage = t.stage.Key
@@ -252,38 +349,55 @@ func notApplicable(o Obligation, reason string) Obligation {
 	return o
 }
 
-func (e *evaluator) evalTarget(t template, o Obligation, tg target) Obligation {
+func (e *evaluator) evalTarget(t template, o Obligation, tg target) (res Obligation) {
 	r := t.rule
 	c := t.clock
 	// Thresholds: the rule's, plus the stage's own.
-	reasons, assumed, fail := e.ix.check(r.Threshold, tg.code)
-	if fail == "" && t.stage != nil && t.stage.Threshold != nil {
-		var r2, a2 []string
-		r2, a2, fail = e.ix.check(*t.stage.Threshold, tg.code)
-		reasons, assumed = append(reasons, r2...), append(assumed, a2...)
+	e.ix.day = e.incidentDay(r.Clock)
+	v := e.ix.check(r.Threshold, tg.code)
+	if v.fail != "" {
+		v, _ = e.ix.assess(r.Threshold, tg.code, v)
 	}
-	why := tg.why
-	if len(reasons) > 0 {
-		why += "; " + strings.Join(reasons, "; ")
-	}
-	if fail != "" {
-		return notApplicable(o, fail+" ("+r.Threshold.Text+")")
-	}
-	if r.Threshold.Note != "" && len(assumed) == 0 {
-		why += " [" + r.Threshold.Note + "]"
-	}
-	if len(assumed) > 0 {
-		why += "; assumed: " + strings.Join(assumed, "; ")
-		if r.Threshold.Note != "" {
-			why += " [" + r.Threshold.Note + "]"
+	if v.fail == "" && t.stage != nil && t.stage.Threshold != nil {
+		sv := e.ix.check(*t.stage.Threshold, tg.code)
+		if sv.fail != "" {
+			sv, _ = e.ix.assess(*t.stage.Threshold, tg.code, sv)
 		}
+		v.add(sv)
+	}
+	o.Review = v.review
+	if v.fail != "" {
+		return notApplicable(o, v.fail+" ("+r.Threshold.Text+")")
 	}
 
 	spec := e.spec(r, c)
 	o.Spec = &spec
 	o.TimeZone = spec.TimeZone
 	o.Applicable = true
-	o.Reason = "applies: " + why
+	// The reason is written once the trigger is known: a missing one can add to what
+	// needs assessment.
+	defer func() {
+		if !res.Applicable {
+			return
+		}
+		why := tg.why
+		if len(v.met) > 0 {
+			why += "; " + strings.Join(v.met, "; ")
+		}
+		if len(v.unknown) > 0 {
+			why += "; needs assessment: " + strings.Join(v.unknown, "; ")
+		}
+		if r.Threshold.Note != "" {
+			why += " [" + r.Threshold.Note + "]"
+		}
+		if t.stage != nil && t.stage.Threshold != nil && t.stage.Threshold.Note != "" {
+			why += " [" + t.stage.Threshold.Note + "]"
+		}
+		res.Reason = "applies: " + why + res.Reason
+		res.NeedsAssessment = len(v.unknown) > 0
+		res.Questions = v.questions
+	}()
+	o.Reason = ""
 
 	// A proposed rule never applies; an effective-dated one is checked against the
 	// trigger below, and against asOf while the trigger is unknown.
@@ -295,11 +409,18 @@ func (e *evaluator) evalTarget(t template, o Obligation, tg target) Obligation {
 	var trig *time.Time
 	switch {
 	case c.Trigger.Field == regimes.FulfilledAt:
-		dep, depReason := e.predecessor(c.DependsOn, tg)
-		if dep == "" {
+		pred, depReason := e.predecessor(c.DependsOn, tg)
+		if pred == nil {
 			return notApplicable(o, depReason)
 		}
+		dep := pred.ID
 		o.DependsOn = &dep
+		if pred.NeedsAssessment {
+			// A notice that follows one needing assessment needs it too: if the
+			// answers retire the first, this one goes with it.
+			v.unknown = append(v.unknown, "runs from "+dep+", which needs assessment")
+			v.questions = appendNew(v.questions, pred.Questions...)
+		}
 		if at, ok := e.opts.Fulfilled[dep]; ok {
 			at := at
 			trig = &at
@@ -315,6 +436,22 @@ func (e *evaluator) evalTarget(t template, o Obligation, tg target) Obligation {
 			case regimes.MissingNotApplicable:
 				return notApplicable(o, c.Trigger.Field+" is not in the facts: "+c.Trigger.Text+" has not happened")
 			case regimes.MissingPending:
+			case regimes.MissingAssess:
+				// The event decides whether the duty exists (DORA: classification as
+				// major): until it is known, the clock runs from the earliest instant
+				// it can have.
+				for _, fb := range c.Trigger.Fallback {
+					if at, field = e.ix.instant(fb); at != nil {
+						o.TriggerAssumed = true
+						break
+					}
+				}
+				from := "no earlier instant is known either"
+				if at != nil {
+					from = "the clock runs from " + field + ", the earliest it can be, until it is known"
+				}
+				v.unknown = append(v.unknown, "timeline."+c.Trigger.Field+" unknown ("+c.Trigger.Text+"): "+from)
+				v.questions = appendNew(v.questions, "timeline."+c.Trigger.Field)
 			default:
 				for _, fb := range c.Trigger.Fallback {
 					if at, field = e.ix.instant(fb); at != nil {
@@ -331,7 +468,7 @@ func (e *evaluator) evalTarget(t template, o Obligation, tg target) Obligation {
 			}
 			o.Status = StatusAwaitingTrigger
 			missing := c.Trigger.Field
-			if c.Trigger.WhenMissing != regimes.MissingPending && len(c.Trigger.Fallback) > 0 {
+			if c.Trigger.WhenMissing != regimes.MissingPending && c.Trigger.WhenMissing != regimes.MissingNotApplicable && len(c.Trigger.Fallback) > 0 {
 				missing += " (nor " + strings.Join(c.Trigger.Fallback, ", ") + ")"
 			}
 			o.DueText = "no due date: " + missing + " is not in the facts, and irflow does not guess it; the clock runs from " + c.Trigger.Text + ". " + dueText(c, r, spec)
@@ -363,6 +500,21 @@ func (e *evaluator) evalTarget(t template, o Obligation, tg target) Obligation {
 	return e.fulfilment(o)
 }
 
+// incidentDay is the date (YYYY-MM-DD, UTC) the law in force is read at for
+// effective-dated elements (reference section 4, pitfall 9): the rule's trigger
+// instant when it is a timeline field, else the first of discovery, awareness and
+// detection that is known, else asOf.
+func (e *evaluator) incidentDay(c regimes.Clock) string {
+	fields := append([]string{c.Trigger.Field}, c.Trigger.Fallback...)
+	fields = append(fields, "discovered_at", "aware_at", "detected_at")
+	for _, f := range fields {
+		if at, _ := e.ix.instant(f); at != nil {
+			return at.UTC().Format("2006-01-02")
+		}
+	}
+	return e.asOf.UTC().Format("2006-01-02")
+}
+
 func (e *evaluator) fulfilment(o Obligation) Obligation {
 	if at, ok := e.opts.Fulfilled[o.ID]; ok {
 		at := at
@@ -374,7 +526,7 @@ func (e *evaluator) fulfilment(o Obligation) Obligation {
 
 // predecessor picks the first obligation in refs that applies to this incident, with
 // the same country suffix when the predecessor is routed per country.
-func (e *evaluator) predecessor(refs []string, tg target) (string, string) {
+func (e *evaluator) predecessor(refs []string, tg target) (*Obligation, string) {
 	var tried []string
 	for _, ref := range refs {
 		for _, p := range e.eval(ref) {
@@ -382,12 +534,12 @@ func (e *evaluator) predecessor(refs []string, tg target) (string, string) {
 				continue
 			}
 			if p.ID == ref || (tg.suffix && p.ID == ref+":"+tg.code) {
-				return p.ID, ""
+				return &p, ""
 			}
 		}
 		tried = append(tried, ref)
 	}
-	return "", "runs from the fulfilment of " + strings.Join(tried, " or ") + ", which does not apply to this incident"
+	return nil, "runs from the fulfilment of " + strings.Join(tried, " or ") + ", which does not apply to this incident"
 }
 
 func (e *evaluator) spec(r *regimes.Rule, c regimes.Clock) Spec {

@@ -82,6 +82,17 @@ func discovered(s string) mod {
 	return func(d *facts.Document) { d.Timeline.DiscoveredAt = tsOrNil(s) }
 }
 
+// noImpact: the NIS2 Art. 23(3) impact tests are assessed and all answered no.
+func noImpact(d *facts.Document) {
+	d.Impact = facts.Impact{SevereOperationalDisruption: ptr(false), FinancialLoss: ptr(false), ConsiderableDamageToOthers: ptr(false)}
+}
+
+func severe(b bool) mod { return func(d *facts.Document) { d.Impact.SevereOperationalDisruption = &b } }
+
+// pii: the data includes an element every catalogued US state lists (reference
+// section 6): a government ID number, beside the contact data.
+func pii(d *facts.Document) { d.DataCategories = []string{"contact", "government_id"} }
+
 // benign: the cause is known and shows neither wrongful purpose nor outside access.
 func benign(d *facts.Document) {
 	d.Cause = facts.Cause{CredentialsUsed: "none", Insider: ptr(false), UserContent: ptr(false), ServiceVulnerability: "no"}
@@ -137,14 +148,15 @@ var ruleCases = []ruleCase{
 	{"NIS2 final awaits the notification", "eu-nis2-23-authority/final", base(in("DE", 10), flags("nis2_entity"), est("DE")), nil, true, "", StatusAwaitingPredecessor, "eu-nis2-23-authority/notification"},
 	{"NIS2 final one month after the notification, Berlin time", "eu-nis2-23-authority/final", base(in("DE", 10), flags("nis2_entity"), est("DE")), done("eu-nis2-23-authority/notification", "2026-03-09T10:00:00Z"), true, "2026-04-09T23:59:59+02:00", StatusOpen, ""},
 	{"NIS2 trust service", "eu-nis2-23-trust-service", base(in("FR", 10), flags("trust_service_provider")), nil, true, "2026-03-07T16:00:00Z", StatusOpen, ""},
-	{"NIS2 trust service: risk only", "eu-nis2-23-trust-service", base(in("FR", 10), flags("trust_service_provider"), risk("risk")), nil, false, "", "", "below high"},
+	{"NIS2 trust service: risk only, no impact", "eu-nis2-23-trust-service", base(in("FR", 10), flags("trust_service_provider"), risk("risk"), noImpact), nil, false, "", "", "below high"},
 	{"NIS2 recipients", "eu-nis2-23-recipients", base(in("FR", 10), flags("nis2_entity")), nil, true, "", StatusOpen, ""},
 	{"NIS2 recipients: not an entity", "eu-nis2-23-recipients", base(in("FR", 10)), nil, false, "", "", "none of nis2_entity"},
 	// --- DORA
 	{"DORA initial: 4 h after classification", "eu-dora-19-major-incident", base(in("DE", 10), flags("dora_financial_entity")), nil, true, "2026-03-07T00:00:00Z", StatusOpen, ""},
 	{"DORA initial: 24 h backstop from awareness", "eu-dora-19-major-incident", base(in("DE", 10), flags("dora_financial_entity"), classified("2026-03-07T14:00:00Z")), nil, true, "2026-03-07T16:00:00Z", StatusOpen, ""},
 	{"DORA initial: classified after 24 h, 4 h from classification", "eu-dora-19-major-incident", base(in("DE", 10), flags("dora_financial_entity"), classified("2026-03-07T17:00:00Z")), nil, true, "2026-03-07T21:00:00Z", StatusOpen, ""},
-	{"DORA initial: not classified as major", "eu-dora-19-major-incident", base(in("DE", 10), flags("dora_financial_entity"), classified("")), nil, false, "", "", "classified_major_at is not in the facts"},
+	{"DORA initial: not yet classified, needs assessment from awareness", "eu-dora-19-major-incident", base(in("DE", 10), flags("dora_financial_entity"), classified("")), nil, true, "2026-03-06T20:00:00Z", StatusOpen, "needs assessment: timeline.classified_major_at unknown"},
+	{"DORA initial: not a financial entity", "eu-dora-19-major-incident", base(in("DE", 10)), nil, false, "", "", "none of dora_financial_entity"},
 	{"DORA intermediate: 72 h after the initial notice", "eu-dora-19-major-incident/intermediate", base(in("DE", 10), flags("dora_financial_entity")), done("eu-dora-19-major-incident", "2026-03-06T23:00:00Z"), true, "2026-03-09T23:00:00Z", StatusOpen, ""},
 	{"DORA final: one month after the intermediate report, Dublin time", "eu-dora-19-major-incident/final", base(in("DE", 10), flags("dora_financial_entity"), est("IE")), done("eu-dora-19-major-incident/intermediate", "2026-03-09T20:00:00Z"), true, "2026-04-09T23:59:59+01:00", StatusOpen, ""},
 	{"DORA clients", "eu-dora-19-clients", base(in("DE", 10), flags("dora_financial_entity"), cats("financial")), nil, true, "", StatusOpen, "data category financial"},
@@ -194,60 +206,60 @@ var ruleCases = []ruleCase{
 	{"NYDFS extortion: no payment", "us-ny-dfs-500-17-extortion-notice", base(flags("nydfs_covered_entity")), nil, false, "", "", "ransom_paid_at is not in the facts"},
 	{"NYDFS extortion: written description in 30 days", "us-ny-dfs-500-17-extortion-notice/written-description", base(flags("nydfs_covered_entity"), ransomAt("2026-03-08T12:00:00Z")), nil, true, "2026-04-07T23:59:59-04:00", StatusOpen, ""},
 	// --- California
-	{"CA residents: 30 days, Los Angeles time", "us-ca-1798-82-individuals", base(in("US-CA", 800)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, "800 affected individuals in US-CA"},
-	{"CA residents: encrypted", "us-ca-1798-82-individuals", base(in("US-CA", 800), encrypted(true)), nil, false, "", "", "encrypted_unusable"},
-	{"CA residents: nobody in California", "us-ca-1798-82-individuals", base(in("US-NV", 800)), nil, false, "", "", "no affected individuals in US-CA"},
-	{"CA AG: waits for the resident notice", "us-ca-1798-82-ag", base(in("US-CA", 501)), nil, true, "", StatusAwaitingPredecessor, "us-ca-1798-82-individuals"},
-	{"CA AG: 15 days after residents were notified", "us-ca-1798-82-ag", base(in("US-CA", 501)), done("us-ca-1798-82-individuals", "2026-03-20T18:00:00Z"), true, "2026-04-04T23:59:59-07:00", StatusOpen, "501 affected individuals in US-CA > 500"},
-	{"CA AG: 500 is not more than 500", "us-ca-1798-82-ag", base(in("US-CA", 500)), nil, false, "", "", "not > 500"},
-	{"CA maintainer", "us-ca-1798-82-maintainer", base(in("US-CA", 5), role("processor")), nil, true, "", StatusOpen, ""},
-	{"CA maintainer: owner", "us-ca-1798-82-maintainer", base(in("US-CA", 5)), nil, false, "", "", "binds a processor"},
+	{"CA residents: 30 days, Los Angeles time", "us-ca-1798-82-individuals", base(pii, in("US-CA", 800)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, "800 affected individuals in US-CA"},
+	{"CA residents: encrypted", "us-ca-1798-82-individuals", base(pii, in("US-CA", 800), encrypted(true)), nil, false, "", "", "encrypted_unusable"},
+	{"CA residents: nobody in California", "us-ca-1798-82-individuals", base(pii, in("US-NV", 800)), nil, false, "", "", "no affected individuals in US-CA"},
+	{"CA AG: waits for the resident notice", "us-ca-1798-82-ag", base(pii, in("US-CA", 501)), nil, true, "", StatusAwaitingPredecessor, "us-ca-1798-82-individuals"},
+	{"CA AG: 15 days after residents were notified", "us-ca-1798-82-ag", base(pii, in("US-CA", 501)), done("us-ca-1798-82-individuals", "2026-03-20T18:00:00Z"), true, "2026-04-04T23:59:59-07:00", StatusOpen, "501 affected individuals in US-CA > 500"},
+	{"CA AG: 500 is not more than 500", "us-ca-1798-82-ag", base(pii, in("US-CA", 500)), nil, false, "", "", "not > 500"},
+	{"CA maintainer", "us-ca-1798-82-maintainer", base(pii, in("US-CA", 5), role("processor")), nil, true, "", StatusOpen, ""},
+	{"CA maintainer: owner", "us-ca-1798-82-maintainer", base(pii, in("US-CA", 5)), nil, false, "", "", "binds a processor"},
 	// --- New York
-	{"NY residents", "us-ny-899aa-individuals", base(in("US-NY", 10)), nil, true, "2026-04-05T23:59:59-04:00", StatusOpen, ""},
-	{"NY residents: none", "us-ny-899aa-individuals", base(in("US-NJ", 10)), nil, false, "", "", "no affected individuals in US-NY"},
-	{"NY regulators", "us-ny-899aa-regulators", base(in("US-NY", 1)), nil, true, "", StatusOpen, ""},
-	{"NY regulators: processor", "us-ny-899aa-regulators", base(in("US-NY", 1), role("processor")), nil, false, "", "", "binds a controller"},
-	{"NY CRAs: 5,001", "us-ny-899aa-cra", base(in("US-NY", 5001)), nil, true, "", StatusAwaitingPredecessor, ""},
-	{"NY CRAs: 5,000", "us-ny-899aa-cra", base(in("US-NY", 5000)), nil, false, "", "", "not > 5000"},
+	{"NY residents", "us-ny-899aa-individuals", base(pii, in("US-NY", 10)), nil, true, "2026-04-05T23:59:59-04:00", StatusOpen, ""},
+	{"NY residents: none", "us-ny-899aa-individuals", base(pii, in("US-NJ", 10)), nil, false, "", "", "no affected individuals in US-NY"},
+	{"NY regulators", "us-ny-899aa-regulators", base(pii, in("US-NY", 1)), nil, true, "", StatusOpen, ""},
+	{"NY regulators: processor", "us-ny-899aa-regulators", base(pii, in("US-NY", 1), role("processor")), nil, false, "", "", "binds a controller"},
+	{"NY CRAs: 5,001", "us-ny-899aa-cra", base(pii, in("US-NY", 5001)), nil, true, "", StatusAwaitingPredecessor, ""},
+	{"NY CRAs: 5,000", "us-ny-899aa-cra", base(pii, in("US-NY", 5000)), nil, false, "", "", "not > 5000"},
 	{"NY HIPAA AG: 5 business days after the HHS notice", "us-ny-899aa-hipaa-ag", base(flags("hipaa_covered_entity"), cats("health"), in("US-NY", 600)), done("us-hipaa-hhs-500plus", "2026-07-01T14:00:00Z"), true, "2026-07-09T23:59:59-04:00", StatusOpen, ""},
 	{"NY HIPAA AG: chained to the annual HHS log under 500", "us-ny-899aa-hipaa-ag", base(flags("hipaa_covered_entity"), cats("health"), in("US-NY", 10)), nil, true, "", StatusAwaitingPredecessor, "us-hipaa-hhs-under500"},
 	{"NY HIPAA AG: no HHS notice applies", "us-ny-899aa-hipaa-ag", base(flags("hipaa_covered_entity"), in("US-NY", 10)), nil, false, "", "", "does not apply"},
 	// --- Texas
-	{"TX individuals: 60 days, Chicago time", "us-tx-521-053-individuals", base(in("US-TX", 10)), nil, true, "2026-05-06T23:59:59-05:00", StatusOpen, ""},
-	{"TX individuals: processor", "us-tx-521-053-individuals", base(in("US-TX", 10), role("processor")), nil, false, "", "", "binds a controller"},
-	{"TX AG: 250", "us-tx-521-053-ag", base(in("US-TX", 250)), nil, true, "2026-04-06T23:59:59-05:00", StatusOpen, "250 affected individuals in US-TX >= 250"},
-	{"TX AG: 249", "us-tx-521-053-ag", base(in("US-TX", 249)), nil, false, "", "", "not >= 250"},
-	{"TX CRAs: 10,001 persons in all", "us-tx-521-053-cra", base(in("US-TX", 1), in("US-CA", 10000)), nil, true, "", StatusAwaitingPredecessor, ""},
-	{"TX CRAs: 10,000", "us-tx-521-053-cra", base(in("US-TX", 1), in("US-CA", 9999)), nil, false, "", "", "not > 10000"},
-	{"TX maintainer", "us-tx-521-053-maintainer", base(in("US-TX", 1), role("processor")), nil, true, "", StatusOpen, ""},
-	{"TX maintainer: owner", "us-tx-521-053-maintainer", base(in("US-TX", 1)), nil, false, "", "", "binds a processor"},
+	{"TX individuals: 60 days, Chicago time", "us-tx-521-053-individuals", base(pii, in("US-TX", 10)), nil, true, "2026-05-06T23:59:59-05:00", StatusOpen, ""},
+	{"TX individuals: processor", "us-tx-521-053-individuals", base(pii, in("US-TX", 10), role("processor")), nil, false, "", "", "binds a controller"},
+	{"TX AG: 250", "us-tx-521-053-ag", base(pii, in("US-TX", 250)), nil, true, "2026-04-06T23:59:59-05:00", StatusOpen, "250 affected individuals in US-TX >= 250"},
+	{"TX AG: 249", "us-tx-521-053-ag", base(pii, in("US-TX", 249)), nil, false, "", "", "not >= 250"},
+	{"TX CRAs: 10,001 persons in all", "us-tx-521-053-cra", base(pii, in("US-TX", 1), in("US-CA", 10000)), nil, true, "", StatusAwaitingPredecessor, ""},
+	{"TX CRAs: 10,000", "us-tx-521-053-cra", base(pii, in("US-TX", 1), in("US-CA", 9999)), nil, false, "", "", "not > 10000"},
+	{"TX maintainer", "us-tx-521-053-maintainer", base(pii, in("US-TX", 1), role("processor")), nil, true, "", StatusOpen, ""},
+	{"TX maintainer: owner", "us-tx-521-053-maintainer", base(pii, in("US-TX", 1)), nil, false, "", "", "binds a processor"},
 	// --- Florida
-	{"FL individuals", "us-fl-501-171-individuals", base(in("US-FL", 10)), nil, true, "2026-04-06T23:59:59-04:00", StatusOpen, ""},
-	{"FL individuals: no reasonable likelihood of harm", "us-fl-501-171-individuals", base(in("US-FL", 10), risk("unlikely")), nil, false, "", "", "below risk"},
-	{"FL DLA: 500", "us-fl-501-171-dla", base(in("US-FL", 500)), nil, true, "2026-04-06T23:59:59-04:00", StatusOpen, ""},
-	{"FL DLA: 499", "us-fl-501-171-dla", base(in("US-FL", 499)), nil, false, "", "", "not >= 500"},
-	{"FL CRAs: 1,001", "us-fl-501-171-cra", base(in("US-FL", 1001)), nil, true, "", StatusAwaitingPredecessor, ""},
-	{"FL CRAs: 1,000", "us-fl-501-171-cra", base(in("US-FL", 1000)), nil, false, "", "", "not > 1000"},
-	{"FL third-party agent: 10 days", "us-fl-501-171-third-party-agent", base(in("US-FL", 1), role("processor")), nil, true, "2026-03-17T23:59:59-04:00", StatusOpen, ""},
-	{"FL third-party agent: covered entity", "us-fl-501-171-third-party-agent", base(in("US-FL", 1)), nil, false, "", "", "binds a processor"},
+	{"FL individuals", "us-fl-501-171-individuals", base(pii, in("US-FL", 10)), nil, true, "2026-04-06T23:59:59-04:00", StatusOpen, ""},
+	{"FL individuals: no reasonable likelihood of harm", "us-fl-501-171-individuals", base(pii, in("US-FL", 10), risk("unlikely")), nil, false, "", "", "below risk"},
+	{"FL DLA: 500", "us-fl-501-171-dla", base(pii, in("US-FL", 500)), nil, true, "2026-04-06T23:59:59-04:00", StatusOpen, ""},
+	{"FL DLA: 499", "us-fl-501-171-dla", base(pii, in("US-FL", 499)), nil, false, "", "", "not >= 500"},
+	{"FL CRAs: 1,001", "us-fl-501-171-cra", base(pii, in("US-FL", 1001)), nil, true, "", StatusAwaitingPredecessor, ""},
+	{"FL CRAs: 1,000", "us-fl-501-171-cra", base(pii, in("US-FL", 1000)), nil, false, "", "", "not > 1000"},
+	{"FL third-party agent: 10 days", "us-fl-501-171-third-party-agent", base(pii, in("US-FL", 1), role("processor")), nil, true, "2026-03-17T23:59:59-04:00", StatusOpen, ""},
+	{"FL third-party agent: covered entity", "us-fl-501-171-third-party-agent", base(pii, in("US-FL", 1)), nil, false, "", "", "binds a processor"},
 	// --- Colorado
-	{"CO residents: Denver time", "us-co-6-1-716-individuals", base(in("US-CO", 10)), nil, true, "2026-04-06T23:59:59-06:00", StatusOpen, ""},
-	{"CO residents: misuse unlikely", "us-co-6-1-716-individuals", base(in("US-CO", 10), risk("unlikely")), nil, false, "", "", "below risk"},
-	{"CO AG: 500", "us-co-6-1-716-ag", base(in("US-CO", 500)), nil, true, "2026-04-06T23:59:59-06:00", StatusOpen, ""},
-	{"CO AG: 499", "us-co-6-1-716-ag", base(in("US-CO", 499)), nil, false, "", "", "not >= 500"},
-	{"CO CRAs: 1,001", "us-co-6-1-716-cra", base(in("US-CO", 1001)), nil, true, "", StatusAwaitingPredecessor, ""},
-	{"CO CRAs: 1,000", "us-co-6-1-716-cra", base(in("US-CO", 1000)), nil, false, "", "", "not > 1000"},
+	{"CO residents: Denver time", "us-co-6-1-716-individuals", base(pii, in("US-CO", 10)), nil, true, "2026-04-06T23:59:59-06:00", StatusOpen, ""},
+	{"CO residents: misuse unlikely", "us-co-6-1-716-individuals", base(pii, in("US-CO", 10), risk("unlikely")), nil, false, "", "", "below risk"},
+	{"CO AG: 500", "us-co-6-1-716-ag", base(pii, in("US-CO", 500)), nil, true, "2026-04-06T23:59:59-06:00", StatusOpen, ""},
+	{"CO AG: 499", "us-co-6-1-716-ag", base(pii, in("US-CO", 499)), nil, false, "", "", "not >= 500"},
+	{"CO CRAs: 1,001", "us-co-6-1-716-cra", base(pii, in("US-CO", 1001)), nil, true, "", StatusAwaitingPredecessor, ""},
+	{"CO CRAs: 1,000", "us-co-6-1-716-cra", base(pii, in("US-CO", 1000)), nil, false, "", "", "not > 1000"},
 	// --- Washington
-	{"WA residents", "us-wa-19-255-individuals", base(in("US-WA", 10)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, ""},
-	{"WA residents: secured data", "us-wa-19-255-individuals", base(in("US-WA", 10), encrypted(true)), nil, false, "", "", "encrypted_unusable"},
-	{"WA AG: 501", "us-wa-19-255-ag", base(in("US-WA", 501)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, ""},
-	{"WA AG: 500", "us-wa-19-255-ag", base(in("US-WA", 500)), nil, false, "", "", "not > 500"},
+	{"WA residents", "us-wa-19-255-individuals", base(pii, in("US-WA", 10)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, ""},
+	{"WA residents: secured data", "us-wa-19-255-individuals", base(pii, in("US-WA", 10), encrypted(true)), nil, false, "", "", "encrypted_unusable"},
+	{"WA AG: 501", "us-wa-19-255-ag", base(pii, in("US-WA", 501)), nil, true, "2026-04-05T23:59:59-07:00", StatusOpen, ""},
+	{"WA AG: 500", "us-wa-19-255-ag", base(pii, in("US-WA", 500)), nil, false, "", "", "not > 500"},
 	// --- Vermont
-	{"VT AG preliminary: 14 business days", "us-vt-2435-ag-preliminary", base(in("US-VT", 1)), nil, true, "2026-03-26T23:59:59-04:00", StatusOpen, ""},
-	{"VT AG preliminary: no Vermonters", "us-vt-2435-ag-preliminary", base(in("US-NH", 1)), nil, false, "", "", "no affected individuals in US-VT"},
-	{"VT follow-up waits for the consumer notice", "us-vt-2435-ag-preliminary/follow-up", base(in("US-VT", 1)), nil, true, "", StatusAwaitingPredecessor, "us-vt-2435-individuals"},
-	{"VT consumers: 45 days", "us-vt-2435-individuals", base(in("US-VT", 1)), nil, true, "2026-04-20T23:59:59-04:00", StatusOpen, ""},
-	{"VT consumers: none", "us-vt-2435-individuals", base(in("US-NH", 1)), nil, false, "", "", "no affected individuals in US-VT"},
+	{"VT AG preliminary: 14 business days", "us-vt-2435-ag-preliminary", base(pii, in("US-VT", 1)), nil, true, "2026-03-26T23:59:59-04:00", StatusOpen, ""},
+	{"VT AG preliminary: no Vermonters", "us-vt-2435-ag-preliminary", base(pii, in("US-NH", 1)), nil, false, "", "", "no affected individuals in US-VT"},
+	{"VT follow-up waits for the consumer notice", "us-vt-2435-ag-preliminary/follow-up", base(pii, in("US-VT", 1)), nil, true, "", StatusAwaitingPredecessor, "us-vt-2435-individuals"},
+	{"VT consumers: 45 days", "us-vt-2435-individuals", base(pii, in("US-VT", 1)), nil, true, "2026-04-20T23:59:59-04:00", StatusOpen, ""},
+	{"VT consumers: none", "us-vt-2435-individuals", base(pii, in("US-NH", 1)), nil, false, "", "", "no affected individuals in US-VT"},
 	// --- Canada
 	{"PIPEDA OPC: any province", "ca-pipeda-opc", base(in("CA-ON", 10)), nil, true, "", StatusOpen, "10 affected individuals in CA"},
 	{"PIPEDA OPC: no RROSH", "ca-pipeda-opc", base(in("CA-ON", 10), risk("risk")), nil, false, "", "", "below high"},
@@ -290,7 +302,7 @@ var ruleCases = []ruleCase{
 	{"APPI preliminary: 1,000 persons, nothing else", "jp-appi-ppc-preliminary", base(in("JP", 1000), benign), nil, false, "", "", "not > 1000"},
 	{"APPI preliminary: highly encrypted", "jp-appi-ppc-preliminary", base(in("JP", 5000), encrypted(true)), nil, false, "", "", "encrypted_unusable"},
 	{"APPI final: 30 days, Tokyo time", "jp-appi-ppc-preliminary/final", base(in("JP", 1001), benign), nil, true, "2026-04-06T23:59:59+09:00", StatusOpen, ""},
-	{"APPI final: wrongful purpose gets 60 days instead", "jp-appi-ppc-preliminary/final", base(in("JP", 1)), nil, false, "", "", "excluded: cause indicates malicious"},
+	{"APPI final: wrongful purpose gets 60 days instead", "jp-appi-ppc-preliminary/final", base(in("JP", 1001)), nil, false, "", "", "excluded: cause indicates malicious"},
 	{"APPI final (malicious): 60 days", "jp-appi-ppc-final-malicious", base(in("JP", 1)), nil, true, "2026-05-06T23:59:59+09:00", StatusOpen, ""},
 	{"APPI final (malicious): benign cause", "jp-appi-ppc-final-malicious", base(in("JP", 5000), benign), nil, false, "", "", "does not indicate malicious"},
 	{"APPI individuals", "jp-appi-individuals", base(in("JP", 1), cats("health"), benign), nil, true, "", StatusOpen, "data category health"},
@@ -435,7 +447,7 @@ func TestNoTriggerInstantGivesNullDueAndAnExplanation(t *testing.T) {
 }
 
 func TestStatusAndSortOrder(t *testing.T) {
-	d := base(in("DE", 100), in("US-CA", 900), in("KR", 5), est("IE"))
+	d := base(pii, in("DE", 100), in("US-CA", 900), in("KR", 5), est("IE"))
 	late := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
 	obs := Evaluate(d, cat, late, Options{Fulfilled: map[string]time.Time{"kr-pipa-individuals": *ts("2026-03-07T00:00:00Z")}})
 	var ids []string
@@ -536,7 +548,7 @@ func TestContractExample(t *testing.T) {
 }
 
 func TestSpecDueRearmsFromANewTrigger(t *testing.T) {
-	obs := Compute(base(in("US-CA", 600)), cat, asOf)
+	obs := Compute(base(pii, in("US-CA", 600)), cat, asOf)
 	o, _ := find(obs, "us-ca-1798-82-individuals")
 	if o.Spec == nil {
 		t.Fatal("no spec")

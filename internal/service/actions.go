@@ -9,9 +9,10 @@ import (
 	"irflow/workflows"
 )
 
-// The incident's actions. Each is one Update of the incident workflow: its
-// validator rejects bad input (EINVALID, with the reason), and a closed incident
-// rejects every action (ECONFLICT). Each X waits for the result; StartX returns once
+// The incident's actions. Each is one Update of the incident workflow: the service
+// checks its argument against the limits of incident/limits.go (EINVALID, naming
+// the field and the limit), its validator rejects bad input (EINVALID, with the
+// reason), and a closed incident rejects every action (ECONFLICT). Each X waits for the result; StartX returns once
 // the action is accepted (see Pending).
 
 // AddNote appends a responder's note to the incident's timeline and returns the entry.
@@ -123,6 +124,9 @@ func sendIncident[T any](ctx context.Context, s *Service, id, name string, arg a
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
+	if err := checkRequest(arg); err != nil {
+		return nil, err
+	}
 	arg, err := s.stamp(ctx, name, id, targetOf(arg), arg)
 	if err != nil {
 		return nil, err
@@ -209,6 +213,12 @@ func sendClock(ctx context.Context, s *Service, incidentID, obligationID, name s
 	}
 	if strings.TrimSpace(obligationID) == "" {
 		return nil, incident.Errorf(incident.EINVALID, "an obligation id is required")
+	}
+	if err := checkText("obligation", obligationID, fieldRule{max: incident.MaxLine}); err != nil {
+		return nil, err
+	}
+	if err := checkRequest(arg); err != nil {
+		return nil, err
 	}
 	arg, err := s.stamp(ctx, name, incidentID, obligationID, arg)
 	if err != nil {

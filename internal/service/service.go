@@ -12,10 +12,13 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -46,6 +49,15 @@ type Service struct {
 	// CLI talking to Temporal directly): "cli" when empty.
 	Via    string
 	Logger *slog.Logger
+
+	idsOnce sync.Once
+	ids     *ids
+}
+
+// idAllocator returns the service's batcher of registry Updates.
+func (s *Service) idAllocator() *ids {
+	s.idsOnce.Do(func() { s.ids = &ids{client: s.Client} })
+	return s.ids
 }
 
 // DeclareRequest declares a new incident.
@@ -67,7 +79,9 @@ type Declared struct {
 
 // Declare allocates an incident id from the registry workflow (started on first use)
 // and starts the incident workflow. With an idempotency key, a repeated call returns
-// the incident the first call declared, even if that call failed half way.
+// the incident the first call declared, even if that call failed half way; the same
+// key with another playbook or title is a conflict naming that incident. Every input
+// is checked against the limits of incident/limits.go before an id is used up.
 func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, error) {
 	actor, err := s.authorize(ctx, incident.ActDeclare, "", req.Playbook, req.Actor)
 	if err != nil {
@@ -81,6 +95,9 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	if strings.TrimSpace(req.Actor) == "" {
 		return Declared{}, incident.Errorf(incident.EINVALID, "actor is required")
 	}
+	if err := CheckDeclare(req); err != nil {
+		return Declared{}, err
+	}
 	pb, err := s.Playbooks.Get(req.Playbook)
 	if err != nil {
 		return Declared{}, incident.Errorf(incident.EINVALID, "%v", err)
@@ -92,28 +109,31 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 	if doc.Version == 0 {
 		doc.Version = facts.Version
 	}
+	input := workflows.IncidentInput{
+		Title:          req.Title,
+		Playbook:       pb,
+		Facts:          doc,
+		DeclaredBy:     req.Actor,
+		IdempotencyKey: req.IdempotencyKey,
+		PlaybookRefs:   s.Playbooks.Refs(),
+		Steps:          workflows.DeclaredSteps(pb),
+		Authenticated:  authenticated,
+		DeclaredVia:    actor.Via,
+	}
+	if err := checkPayload("the incident's input (title, facts, playbook)", input); err != nil {
+		return Declared{}, err
+	}
 
-	start := s.Client.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflows.RegistryWorkflowID,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.Registry, workflows.RegistryState{})
-	handle, err := s.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			WorkflowID:   workflows.RegistryWorkflowID,
-			UpdateName:   workflows.DeclareUpdate,
-			Args:         []any{workflows.DeclareRequest{IdempotencyKey: req.IdempotencyKey}},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
+	digest := requestDigest(pb.ID, req.Title)
+	resp, err := s.idAllocator().allocate(ctx, workflows.DeclareRequest{IdempotencyKey: req.IdempotencyKey, Request: digest})
 	if err != nil {
-		return Declared{}, fmt.Errorf("allocate incident id: %w", err)
+		return Declared{}, err
 	}
-	var resp workflows.DeclareResponse
-	if err := handle.Get(ctx, &resp); err != nil {
-		return Declared{}, fmt.Errorf("allocate incident id: %w", err)
+	if resp.Existing && resp.Request != "" && resp.Request != digest {
+		return Declared{}, incident.Errorf(incident.ECONFLICT,
+			"idempotency key %q already declared %s with another playbook or title; use a new key for a new incident", req.IdempotencyKey, resp.ID)
 	}
+	input.ID = resp.ID
 
 	wid := workflows.IncidentWorkflowID(resp.ID)
 	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -124,18 +144,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		// For readers of the Temporal UI only: lists come from the store.
 		Memo: map[string]any{"title": req.Title, "playbook": pb.ID},
-	}, workflows.Incident, workflows.IncidentInput{
-		ID:             resp.ID,
-		Title:          req.Title,
-		Playbook:       pb,
-		Facts:          doc,
-		DeclaredBy:     req.Actor,
-		IdempotencyKey: req.IdempotencyKey,
-		PlaybookRefs:   s.Playbooks.Refs(),
-		Steps:          workflows.DeclaredSteps(pb),
-		Authenticated:  authenticated,
-		DeclaredVia:    actor.Via,
-	})
+	}, workflows.Incident, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case err == nil:
@@ -147,6 +156,14 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		return Declared{}, fmt.Errorf("start incident %s: %w", resp.ID, err)
 	}
 	return Declared{ID: resp.ID, WorkflowID: wid, Existing: resp.Existing}, nil
+}
+
+// requestDigest is what the registry records of a declare with an idempotency
+// key: 64 bits of SHA-256 over the playbook and the title tell a reuse of the key
+// for another incident from a retry, in 16 characters per key.
+func requestDigest(playbook, title string) string {
+	sum := sha256.Sum256([]byte(playbook + "\x00" + title))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (s *Service) now() time.Time {

@@ -15,7 +15,7 @@ import (
 // imports the domain (internal/incident) and this service, never the workflows
 // (STYLE rule 13): message names and payloads are the service's business, so a
 // transport cannot get them wrong. A transport added later goes in this list.
-var transports = []string{"cmd", "internal/httpapi", "internal/slack", "internal/web"}
+var transports = []string{"cmd", "internal/httpapi", "internal/apiclient", "internal/slack", "internal/web"}
 
 // TestTransportsDoNotImportWorkflows parses every Go file of every transport, tests
 // included, and fails on an import of irflow/workflows.

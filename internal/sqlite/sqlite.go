@@ -56,6 +56,11 @@ func OpenExisting(ctx context.Context, path string) (*DB, error) {
 }
 
 func open(ctx context.Context, path, mode string) (*DB, error) {
+	if mode == "rwc" {
+		if err := createPrivate(path); err != nil {
+			return nil, err
+		}
+	}
 	q := url.Values{}
 	q.Set("mode", mode)
 	q.Set("_journal_mode", "WAL")
@@ -74,6 +79,22 @@ func open(ctx context.Context, path, mode string) (*DB, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// createPrivate creates the store file readable and writable by its owner only
+// (0600), before SQLite would create it 0644: it holds the users, the hashes of
+// their API tokens and the audit log. SQLite gives the -wal and -shm files the
+// mode of the database file. An existing file keeps its mode, which an operator
+// may have chosen to share the store between the worker's and serve's users.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create store %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // Close closes the database.

@@ -293,3 +293,24 @@ func TestOpenExistingNeverCreates(t *testing.T) {
 		t.Errorf("list from the existing store: %v", err)
 	}
 }
+
+// TestStoreFileIsPrivate: a new store file and its WAL and shared-memory files are
+// created 0600 whatever the umask lets through (issue 17 item 14): the store holds
+// the users, their token hashes and the audit log.
+func TestStoreFileIsPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "irflow.db")
+	db := openDB(t, path)
+	// A write makes SQLite create the -wal and -shm files.
+	if err := db.CreateUser(context.Background(), incident.User{ID: "alice", Roles: []incident.Role{incident.RoleViewer}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %o, want 600", filepath.Base(p), mode)
+		}
+	}
+}

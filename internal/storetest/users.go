@@ -103,8 +103,11 @@ func testTokensLifecycle(t *testing.T, s incident.UserStore) {
 	if err := s.SetDisabled(ctx, "erin", true); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = s.TokenUser(ctx, "abcdef01")
+	_, tok, err = s.TokenUser(ctx, "abcdef01")
 	userCode(t, err, incident.EUNAUTHORIZED)
+	if tok.ID != "tok1" || tok.UserID != "erin" {
+		t.Errorf("a disabled user's token: got %+v, want tok1 of erin named for the audit log", tok)
+	}
 	if err := s.SetDisabled(ctx, "erin", false); err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +115,11 @@ func testTokensLifecycle(t *testing.T, s incident.UserStore) {
 		t.Fatal(err)
 	}
 	userCode(t, s.RevokeToken(ctx, "tok9"), incident.ENOTFOUND)
-	_, _, err = s.TokenUser(ctx, "abcdef01")
+	_, tok, err = s.TokenUser(ctx, "abcdef01")
 	userCode(t, err, incident.EUNAUTHORIZED)
+	if tok.ID != "tok1" || tok.UserID != "erin" || tok.RevokedAt == nil {
+		t.Errorf("a revoked token: got %+v, want tok1 of erin, revoked, named for the audit log", tok)
+	}
 }
 
 func testAuditNewestFirst(t *testing.T, s incident.UserStore) {

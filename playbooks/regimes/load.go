@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"irflow/internal/calendar"
+	"irflow/internal/facts"
 )
 
 // OrgFlags are the organization.flags of the facts contract (version 1).
@@ -57,45 +58,53 @@ func (e *ValidationError) Error() string {
 }
 
 type fileDoc struct {
-	Rules []Rule `yaml:"rules"`
+	Rules       []Rule       `yaml:"rules"`
+	ElementSets []ElementSet `yaml:"element_sets"`
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // parseFile decodes one catalogue file strictly: an unknown key is an error, because a
 // misspelt threshold must not silently drop a condition.
-func parseFile(name string, data []byte) ([]Rule, error) {
+func parseFile(name string, data []byte) (fileDoc, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var doc fileDoc
 	if err := dec.Decode(&doc); err != nil {
-		return nil, yamlError(name, err)
+		return fileDoc{}, yamlError(name, err)
 	}
-	// A second pass over the node tree finds each rule's line and its keys' lines.
+	// A second pass over the node tree finds each rule's (and element set's) line and
+	// its keys' lines.
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+		return fileDoc{}, yamlError(name, err)
 	}
-	var items []*yaml.Node
+	lists := map[string][]*yaml.Node{}
 	if len(root.Content) == 1 && root.Content[0].Kind == yaml.MappingNode {
 		m := root.Content[0]
 		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == "rules" && m.Content[i+1].Kind == yaml.SequenceNode {
-				items = m.Content[i+1].Content
+			if m.Content[i+1].Kind == yaml.SequenceNode {
+				lists[m.Content[i].Value] = m.Content[i+1].Content
 			}
 		}
 	}
-	if len(items) != len(doc.Rules) {
-		return nil, fmt.Errorf("%s: expected a top-level \"rules:\" list", name)
+	if len(lists["rules"]) != len(doc.Rules) || len(lists["element_sets"]) != len(doc.ElementSets) {
+		return fileDoc{}, fmt.Errorf("%s: expected a top-level \"rules:\" list (and optionally \"element_sets:\")", name)
 	}
-	for i, it := range items {
+	prov := func(it *yaml.Node) provenance {
 		p := provenance{file: name, line: it.Line, fields: map[string]int{}}
 		for j := 0; j+1 < len(it.Content); j += 2 {
 			p.fields[it.Content[j].Value] = it.Content[j].Line
 		}
-		doc.Rules[i].prov = p
+		return p
 	}
-	return doc.Rules, nil
+	for i, it := range lists["rules"] {
+		doc.Rules[i].prov = prov(it)
+	}
+	for i, it := range lists["element_sets"] {
+		doc.ElementSets[i].prov = prov(it)
+	}
+	return doc, nil
 }
 
 func yamlError(name string, err error) error {
@@ -130,21 +139,35 @@ func LoadFS(fsys fs.FS) (Catalogue, error) {
 		return Catalogue{}, errors.New("no catalogue files (*.yaml)")
 	}
 	var c Catalogue
+	var sets []ElementSet
 	var errs []error
 	for _, n := range names {
 		data, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return Catalogue{}, fmt.Errorf("read %s: %w", n, err)
 		}
-		rules, err := parseFile(path.Base(n), data)
+		doc, err := parseFile(path.Base(n), data)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		c.Rules = append(c.Rules, rules...)
+		c.Rules = append(c.Rules, doc.Rules...)
+		sets = append(sets, doc.ElementSets...)
 	}
 	if len(errs) > 0 {
 		return Catalogue{}, errors.Join(errs...)
+	}
+	c.Elements = map[string]ElementSet{}
+	var dup []error
+	for _, es := range sets {
+		if old, ok := c.Elements[es.ID]; ok {
+			dup = append(dup, fmt.Errorf("%s:%d: element set %s: duplicate id (also at %s:%d)", es.prov.file, es.prov.line, es.ID, old.prov.file, old.prov.line))
+			continue
+		}
+		c.Elements[es.ID] = es
+	}
+	if len(dup) > 0 {
+		return Catalogue{}, errors.Join(dup...)
 	}
 	if err := c.Validate(); err != nil {
 		return Catalogue{}, err
@@ -198,7 +221,17 @@ func (c *Catalogue) Validate() error {
 		for _, s := range r.Stages {
 			stageKeys[r.ID+"/"+s.Key] = true
 		}
-		validateRule(r, bad)
+		validateRule(r, c.Elements, bad)
+	}
+	for _, id := range sortedSetIDs(c.Elements) {
+		validateElementSet(c.Elements[id], func(field, format string, args ...any) {
+			es := c.Elements[id]
+			line := es.prov.line
+			if l, ok := es.prov.fields[strings.SplitN(field, "[", 2)[0]]; ok {
+				line = l
+			}
+			errs = append(errs, fmt.Errorf("%s:%d: element set %s: %s: %s", es.prov.file, line, id, field, fmt.Sprintf(format, args...)))
+		})
 	}
 	// Chains are checked once every id is known: no dangling reference, no cycle.
 	exists := func(ref string) bool {
@@ -220,6 +253,11 @@ func (c *Catalogue) Validate() error {
 		check("depends_on", r.ID, r.DependsOn)
 		for j, s := range r.Stages {
 			check(fmt.Sprintf("stages[%d].depends_on", j), r.ID+"/"+s.Key, s.DependsOn)
+		}
+		for _, ref := range r.AlternativeTo {
+			if !exists(ref) {
+				errs = append(errs, &ValidationError{File: r.prov.file, Line: r.prov.fields["alternative_to"], RuleID: r.ID, Field: "alternative_to", Msg: fmt.Sprintf("unknown rule or stage %q", ref)})
+			}
 		}
 	}
 	for node := range deps {
@@ -251,7 +289,53 @@ func findCycle(start string, deps map[string][]string, onPath map[string]bool) s
 	return walk(start, nil)
 }
 
-func validateRule(r Rule, bad func(field, format string, args ...any)) {
+func sortedSetIDs(m map[string]ElementSet) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// validateElementSet checks one element set: its source, and every element's
+// category and date.
+func validateElementSet(es ElementSet, bad func(field, format string, args ...any)) {
+	if !jurisdictionPattern.MatchString(es.ID) {
+		bad("id", "want an ISO 3166 code, got %q", es.ID)
+	}
+	if strings.TrimSpace(es.Citation) == "" {
+		bad("citation", "an element set must cite the definition it carries")
+	}
+	if strings.TrimSpace(es.SourceURL) == "" {
+		bad("source_url", "an element set must name the source it was read in")
+	}
+	if !oneOf(es.Verification, Verified, Partial, Unverified) {
+		bad("verification", "want verified, partial or UNVERIFIED, got %q", es.Verification)
+	}
+	if len(es.Elements) == 0 {
+		bad("elements", "an element set lists at least one data category")
+	}
+	seen := map[string]bool{}
+	for i, e := range es.Elements {
+		p := fmt.Sprintf("elements[%d]", i)
+		if !oneOf(e.Category, DataCategories...) {
+			bad(p+".category", "unknown data category %q", e.Category)
+		} else if e.Category == "other" {
+			bad(p+".category", "other never triggers a law (reference section 6); describe it in other: for legal review")
+		} else if seen[e.Category] {
+			bad(p+".category", "duplicate category %q", e.Category)
+		}
+		seen[e.Category] = true
+		if e.From != "" {
+			if _, err := time.Parse("2006-01-02", e.From); err != nil {
+				bad(p+".from", "want YYYY-MM-DD, got %q", e.From)
+			}
+		}
+	}
+}
+
+func validateRule(r Rule, sets map[string]ElementSet, bad func(field, format string, args ...any)) {
 	if strings.TrimSpace(r.Citation) == "" {
 		bad("citation", "a rule must cite its legal source")
 	}
@@ -278,8 +362,11 @@ func validateRule(r Rule, bad func(field, format string, args ...any)) {
 			bad("effective_from", "want YYYY-MM-DD, got %q", r.EffectiveFrom)
 		}
 	}
+	if d := r.LawEnforcementDelay; d != nil && (strings.TrimSpace(d.Citation) == "" || strings.TrimSpace(d.Text) == "") {
+		bad("law_enforcement_delay", "a law-enforcement delay needs the citation of the provision and its text")
+	}
 	dayBased := validateClock("", r.Clock, bad)
-	validateThreshold("threshold", r.Threshold, true, bad)
+	validateThreshold("threshold", r.Threshold, true, sets, bad)
 	keys := map[string]bool{}
 	for i, s := range r.Stages {
 		p := fmt.Sprintf("stages[%d]", i)
@@ -299,7 +386,7 @@ func validateRule(r Rule, bad func(field, format string, args ...any)) {
 			bad(p+".verification", "want verified, partial or UNVERIFIED, got %q", s.Verification)
 		}
 		if s.Threshold != nil {
-			validateThreshold(p+".threshold", *s.Threshold, false, bad)
+			validateThreshold(p+".threshold", *s.Threshold, false, sets, bad)
 		}
 		if validateClock(p+".", s.Clock, bad) {
 			dayBased = true
@@ -353,8 +440,11 @@ func validateClock(prefix string, c Clock, bad func(field, format string, args .
 			bad(prefix+"trigger.fallback", "unknown trigger %q", f)
 		}
 	}
-	if !oneOf(t.WhenMissing, "", MissingFallback, MissingPending, MissingNotApplicable) {
-		bad(prefix+"trigger.when_missing", "want fallback, pending or not_applicable, got %q", t.WhenMissing)
+	if !oneOf(t.WhenMissing, "", MissingFallback, MissingPending, MissingNotApplicable, MissingAssess) {
+		bad(prefix+"trigger.when_missing", "want fallback, pending, not_applicable or assess, got %q", t.WhenMissing)
+	}
+	if t.WhenMissing == MissingAssess && len(t.Fallback) == 0 {
+		bad(prefix+"trigger.fallback", "when_missing assess runs the clock from the earliest instant the event can have: name it in fallback")
 	}
 	dayBased := false
 	if c.Deadline != "" {
@@ -409,19 +499,64 @@ func validateClock(prefix string, c Clock, bad func(field, format string, args .
 	return dayBased
 }
 
-func validateThreshold(p string, t Threshold, needText bool, bad func(field, format string, args ...any)) {
+func validateThreshold(p string, t Threshold, needText bool, sets map[string]ElementSet, bad func(field, format string, args ...any)) {
 	if needText && strings.TrimSpace(t.Text) == "" {
 		bad(p+".text", "keep the reference's wording of the threshold")
 	}
 	for name, list := range map[string][]Condition{"all": t.All, "any": t.Any, "none": t.None} {
 		for i, c := range list {
-			validateCondition(fmt.Sprintf("%s.%s[%d]", p, name, i), c, bad)
+			validateCondition(fmt.Sprintf("%s.%s[%d]", p, name, i), c, sets, bad)
+		}
+	}
+	if a := t.Assess; a != nil {
+		if len(a.When) == 0 {
+			bad(p+".assess.when", "say when the obligation needs assessment")
+		}
+		for i, c := range a.When {
+			validateCondition(fmt.Sprintf("%s.assess.when[%d]", p, i), c, sets, bad)
+		}
+		if len(a.Questions) == 0 {
+			bad(p+".assess.questions", "name the facts whose answers decide it")
+		}
+		for i, q := range a.Questions {
+			if err := facts.CheckPath(q); err != nil {
+				bad(fmt.Sprintf("%s.assess.questions[%d]", p, i), "%v", err)
+			}
+		}
+		if strings.TrimSpace(a.Text) == "" {
+			bad(p+".assess.text", "say what legal decides")
 		}
 	}
 }
 
-func validateCondition(p string, c Condition, bad func(field, format string, args ...any)) {
+func validateCondition(p string, c Condition, sets map[string]ElementSet, bad func(field, format string, args ...any)) {
 	set := 0
+	if c.Impact != nil {
+		set++
+		if len(c.Impact) == 0 {
+			bad(p+".impact", "name at least one impact field")
+		}
+		for _, f := range c.Impact {
+			if !oneOf(f, facts.ImpactFields...) {
+				bad(p+".impact", "unknown impact field %q (want %s)", f, strings.Join(facts.ImpactFields, ", "))
+			}
+		}
+	}
+	if c.Elements != "" {
+		set++
+		if _, ok := sets[c.Elements]; !ok {
+			bad(p+".elements", "no element set %q", c.Elements)
+		}
+	}
+	if c.All != nil {
+		set++
+		if len(c.All) == 0 {
+			bad(p+".all", "a conjunction needs conditions")
+		}
+		for i, sub := range c.All {
+			validateCondition(fmt.Sprintf("%s.all[%d]", p, i), sub, sets, bad)
+		}
+	}
 	if c.Role != "" {
 		set++
 		if !oneOf(c.Role, "controller", "processor") {

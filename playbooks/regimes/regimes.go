@@ -82,12 +82,66 @@ const (
 	// MissingNotApplicable means the event itself is the condition: no ransom paid,
 	// no ransom-payment report.
 	MissingNotApplicable = "not_applicable"
+	// MissingAssess means the event decides whether the duty exists at all and is
+	// not yet known (DORA: classification as major): the obligation applies, needs
+	// assessment with the trigger field as its question, and its clock runs from the
+	// fallback fields, the earliest instant the event can have, until it is known.
+	MissingAssess = "assess"
 )
 
-// Catalogue is the loaded, validated set of rules, in file order.
+// Catalogue is the loaded, validated set of rules, in file order, and the element
+// sets their thresholds name.
 type Catalogue struct {
 	Rules []Rule
-	byID  map[string]int
+	// Elements are the element sets by id (ElementSet.ID).
+	Elements map[string]ElementSet
+	byID     map[string]int
+}
+
+// ElementSet is what one law counts as personal information, by the facts'
+// data_categories (reference section 6 for the US states). A threshold condition
+// "elements: <id>" holds when an affected category is in the set and in force on the
+// incident's date.
+type ElementSet struct {
+	// ID names the set; for a US state, its ISO 3166-2 code (US-CA).
+	ID           string `yaml:"id"`
+	Citation     string `yaml:"citation"`
+	SourceURL    string `yaml:"source_url"`
+	Verification string `yaml:"verification"`
+	// Text is the reference's summary of the definition.
+	Text     string    `yaml:"text"`
+	Elements []Element `yaml:"elements"`
+	// Other is shown for legal review when the affected data is "other" and nothing
+	// listed: other never triggers the law, but it can hide a listed element.
+	Other string `yaml:"other"`
+
+	prov provenance
+}
+
+// Element is one data category a law lists.
+type Element struct {
+	// Category is a facts data category (DataCategories).
+	Category string `yaml:"category"`
+	// From (YYYY-MM-DD) is the first day the law lists the category; incidents
+	// before it are not covered by it.
+	From string `yaml:"from"`
+	// Confirm is a condition the categories cannot express (an access code taken
+	// with a card number, biometrics rather than genetic data only, location data from
+	// an ALPR system). The category counts as triggering and the condition is shown
+	// to the responder to confirm or dismiss.
+	Confirm string `yaml:"confirm"`
+	// Note qualifies the element (e.g. an effective date the reference gives only to
+	// the month), shown with the reason.
+	Note string `yaml:"note"`
+}
+
+// Delay is a law's provision for delaying a notice at the request of law
+// enforcement (HIPAA 45 CFR 164.412, SEC Item 1.05(c), most US state laws). A clock
+// may be paused only when its rule has one.
+type Delay struct {
+	Citation string `yaml:"citation" json:"citation"`
+	// Text says what the law allows, from the reference.
+	Text string `yaml:"text" json:"text"`
 }
 
 // Rule is one notification rule of the catalogue. Its own clock is the rule's main
@@ -119,6 +173,16 @@ type Rule struct {
 	// "establishment" for the zone of the organisation's main establishment.
 	TimeZone string  `yaml:"time_zone"`
 	Stages   []Stage `yaml:"stages"`
+	// LawEnforcementDelay is the law's provision for delaying the notice at law
+	// enforcement's request; nil when the law has none (GDPR Art. 33: a late notice
+	// gives reasons instead), and then the clock cannot be paused. It covers the
+	// rule's stages too.
+	LawEnforcementDelay *Delay `yaml:"law_enforcement_delay"`
+	// AlternativeTo names obligations ("rule" or "rule/stage") that are the same
+	// notice under another reading of the facts (APPI's final report: 30 days, or 60
+	// for a wrongful purpose). When an unknown fact lets both apply, the engine keeps
+	// the one with the earlier deadline and says which reading it took.
+	AlternativeTo []string `yaml:"alternative_to"`
 	// Phases preserves the reference's stage list as written, including stages with
 	// no clock of their own (further information in phases, updates on request).
 	Phases []Phase `yaml:"phases"`
@@ -210,6 +274,21 @@ type Threshold struct {
 	// Note explains how a qualitative test maps onto the facts document, shown with
 	// the reason.
 	Note string `yaml:"note"`
+	// Assess keeps the obligation, needing assessment, when the threshold is not met
+	// on the facts but a qualitative test might still make it apply.
+	Assess *Assess `yaml:"assess"`
+}
+
+// Assess says when a threshold that the facts do not meet still leaves the
+// obligation to legal's assessment (China's CAC: below the objective thresholds of a
+// "relatively major" incident, a high-risk one may still be one).
+type Assess struct {
+	// When: any of these holding (or unknown) makes the obligation need assessment.
+	When []Condition `yaml:"when"`
+	// Questions are the facts paths whose answers decide it.
+	Questions []string `yaml:"questions"`
+	// Text says what legal decides, shown with the reason.
+	Text string `yaml:"text"`
 }
 
 // Condition is one test against the facts. Exactly one field is set.
@@ -231,6 +310,15 @@ type Condition struct {
 	// insider, a ransom) or "external_access" (credentials used or a service
 	// vulnerability, by someone other than an insider).
 	Cause string `yaml:"cause"`
+	// Impact holds when any of these impact fields (severe_operational_disruption,
+	// financial_loss, considerable_damage_to_others) is true, fails when all are
+	// false, and is unknown while one is not assessed (NIS2 Art. 23(3)).
+	Impact []string `yaml:"impact"`
+	// Elements names an ElementSet: holds when an affected data category is in it.
+	Elements string `yaml:"elements"`
+	// All holds when every nested condition holds, so an any list can carry a
+	// conjunction ("critical infrastructure with a severe disruption").
+	All []Condition `yaml:"all"`
 }
 
 // Count compares a number of affected individuals with Value.

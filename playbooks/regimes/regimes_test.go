@@ -177,6 +177,26 @@ func TestValidateRejectsBadRules(t *testing.T) {
 			[]string{"rule test-rule: id: duplicate id (also at test.yaml:2)"}},
 		{"no deadline and no words for it", func(s string) string { return strings.Replace(s, "  deadline: PT72H\n", "", 1) },
 			[]string{"rule test-rule: due_text: a clock without a deadline must say what the law requires instead"}},
+		{"unknown element set", func(s string) string {
+			return strings.Replace(s, `text: "any"`, "text: \"any\"\n    all:\n    - {elements: US-ZZ}", 1)
+		}, []string{"threshold.all[0].elements: no element set \"US-ZZ\""}},
+		{"element set with other and a bad date", func(s string) string {
+			return "element_sets:\n- id: DE\n  citation: \"Test Act s.2\"\n  source_url: \"https://example.org\"\n  verification: verified\n  elements:\n  - {category: other}\n  - {category: health, from: 2026-13-01}\n" +
+				strings.Replace(s, `text: "any"`, "text: \"any\"\n    all:\n    - {elements: DE}", 1)
+		}, []string{"test.yaml:6: element set DE: elements[0].category: other never triggers a law", "element set DE: elements[1].from: want YYYY-MM-DD, got \"2026-13-01\""}},
+		{"unknown impact field", func(s string) string {
+			return strings.Replace(s, `text: "any"`, "text: \"any\"\n    any:\n    - {impact: [outage]}", 1)
+		}, []string{"threshold.any[0].impact: unknown impact field \"outage\""}},
+		{"assess without questions of the facts", func(s string) string {
+			return strings.Replace(s, `text: "any"`, "text: \"any\"\n    assess:\n      when: [{risk_at_least: high}]\n      questions: [impact.outage]\n      text: legal decides", 1)
+		}, []string{"threshold.assess.questions[0]: impact.outage: not a field of the facts document"}},
+		{"assess a missing trigger without a fallback", func(s string) string {
+			return strings.Replace(s, "fallback: [discovered_at]}", "fallback: [], when_missing: assess}", 1)
+		}, []string{"trigger.fallback: when_missing assess runs the clock from the earliest instant"}},
+		{"alternative to an unknown rule", func(s string) string { return s + "  alternative_to: [no-such-rule]\n" },
+			[]string{"rule test-rule: alternative_to: unknown rule or stage \"no-such-rule\""}},
+		{"law-enforcement delay without a citation", func(s string) string { return s + "  law_enforcement_delay: {text: \"delay allowed\"}\n" },
+			[]string{"rule test-rule: law_enforcement_delay: a law-enforcement delay needs the citation"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,6 +250,61 @@ func TestParseDuration(t *testing.T) {
 		gy, gm, gd := MustParseDuration(tt.dur).AddDate(y, monthOf(m), d)
 		if got := fmtDate(gy, int(gm), gd); got != tt.want {
 			t.Errorf("%s + %s = %s, want %s", tt.from, tt.dur, got, tt.want)
+		}
+	}
+}
+
+// TestStateRulesTestTheirDataElements: every US state notice of the catalogue tests
+// its state's element set (reference section 6) and the encryption safe harbour;
+// only the NY notice that follows a HIPAA notice to HHS is keyed on HIPAA instead.
+func TestStateRulesTestTheirDataElements(t *testing.T) {
+	c := MustLoad()
+	for _, r := range c.Rules {
+		if r.prov.file != "us-states.yaml" || r.ID == "us-ny-899aa-hipaa-ag" {
+			continue
+		}
+		var elements, encrypted bool
+		for _, cond := range r.Threshold.All {
+			elements = elements || cond.Elements == r.Jurisdiction
+			encrypted = encrypted || cond.NotEncrypted
+		}
+		if !elements || !encrypted {
+			t.Errorf("%s: tests its element set %v, the encryption safe harbour %v", r.ID, elements, encrypted)
+		}
+		if _, ok := c.Elements[r.Jurisdiction]; !ok {
+			t.Errorf("%s: no element set %s", r.ID, r.Jurisdiction)
+		}
+	}
+	if ny := c.Elements["US-NY"]; ny.Verification != Verified || len(ny.Elements) != 6 {
+		t.Errorf("US-NY element set: %+v", ny)
+	}
+	if co := c.Elements["US-CO"]; co.Verification != Partial {
+		t.Errorf("US-CO element set verification %q, want partial as the reference marks it", co.Verification)
+	}
+}
+
+// TestLawEnforcementDelays: only rules whose law provides a delay carry one, each
+// with its citation (reference section 4, pitfall 4).
+func TestLawEnforcementDelays(t *testing.T) {
+	want := map[string]string{
+		"eu-gdpr-34-individuals":      "GDPR Recital 88",
+		"us-hipaa-individuals":        "45 CFR 164.412",
+		"us-hipaa-media":              "45 CFR 164.412",
+		"us-hipaa-hhs-500plus":        "45 CFR 164.412",
+		"us-hipaa-hhs-under500":       "45 CFR 164.412",
+		"us-hipaa-business-associate": "45 CFR 164.412",
+		"us-sec-8k-105":               "Form 8-K Item 1.05(c)",
+		"us-ca-1798-82-individuals":   "Cal. Civ. Code 1798.82 (as amended by SB 446)",
+		"us-ny-899aa-individuals":     "N.Y. Gen. Bus. Law 899-aa(2) (S2659B, Dec 2024)",
+		"us-wa-19-255-individuals":    "RCW 19.255.010",
+	}
+	for _, r := range MustLoad().Rules {
+		got := ""
+		if r.LawEnforcementDelay != nil {
+			got = r.LawEnforcementDelay.Citation
+		}
+		if got != want[r.ID] {
+			t.Errorf("%s: law-enforcement delay %q, want %q", r.ID, got, want[r.ID])
 		}
 	}
 }
