@@ -55,10 +55,13 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s data=%s log=%s (started in %s)\n",
-				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s board=%s temporal=%s zendesk=%s data=%s log=%s (started in %s)\n",
+				d.HTTPAddr, d.BoardURL, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
+			}
+			if d.AdminPasswordCreated {
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: sign in to the web UI at %s as %q with the password in %s (change it with irflow users passwd %s)\n", d.BoardURL, app.DevAdmin, d.AdminPasswordPath, app.DevAdmin)
 			}
 			if d.ZendeskSim != nil {
 				f := d.ZendeskSim.Facts()

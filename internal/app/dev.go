@@ -29,6 +29,7 @@ import (
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
+	"irflow/internal/web"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
@@ -156,6 +157,14 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
+	// AdminPasswordPath is the file (mode 0600) holding the admin's web password;
+	// AdminPassword its content; AdminPasswordCreated is true when this start set it.
+	AdminPasswordPath    string
+	AdminPassword        string
+	AdminPasswordCreated bool
+	// Web is the web UI served beside the HTTP API; BoardURL is its deadline board.
+	Web      *web.Server
+	BoardURL string
 	// LogPath is the stack's log file (LogName in the data folder).
 	LogPath string
 	logOut  *os.File
@@ -258,6 +267,19 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err := d.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.ensureAdminPassword(ctx); err != nil {
+		return nil, err
+	}
+	key, err := SessionKey(filepath.Join(cfg.DataDir, "web.key"))
+	if err != nil {
+		return nil, err
+	}
+	d.Web, err = web.New(ctx, web.Config{Service: d.Service, Users: d.Store, SessionKey: key,
+		EvidenceDirs: []string{filepath.Join(cfg.DataDir, "evidence")}, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
+	d.BoardURL = "http://" + d.HTTPAddr + "/board"
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
@@ -278,7 +300,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 
 	d.http = &http.Server{
-		Handler:           httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger),
+		Handler:           Routes(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Web),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {

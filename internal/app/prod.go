@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
+	"irflow/internal/web"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
 	"irflow/worker"
@@ -33,8 +35,19 @@ type ProdConfig struct {
 	// APIToken, when set, is required as a Bearer token on every /api/ request
 	// (serve only). Serving beyond loopback without one is refused.
 	APIToken string
-	// EvidenceDir is where evidence folders are written (worker only).
+	// EvidenceDir is where evidence folders are written (worker), and where the web
+	// UI looks for them (serve: reports and the Verify button).
 	EvidenceDir string
+	// WebKeyFile holds the web UI's session key (serve); created when missing.
+	// Empty: web.key beside a SQLite store; with PostgreSQL it must be given,
+	// since every server must share it.
+	WebKeyFile string
+	// InsecureCookies serves the web UI's cookies without the Secure flag, for a
+	// server reached over plain HTTP on loopback only. Beyond loopback users must
+	// reach irflow through TLS, and cookies are Secure.
+	InsecureCookies bool
+	// OIDC enables sign-in through an OpenID Connect provider (serve); nil: off.
+	OIDC *web.OIDCConfig
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
 	Logger *slog.Logger
@@ -115,7 +128,23 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
-	handler := httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger)
+	keyFile := cfg.WebKeyFile
+	if keyFile == "" && storeopen.IsPostgres(cfg.StorePath) {
+		return errors.New("--web-key-file is required with a PostgreSQL store: every irflow serve must share one session key (a file of 32 or more random bytes, created when missing)")
+	}
+	if keyFile == "" {
+		keyFile = filepath.Join(filepath.Dir(cfg.StorePath), "web.key")
+	}
+	key, err := SessionKey(keyFile)
+	if err != nil {
+		return err
+	}
+	ui, err := web.New(ctx, web.Config{Service: svc, Users: store, SessionKey: key, SecureCookies: !cfg.InsecureCookies || !loopback(cfg.HTTPAddr),
+		EvidenceDirs: nonEmpty(cfg.EvidenceDir), OIDC: cfg.OIDC, Logger: cfg.Logger})
+	if err != nil {
+		return fmt.Errorf("web UI: %w", err)
+	}
+	handler := Routes(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), ui)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -133,6 +162,16 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // loopback reports whether addr listens on a loopback interface only.
