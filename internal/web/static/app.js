@@ -7,7 +7,7 @@
   function span(ms) {
     var s = Math.floor(Math.abs(ms) / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    if (d > 0) return d + "d " + h + "h " + m + "m";
+    if (d > 0) return d + "d " + h + "h " + m + "m " + sec + "s";
     if (h > 0) return h + "h " + m + "m " + sec + "s";
     return m + "m " + sec + "s";
   }
