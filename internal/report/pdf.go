@@ -148,12 +148,33 @@ func (p *pdfWriter) subheading(s string) {
 
 func (p *pdfWriter) para(s string) {
 	p.pdf.SetFont(pdfFont, "", 9)
-	lines := p.pdf.SplitText(p.tr(s), p.width())
+	lines := p.split(s, p.width())
 	for _, l := range lines {
 		p.room(pdfLineH)
 		p.pdf.CellFormat(0, pdfLineH, l, "", 1, "L", false, 0, "")
 	}
 	p.pdf.Ln(1)
+}
+
+// split wraps s to lines of at most w, encoded for the core font. fpdf's
+// SplitText measures runes by their code in the font's 256-entry width table, so
+// it is given the Windows-1252 bytes as runes 0-255 (an em dash is byte 0x97, not
+// U+2014), and the lines it returns are turned back into those bytes.
+func (p *pdfWriter) split(s string, w float64) []string {
+	enc := p.tr(s)
+	runes := make([]rune, len(enc))
+	for i := 0; i < len(enc); i++ {
+		runes[i] = rune(enc[i])
+	}
+	lines := p.pdf.SplitText(string(runes), w)
+	for i, l := range lines {
+		b := make([]byte, 0, len(l))
+		for _, r := range l {
+			b = append(b, byte(r))
+		}
+		lines[i] = string(b)
+	}
+	return lines
 }
 
 func (p *pdfWriter) width() float64 {
@@ -167,7 +188,7 @@ func (p *pdfWriter) pairs(rows [][2]string) {
 	valueW := p.width() - labelW
 	for _, kv := range rows {
 		p.pdf.SetFont(pdfFont, "", 9)
-		lines := p.pdf.SplitText(p.tr(kv[1]), valueW)
+		lines := p.split(kv[1], valueW)
 		if len(lines) == 0 {
 			lines = []string{""}
 		}
@@ -215,9 +236,9 @@ func (p *pdfWriter) table(head []string, weights []float64, n int, row func(int)
 		for c := range head {
 			txt := ""
 			if c < len(cells) {
-				txt = p.tr(cells[c])
+				txt = cells[c]
 			}
-			cellLines[c] = p.pdf.SplitText(txt, widths[c]-2*pad)
+			cellLines[c] = p.split(txt, widths[c]-2*pad)
 			if len(cellLines[c]) > lines {
 				lines = len(cellLines[c])
 			}

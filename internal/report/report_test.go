@@ -70,6 +70,7 @@ func scripted(t testing.TB, timelineEntries int) (incident.State, []incident.Obl
 		{Seq: 1, At: at(0.5), Actor: "alice", Via: "web", Kind: incident.KindDeclared, Text: "declared with playbook credential-compromise"},
 		{Seq: 2, At: at(1), Actor: "system", Kind: incident.KindOwnership, Text: "ownership subscriber (SRM-VI.S.i)"},
 		{Seq: 3, At: at(3), Actor: "bob", Via: "web", Kind: incident.KindStep, Text: "suspend-accounts approved: <b>confirmed</b> | by phone → done"},
+		{Seq: 4, At: at(3.5), Actor: "légal", Kind: incident.KindNote, Text: "fine of €20 000 — “unlikely”; ünïcödé ✓ 日本"},
 	}
 	for i := len(st.Timeline); i < timelineEntries; i++ {
 		st.Timeline = append(st.Timeline, incident.TimelineEntry{Seq: i + 1, At: at(3 + float64(i)/100), Actor: "responder", Via: "slack",
@@ -182,7 +183,7 @@ var expected = []string{
 	report.SecObligations, "DPC-2026-0042", "on time", "late", "the mail house lost batch 1", "waived",
 	report.SecMetrics, "Time to detect", "1d 12h", "Time to contain", "3h 15m", "Time to notify",
 	report.SecFollowUps, "Was MFA enforced",
-	report.SecTimeline, "declared with playbook credential-compromise",
+	report.SecTimeline, "declared with playbook credential-compromise", "fine of €20 000 — “unlikely”; ünïcödé",
 }
 
 func TestMarkdown(t *testing.T) {
