@@ -46,92 +46,108 @@ type Record struct {
 
 // Report is the post-incident report's content, section by section.
 type Report struct {
-	ID, Title, Playbook, Phase   string
-	Severity, SeverityReason     string
-	DeclaredAt                   time.Time
-	DeclaredBy                   string
-	ClosedAt                     *time.Time
-	CloseReason                  string
-	Summary                      string
-	GeneratedAt                  time.Time
-	GeneratedBy                  string
-	Ownership                    Ownership
-	Revisions                    []Revision
-	Containment                  []Action
-	Rollback                     string
-	Evidence                     Evidence
-	Obligations                  []Obligation
-	Metrics                      []Metric
-	FollowUps                    []string
-	Timeline                     []incident.TimelineEntry
-	AffectedPeople, AffectedRecs string
-	DataCategories               string
+	ID             string                   `json:"id"`
+	Title          string                   `json:"title"`
+	Playbook       string                   `json:"playbook"`
+	Phase          string                   `json:"phase"`
+	Severity       string                   `json:"severity"`
+	SeverityReason string                   `json:"severity_reason"`
+	DeclaredAt     time.Time                `json:"declared_at"`
+	DeclaredBy     string                   `json:"declared_by"`
+	ClosedAt       *time.Time               `json:"closed_at"`
+	CloseReason    string                   `json:"close_reason"`
+	Summary        string                   `json:"summary"`
+	GeneratedAt    time.Time                `json:"generated_at"`
+	GeneratedBy    string                   `json:"generated_by"`
+	Ownership      Ownership                `json:"ownership"`
+	Revisions      []Revision               `json:"revisions"`
+	Containment    []Action                 `json:"containment"`
+	Rollback       string                   `json:"rollback"`
+	Evidence       Evidence                 `json:"evidence"`
+	Obligations    []Obligation             `json:"obligations"`
+	Metrics        []Metric                 `json:"metrics"`
+	FollowUps      []string                 `json:"follow_ups"`
+	Timeline       []incident.TimelineEntry `json:"timeline"`
+	AffectedPeople string                   `json:"affected_people"`
+	AffectedRecs   string                   `json:"affected_records"`
+	DataCategories string                   `json:"data_categories"`
 }
 
 // Ownership is the determination in force under SRM section VI.
 type Ownership struct {
-	Owner, Confidence, Source string
-	Clauses                   []string
-	Rationale                 string
-	Decided                   string // "by alice at ...: reason", empty when computed
-	Disagreement              string
-	OpenQuestions             []string
+	Owner         string   `json:"owner"`
+	Confidence    string   `json:"confidence"`
+	Source        string   `json:"source"`
+	Clauses       []string `json:"clauses"`
+	Rationale     string   `json:"rationale"`
+	Decided       string   `json:"decided"` // "by alice at ...: reason", empty when computed
+	Disagreement  string   `json:"disagreement"`
+	OpenQuestions []string `json:"open_questions"`
 }
 
 // Revision is one change of the ownership in force.
 type Revision struct {
-	At       time.Time
-	Actor    string
-	From, To string // "subscriber (probable; SRM-VI.S.i)"
-	Reason   string
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason"`
 }
 
 // Action is one containment step: who approved it, when, and what happened.
 type Action struct {
-	Step, Action, Status string
-	ApprovedBy           string // "alice (reason), bob" or the skip
-	ApprovedAt           *time.Time
-	FinishedAt           *time.Time
-	Result               string // per target: "user 372003: changed (request r-1)"
+	Step       string     `json:"step"`
+	Action     string     `json:"action"`
+	Status     string     `json:"status"`
+	ApprovedBy string     `json:"approved_by"` // "alice (reason), bob" or the skip
+	ApprovedAt *time.Time `json:"approved_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Result     string     `json:"result"` // per target: "user 372003: changed (request r-1)"
 }
 
 // Evidence is the evidence manifest with its hashes.
 type Evidence struct {
-	Status         string
-	ManifestSHA256 string
-	RecordedAt     *time.Time
-	Files          []EvidenceFile
-	Gaps           []evidence.Gap
-	Problem        string
+	Status         string         `json:"status"`
+	ManifestSHA256 string         `json:"manifest_sha256"`
+	RecordedAt     *time.Time     `json:"recorded_at"`
+	Files          []EvidenceFile `json:"files"`
+	Gaps           []evidence.Gap `json:"gaps"`
+	Problem        string         `json:"problem"`
 }
 
 // EvidenceFile is one evidence file and its SHA-256.
 type EvidenceFile struct {
-	Source, Path, SHA256 string
-	Records              int64
+	Source  string `json:"source"`
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256"`
+	Records int64  `json:"records"`
 }
 
 // Obligation is one notification duty and whether it was met on time.
 type Obligation struct {
-	ID, Title, Audience, Jurisdiction, Citation string
-	Due                                         *time.Time
-	DueText                                     string
-	Status                                      string
-	FulfilledAt                                 *time.Time
-	Reference                                   string
+	ID           string     `json:"id"`
+	Title        string     `json:"title"`
+	Audience     string     `json:"audience"`
+	Jurisdiction string     `json:"jurisdiction"`
+	Citation     string     `json:"citation"`
+	Due          *time.Time `json:"due"`
+	DueText      string     `json:"due_text"`
+	Status       string     `json:"status"`
+	FulfilledAt  *time.Time `json:"fulfilled_at"`
+	Reference    string     `json:"reference"`
 	// Timeliness is "on time", "late", "overdue", "open", "waived", "retired" or
 	// "waiting for its trigger".
-	Timeliness string
+	Timeliness string `json:"timeliness"`
 	// Reason is the late reason, the waiver's reason, the retirement's reason or
 	// the time left.
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // Metric is one measured interval, with what it ran from and to.
 type Metric struct {
-	Name  string
-	Value string // "2d 3h", or "unknown"
-	Basis string // "from zendesk.window.from (…) to timeline.detected_at (…)"
+	Name  string `json:"name"`
+	Value string `json:"value"` // "2d 3h", or "unknown"
+	Basis string `json:"basis"` // "from zendesk.window.from (…) to timeline.detected_at (…)"
 }
 
 // Build computes the report's sections from the record.
