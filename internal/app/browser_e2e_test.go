@@ -187,6 +187,14 @@ func TestBrowserDeadlineBoard(t *testing.T) {
 		t.Errorf("the fulfilled clock is still on the board of open deadlines")
 	}
 
+	if dir := os.Getenv("IRFLOW_TEST_SCREENSHOTS"); dir != "" {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/incidents/"+id), chromedp.WaitVisible(css(`#timeline`))); err == nil {
+			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+				_ = os.WriteFile(filepath.Join(dir, "incident.png"), png, 0o644)
+			}
+		}
+	}
+
 	// The workflow's state query has it, with the verified actor via web.
 	waitState(t, svc, id, 10*time.Second, "the fulfilment in the incident's state", func(s incident.State) bool {
 		for _, o := range s.Obligations {
