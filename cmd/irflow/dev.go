@@ -20,10 +20,11 @@ func newDevCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run everything locally: embedded Temporal, store, worker and HTTP API",
+		Short: "Run everything locally: embedded Temporal, store, worker, HTTP API and web UI",
 		Long: `Run irflow on this machine with nothing else installed: a real Temporal server
-(embedded, persisted in SQLite under --data), the irflow worker, the store and the
-HTTP API. Stop it with Ctrl-C; start it again on the same --data folder and every
+(embedded, persisted in SQLite under --data), the irflow worker, the store, the
+HTTP API and the web UI (the deadline board's address is printed as board=; sign in
+as admin with the password in <data>/admin.password). Stop it with Ctrl-C; start it again on the same --data folder and every
 incident and timer resumes where it was.
 
 The official Temporal CLI and UI can connect to --temporal. Temporal keeps a closed
