@@ -80,7 +80,7 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "store shared with the worker: a SQLite file or a postgres:// URL (env IRFLOW_STORE)")
 	cmd.Flags().StringVar(&cfg.HTTPAddr, "http", envOr("IRFLOW_HTTP", "127.0.0.1:8080"), "HTTP listen address of the API and the web UI (env IRFLOW_HTTP)")
 	cmd.Flags().StringVar(&cfg.EvidenceDir, "evidence", envOr("IRFLOW_EVIDENCE", "./evidence"), "the worker's evidence folder, for reports and the web UI's Verify button (env IRFLOW_EVIDENCE)")
-	cmd.Flags().StringVar(&cfg.WebKeyFile, "web-key-file", envOr("IRFLOW_WEB_KEY_FILE", ""), "the web UI's session key file, created when missing (default web.key beside a SQLite store; required with PostgreSQL; env IRFLOW_WEB_KEY_FILE)")
+	cmd.Flags().StringVar(&cfg.WebKeyFile, "web-key-file", envOr("IRFLOW_WEB_KEY_FILE", ""), "the web UI's session key file, created when missing (default web.key beside a SQLite store; with PostgreSQL give every server the same one, else sessions end with the process; env IRFLOW_WEB_KEY_FILE)")
 	cmd.Flags().BoolVar(&cfg.InsecureCookies, "insecure-cookies", false, "web cookies without the Secure flag, for plain HTTP on loopback only (ignored beyond loopback)")
 	cmd.Flags().StringVar(&oidc.Issuer, "oidc-issuer", envOr("IRFLOW_OIDC_ISSUER", ""), "OpenID Connect issuer URL for web sign-in; the verified email maps to the irflow user with that email (env IRFLOW_OIDC_ISSUER; client secret in IRFLOW_OIDC_CLIENT_SECRET)")
 	cmd.Flags().StringVar(&oidc.ClientID, "oidc-client-id", envOr("IRFLOW_OIDC_CLIENT_ID", ""), "OpenID Connect client id (env IRFLOW_OIDC_CLIENT_ID)")

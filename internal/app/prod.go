@@ -39,8 +39,8 @@ type ProdConfig struct {
 	// UI looks for them (serve: reports and the Verify button).
 	EvidenceDir string
 	// WebKeyFile holds the web UI's session key (serve); created when missing.
-	// Empty: web.key beside a SQLite store; with PostgreSQL it must be given,
-	// since every server must share it.
+	// Empty: web.key beside a SQLite store; with PostgreSQL, a key for this process
+	// only (every server behind one address must share the file).
 	WebKeyFile string
 	// InsecureCookies serves the web UI's cookies without the Secure flag, for a
 	// server reached over plain HTTP on loopback only. Beyond loopback users must
@@ -128,16 +128,20 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
-	keyFile := cfg.WebKeyFile
-	if keyFile == "" && storeopen.IsPostgres(cfg.StorePath) {
-		return errors.New("--web-key-file is required with a PostgreSQL store: every irflow serve must share one session key (a file of 32 or more random bytes, created when missing)")
-	}
-	if keyFile == "" {
-		keyFile = filepath.Join(filepath.Dir(cfg.StorePath), "web.key")
-	}
-	key, err := SessionKey(keyFile)
-	if err != nil {
-		return err
+	var key []byte
+	switch keyFile := cfg.WebKeyFile; {
+	case keyFile == "" && storeopen.IsPostgres(cfg.StorePath):
+		// Servers sharing a PostgreSQL store are usually several: they must share a
+		// key file, and no folder is common to them by default.
+		cfg.Logger.Warn("No --web-key-file: web sessions and calendar links last until this server stops and work on it alone; give every irflow serve the same --web-key-file")
+		key = web.NewSessionKey()
+	default:
+		if keyFile == "" {
+			keyFile = filepath.Join(filepath.Dir(cfg.StorePath), "web.key")
+		}
+		if key, err = SessionKey(keyFile); err != nil {
+			return err
+		}
 	}
 	ui, err := web.New(ctx, web.Config{Service: svc, Users: store, SessionKey: key, SecureCookies: !cfg.InsecureCookies || !loopback(cfg.HTTPAddr),
 		EvidenceDirs: nonEmpty(cfg.EvidenceDir), OIDC: cfg.OIDC, Logger: cfg.Logger})
