@@ -40,6 +40,10 @@ type ContainmentActivities struct {
 	Temporal client.Client
 	// Now stamps results; nil means time.Now.
 	Now func() time.Time
+	// EvidenceDir is the evidence root: before a step deletes or revokes, what it
+	// destroys is kept in BeforeStateDir(EvidenceDir, incident). Empty: not kept,
+	// and each such step records that as a gap.
+	EvidenceDir string
 }
 
 func (a *ContainmentActivities) now() time.Time {
@@ -332,14 +336,16 @@ func oauthTokenMetadata(t zendesk.OAuthToken) map[string]any {
 	return s
 }
 
-func (a *ContainmentActivities) revokeOAuthTokens(ctx context.Context, key string, t containment.Target, r *containment.ApplyResult) error {
+// oauthTokensOf lists the OAuth tokens a revoke_oauth_tokens target names: one
+// token (none when it is gone), a user's or a client's, adding request ids to r.
+func (a *ContainmentActivities) oauthTokensOf(ctx context.Context, t containment.Target, r *containment.ApplyResult) ([]zendesk.OAuthToken, error) {
 	var tokens []zendesk.OAuthToken
 	switch t.Kind {
 	case containment.KindOAuthToken:
 		tok, m, err := a.Zendesk.GetOAuthToken(ctx, t.ID)
 		addReq(r, m)
 		if err != nil && !zendesk.IsNotFound(err) {
-			return err
+			return nil, err
 		}
 		if err == nil {
 			tokens = append(tokens, *tok)
@@ -365,10 +371,18 @@ func (a *ContainmentActivities) revokeOAuthTokens(ctx context.Context, key strin
 			return nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return temporal.NewNonRetryableApplicationError("revoke_oauth_tokens cannot target a "+string(t.Kind), ErrTypeInvalidStep, nil)
+		return nil, temporal.NewNonRetryableApplicationError("revoke_oauth_tokens cannot target a "+string(t.Kind), ErrTypeInvalidStep, nil)
+	}
+	return tokens, nil
+}
+
+func (a *ContainmentActivities) revokeOAuthTokens(ctx context.Context, key string, t containment.Target, r *containment.ApplyResult) error {
+	tokens, err := a.oauthTokensOf(ctx, t, r)
+	if err != nil {
+		return err
 	}
 	meta := make([]map[string]any, len(tokens))
 	for i, tok := range tokens {

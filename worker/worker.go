@@ -20,6 +20,8 @@ type Deps struct {
 	Containment *activities.ContainmentActivities
 	Evidence    *activities.EvidenceActivities
 	Notify      *activities.NotifyActivities
+	// Leases keep containment leases in the store, shared by every worker.
+	Leases *activities.LeaseActivities
 }
 
 // StopTimeout is how long Stop waits for running activities to finish.
@@ -56,4 +58,5 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterWorkflow(workflows.ObligationClock)
 	r.RegisterActivity(deps.Evidence)
 	r.RegisterActivity(deps.Notify)
+	r.RegisterActivity(deps.Leases)
 }

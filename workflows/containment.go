@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"irflow/activities"
 	"irflow/internal/containment"
 	"irflow/internal/facts"
 	"irflow/internal/incident"
@@ -44,6 +45,31 @@ type Compensation struct {
 	Step   int  `json:"step"`   // index in Containment.Steps
 	Result int  `json:"result"` // index in that step's Results
 	Done   bool `json:"done"`
+	// Object is the target's lease (versionContainmentLeases): the incident holds
+	// it while the change is its own to undo.
+	Object string `json:"object,omitempty"`
+	// KeptFor, when set, is the open incident the lease passed to at rollback: the
+	// change was not undone because that incident relies on it.
+	KeptFor string `json:"kept_for,omitempty"`
+}
+
+// Reliance is a target a step found already contained by another incident's
+// change (that incident holds the lease): this incident relies on it and registers
+// no undo of its own.
+type Reliance struct {
+	Step   int    `json:"step"`   // index in Containment.Steps
+	Result int    `json:"result"` // index in that step's Results
+	Object string `json:"object"`
+	// Holder is the incident whose change it relies on.
+	Holder string `json:"holder"`
+	// Done is set when a rollback let go of it; Undone when that rollback undid
+	// the change (the lease had passed to this incident and nobody else relied
+	// on it).
+	Done   bool `json:"done,omitempty"`
+	Undone bool `json:"undone,omitempty"`
+	// Applied is the change to undo when a rollback's undo failed after the lease
+	// was let go, so the next rollback retries it.
+	Applied string `json:"applied,omitempty"`
 }
 
 // Containment runs a playbook's containment steps inside the incident workflow: in
@@ -55,6 +81,7 @@ type Containment struct {
 	IncidentID    string          `json:"incident_id"`
 	Steps         []StepState     `json:"steps"`
 	Compensations []Compensation  `json:"compensations,omitempty"`
+	Relies        []Reliance      `json:"relies,omitempty"`
 	RolledBack    *RollbackRecord `json:"rolled_back,omitempty"`
 
 	facts       func() facts.Document
@@ -143,6 +170,66 @@ var containmentRetryPolicy = &temporal.RetryPolicy{
 // versionContainmentHeartbeat: from version 1 containment activities run with a
 // heartbeat timeout.
 const versionContainmentHeartbeat = "containment-heartbeat"
+
+// versionContainmentLeases: from version 1 a reversible step takes a lease on each
+// Zendesk object before acting on it, and a rollback passes the lease to an open
+// incident relying on the change instead of undoing it (issue 17 item 5).
+const versionContainmentLeases = "containment-leases"
+
+// versionContainmentSnapshot: from version 1 a step that deletes or revokes keeps
+// what it is about to destroy in the evidence first (issue 17 item 4).
+const versionContainmentSnapshot = "containment-before-state"
+
+// destroys reports whether an action deletes or revokes objects whose state would
+// be lost: sessions, API tokens, OAuth tokens.
+func destroys(action string) bool {
+	switch action {
+	case containment.RevokeSessions, containment.RevokeAPIToken, containment.RevokeOAuthTokens:
+		return true
+	}
+	return false
+}
+
+// snapshot keeps t's objects before st destroys them and records where, or the
+// gap. A snapshot that fails is a gap too: containment is not held up by evidence.
+func (c *Containment) snapshot(actx workflow.Context, st *StepState, t containment.Target) {
+	var ca *activities.ContainmentActivities
+	var r activities.SnapshotResult
+	in := activities.SnapshotInput{IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action, Target: t}
+	if err := workflow.ExecuteActivity(actx, ca.SnapshotBeforeState, in).Get(actx, &r); err != nil {
+		r = activities.SnapshotResult{Gap: "the before-state could not be read: " + activityFailure(err)}
+	}
+	bs := BeforeState{Target: t, Path: r.Path, SHA256: r.SHA256, Records: r.Records, Gap: r.Gap}
+	st.BeforeState = append(st.BeforeState, bs)
+	if bs.Gap != "" {
+		c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: before-state of %s not kept (evidence gap): %s", st.Step.ID, t, bs.Gap))
+		return
+	}
+	c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: before-state of %s kept in evidence %s (%d records, sha256 %s)", st.Step.ID, t, bs.Path, bs.Records, bs.SHA256))
+}
+
+func hasBeforeState(st *StepState, t containment.Target) bool {
+	for _, b := range st.BeforeState {
+		if b.Target == t {
+			return true
+		}
+	}
+	return false
+}
+
+// leasing reports whether this execution takes containment leases.
+func leasing(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, versionContainmentLeases, workflow.DefaultVersion, 1) == 1
+}
+
+// leaseOptions: the store answers in milliseconds; retry it for a while (a locked
+// SQLite file, a PostgreSQL failover) before the step reports the target failed.
+var leaseOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 10 * time.Second, MaximumAttempts: 10},
+}
+
+var la *activities.LeaseActivities
 
 // containmentOptions returns the activity options of this execution's
 // containment steps and undos.
@@ -248,6 +335,8 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 	st := &c.Steps[i]
 	c.running = true
 	defer func() { c.running = false }()
+	leases := st.Step.Reversible && leasing(ctx)
+	snapshots := destroys(st.Step.Action) && workflow.GetVersion(ctx, versionContainmentSnapshot, workflow.DefaultVersion, 1) == 1
 	now := workflow.Now(ctx)
 	st.Status = StepRunning
 	if st.StartedAt == nil {
@@ -281,11 +370,40 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 			IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action, Params: st.Step.Params,
 			Target: t, IdempotencyKey: st.IdempotencyKey + "/" + t.Key(),
 		}
+		// The lease first: of two incidents containing the same object, the one
+		// that holds it makes (and may undo) the change; the other relies on it.
+		holder := c.IncidentID
+		if leases {
+			var l incident.Lease
+			lin := activities.AcquireLeaseInput{Object: leaseObject(t, st.Step.Action), IncidentID: c.IncidentID, StepID: st.Step.ID, Action: st.Step.Action}
+			if err := workflow.ExecuteActivity(workflow.WithActivityOptions(dctx, leaseOptions), la.AcquireContainmentLease, lin).Get(dctx, &l); err != nil {
+				msg := fmt.Sprintf("%s: take the lease: %s", t, activityFailure(err))
+				st.Errors = append(st.Errors, msg)
+				c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
+				continue
+			}
+			holder = l.IncidentID
+		}
+		if snapshots && !hasBeforeState(st, t) {
+			c.snapshot(actx, st, t)
+		}
 		var res containment.ApplyResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
 			msg := activityFailure(err)
 			st.Errors = append(st.Errors, msg)
 			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
+			if leases && holder == c.IncidentID {
+				c.letGo(dctx, leaseObject(t, st.Step.Action), "") // nothing of ours to hold
+			}
+			continue
+		}
+		if leases && holder != c.IncidentID && !res.Changed {
+			// Another incident's change holds the object: rely on it, undo nothing.
+			res.Note = strings.TrimSpace("already contained by " + holder + ". " + res.Note)
+			st.Results = append(st.Results, res)
+			c.Relies = append(c.Relies, Reliance{Step: i, Result: len(st.Results) - 1, Object: leaseObject(t, st.Step.Action), Holder: holder})
+			c.record(TimelineContainmentApplied, SystemActor, fmt.Sprintf("step %s: %s on %s: already contained by %s; no undo registered: a rollback of this incident leaves it to %s",
+				st.Step.ID, res.Action, res.Target, holder, holder))
 			continue
 		}
 		st.Results = append(st.Results, res)
@@ -293,7 +411,19 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		// (target already in the wanted state) registers nothing: rollback must not
 		// undo a state the incident did not create.
 		if st.Step.Reversible && res.Changed {
-			c.Compensations = append(c.Compensations, Compensation{Step: i, Result: len(st.Results) - 1})
+			comp := Compensation{Step: i, Result: len(st.Results) - 1}
+			switch {
+			case leases && holder == c.IncidentID:
+				comp.Object = leaseObject(t, st.Step.Action)
+			case leases:
+				// The holder's change was not in place (it failed, or is still on
+				// its way): this change and its undo are this incident's own, and it
+				// does not rely on the holder.
+				c.letGo(dctx, leaseObject(t, st.Step.Action), "")
+			}
+			c.Compensations = append(c.Compensations, comp)
+		} else if leases && holder == c.IncidentID {
+			c.letGo(dctx, leaseObject(t, st.Step.Action), "") // already in place before this incident: not ours to hold
 		}
 		c.record(TimelineContainmentApplied, SystemActor, describeApply(st, res))
 	}
@@ -350,10 +480,26 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 		}
 		st := &c.Steps[comp.Step]
 		applied := st.Results[comp.Result]
-		in := containment.UndoInput{IncidentID: c.IncidentID, Applied: applied,
-			IdempotencyKey: st.IdempotencyKey + "/undo/" + applied.Target.Key()}
-		var ur containment.UndoResult
-		if err := workflow.ExecuteActivity(actx, containment.ActivityUndo, in).Get(actx, &ur); err != nil {
+		if comp.Object != "" {
+			// Never undo a change another open incident relies on: pass it the
+			// lease, with the change, and keep the object contained.
+			rel, err := c.release(dctx, comp.Object, detailJSON(applied))
+			if err != nil {
+				msg := fmt.Sprintf("step %s: %s on %s: let go of the lease: %v", st.Step.ID, applied.Action, applied.Target, err)
+				res.Failed = append(res.Failed, msg)
+				c.record(TimelineContainmentFailed, actor, "rollback "+msg)
+				continue
+			}
+			if other := otherHolder(rel, c.IncidentID); other != "" {
+				comp.Done, comp.KeptFor = true, other
+				msg := fmt.Sprintf("step %s: %s on %s kept: %s still relies on it (the lease passed to %s)", st.Step.ID, applied.Action, applied.Target, other, other)
+				res.Kept = append(res.Kept, msg)
+				c.record(TimelineContainmentRollback, actor, "not undone: "+msg)
+				continue
+			}
+		}
+		ur, err := c.undo(actx, st, applied)
+		if err != nil {
 			msg := fmt.Sprintf("step %s: undo %s on %s: %v", st.Step.ID, applied.Action, applied.Target, err)
 			res.Failed = append(res.Failed, msg)
 			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
@@ -364,6 +510,7 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 		res.Undone = append(res.Undone, ur)
 		c.record(TimelineContainmentUndone, actor, describeUndo(st, ur))
 	}
+	c.rollbackRelies(dctx, actx, actor, &res)
 	for i := range c.Steps {
 		st := &c.Steps[i]
 		switch {
@@ -389,11 +536,119 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 
 func (c *Containment) allUndone(step int) bool {
 	for _, comp := range c.Compensations {
-		if comp.Step == step && !comp.Done {
+		if comp.Step == step && (!comp.Done || comp.KeptFor != "") {
+			return false
+		}
+	}
+	for _, r := range c.Relies {
+		if r.Step == step && !r.Undone {
 			return false
 		}
 	}
 	return true
+}
+
+// undo runs the undo activity for one applied change.
+func (c *Containment) undo(actx workflow.Context, st *StepState, applied containment.ApplyResult) (containment.UndoResult, error) {
+	in := containment.UndoInput{IncidentID: c.IncidentID, Applied: applied,
+		IdempotencyKey: st.IdempotencyKey + "/undo/" + applied.Target.Key()}
+	var ur containment.UndoResult
+	err := workflow.ExecuteActivity(actx, containment.ActivityUndo, in).Get(actx, &ur)
+	return ur, err
+}
+
+// rollbackRelies lets go of the objects this incident relied on. It undoes one only
+// when the lease passed to this incident (its holder rolled back) and nobody else
+// relies on it; otherwise the change stays, for the incident that holds it.
+func (c *Containment) rollbackRelies(dctx, actx workflow.Context, actor string, res *RollbackResult) {
+	for k := len(c.Relies) - 1; k >= 0; k-- {
+		r := &c.Relies[k]
+		if r.Done {
+			continue
+		}
+		st := &c.Steps[r.Step]
+		applied := st.Results[r.Result]
+		if r.Applied == "" {
+			rel, err := c.release(dctx, r.Object, "")
+			if err != nil {
+				msg := fmt.Sprintf("step %s: %s on %s: let go of the lease: %v", st.Step.ID, applied.Action, applied.Target, err)
+				res.Failed = append(res.Failed, msg)
+				c.record(TimelineContainmentFailed, actor, "rollback "+msg)
+				continue
+			}
+			if other := otherHolder(rel, c.IncidentID); other != "" {
+				r.Done = true
+				msg := fmt.Sprintf("step %s: %s on %s kept: %s still relies on it (it holds the lease)", st.Step.ID, applied.Action, applied.Target, other)
+				res.Kept = append(res.Kept, msg)
+				c.record(TimelineContainmentRollback, actor, "not undone: "+msg)
+				continue
+			}
+			if !rel.Held || rel.Applied == "" {
+				// Nobody holds it any more and no change came with it: nothing to undo.
+				r.Done = true
+				c.record(TimelineContainmentRollback, actor, fmt.Sprintf("step %s: %s on %s: %s's change was already let go; nothing to undo", st.Step.ID, applied.Action, applied.Target, r.Holder))
+				continue
+			}
+			r.Applied = rel.Applied
+		}
+		// The lease passed to this incident and it is the last: undo the holder's change.
+		var theirs containment.ApplyResult
+		if err := json.Unmarshal([]byte(r.Applied), &theirs); err != nil {
+			msg := fmt.Sprintf("step %s: %s on %s: the change passed with the lease cannot be read: %v", st.Step.ID, applied.Action, applied.Target, err)
+			res.Failed = append(res.Failed, msg)
+			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
+			continue
+		}
+		ur, err := c.undo(actx, st, theirs)
+		if err != nil {
+			msg := fmt.Sprintf("step %s: undo %s on %s: %v", st.Step.ID, theirs.Action, theirs.Target, err)
+			res.Failed = append(res.Failed, msg)
+			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
+			continue
+		}
+		r.Done, r.Undone, r.Applied = true, true, ""
+		st.Undone = append(st.Undone, ur)
+		res.Undone = append(res.Undone, ur)
+		c.record(TimelineContainmentUndone, actor, describeUndo(st, ur)+" (the change "+r.Holder+" made, passed to this incident with its lease)")
+	}
+}
+
+// release lets this incident go of an object's lease.
+func (c *Containment) release(dctx workflow.Context, object, applied string) (incident.LeaseRelease, error) {
+	var rel incident.LeaseRelease
+	in := activities.ReleaseLeaseInput{Object: object, IncidentID: c.IncidentID, Applied: applied}
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(dctx, leaseOptions), la.ReleaseContainmentLease, in).Get(dctx, &rel)
+	if err != nil {
+		return rel, errors.New(activityFailure(err))
+	}
+	return rel, nil
+}
+
+// letGo releases a lease the incident took but has no change of its own under. A
+// failure is only logged: the lease then names this incident as holding a change
+// that is not its own, which a later rollback of it releases.
+func (c *Containment) letGo(dctx workflow.Context, object, applied string) {
+	if _, err := c.release(dctx, object, applied); err != nil {
+		workflow.GetLogger(dctx).Warn("Containment lease not released", "object", object, "error", err)
+	}
+}
+
+// leaseObject names the lease of one containment of one Zendesk object: the object
+// and the action, since a user can be both suspended and downgraded, each by another
+// incident, and each undone on its own.
+func leaseObject(t containment.Target, action string) string {
+	return t.Key() + "/" + action
+}
+
+// otherHolder is the incident other than self that holds the lease after a release.
+func otherHolder(rel incident.LeaseRelease, self string) string {
+	if rel.PassedTo != "" {
+		return rel.PassedTo
+	}
+	if rel.Holder != "" && rel.Holder != self {
+		return rel.Holder
+	}
+	return ""
 }
 
 func (c *Containment) find(id string) (*StepState, error) {

@@ -1,8 +1,13 @@
 package workflows
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,7 +39,8 @@ func TestContainmentExactlyOnceWithFailureAfterApply(t *testing.T) {
 	}
 
 	env := newTestEnv()
-	env.RegisterActivity(&activities.ContainmentActivities{Zendesk: client})
+	evidenceDir := t.TempDir()
+	env.RegisterActivity(&activities.ContainmentActivities{Zendesk: client, EvidenceDir: evidenceDir})
 	env.RegisterWorkflow(containmentHarness)
 
 	doc := facts.Document{Version: 1, Zendesk: facts.ZendeskScope{
@@ -99,6 +105,32 @@ func TestContainmentExactlyOnceWithFailureAfterApply(t *testing.T) {
 	env.ExecuteWorkflow(containmentHarness, steps, doc)
 	r := harnessResult(t, env)
 
+	// Issue 17 item 4: what the destructive steps deleted was kept first, in the
+	// evidence, with its hash; the other steps keep nothing.
+	for _, st := range r.Containment.Steps {
+		if !destroys(st.Step.Action) {
+			if len(st.BeforeState) != 0 {
+				t.Errorf("step %s kept a before-state: %+v", st.Step.ID, st.BeforeState)
+			}
+			continue
+		}
+		if len(st.BeforeState) != 1 || st.BeforeState[0].Gap != "" || st.BeforeState[0].Records == 0 {
+			t.Errorf("step %s: before-state %+v, want one snapshot with records", st.Step.ID, st.BeforeState)
+			continue
+		}
+		b := st.BeforeState[0]
+		data, err := os.ReadFile(filepath.Join(evidenceDir, filepath.FromSlash(b.Path)))
+		if err != nil {
+			t.Errorf("step %s: %v", st.Step.ID, err)
+			continue
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != b.SHA256 || bytes.Count(data, []byte("\n")) != b.Records {
+			t.Errorf("step %s: %s holds %d lines with sha256 %x, recorded %d and %s", st.Step.ID, b.Path, bytes.Count(data, []byte("\n")), sum, b.Records, b.SHA256)
+		}
+		if bytes.Contains(data, []byte(`"token"`)) || bytes.Contains(data, []byte("visible_token")) {
+			t.Errorf("step %s: the snapshot holds a secret: %s", st.Step.ID, data)
+		}
+	}
 	for _, st := range r.Containment.Steps {
 		if st.Status != StepDone && st.Status != StepRolledBack {
 			t.Errorf("step %s: %s %v", st.Step.ID, st.Status, st.Errors)

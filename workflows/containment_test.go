@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"irflow/activities"
 	"irflow/internal/containment"
 	"irflow/internal/facts"
 )
@@ -358,8 +359,15 @@ func TestContainmentStepWithoutTargetFails(t *testing.T) {
 }
 
 // newTestEnv returns a test environment whose SDK debug logging is discarded.
-func newTestEnv() *testsuite.TestWorkflowEnvironment {
+func newTestEnv() *testsuite.TestWorkflowEnvironment { return newTestEnvWith(newMemLeases()) }
+
+// newTestEnvWith is newTestEnv keeping containment leases in leases, which a test
+// can share with "other incidents".
+func newTestEnvWith(leases *memLeases) *testsuite.TestWorkflowEnvironment {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	return s.NewTestWorkflowEnvironment()
+	env := s.NewTestWorkflowEnvironment()
+	// Containment takes leases in the store (versionContainmentLeases).
+	env.RegisterActivity(&activities.LeaseActivities{Store: leases})
+	return env
 }

@@ -172,6 +172,7 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		w.state.Timeline = []incident.TimelineEntry{}
 		w.state.TimelineFrom = r.NextSeq
 		w.cont.Steps, w.cont.Compensations, w.cont.RolledBack = r.Containment.Steps, r.Containment.Compensations, r.Containment.RolledBack
+		w.cont.Relies = r.Containment.Relies
 		w.version, w.saved = r.Version, r.Version
 		w.nextSeq, w.updatedAt, w.memo = r.NextSeq, r.UpdatedAt, r.Memo
 		w.evidenceDone = true
@@ -342,7 +343,7 @@ func (w *incidentImpl) resumeInput() IncidentInput {
 	next := w.in
 	st := w.snapshot()
 	st.Timeline = nil
-	cont := Containment{IncidentID: w.cont.IncidentID, Steps: w.cont.Steps, Compensations: w.cont.Compensations, RolledBack: w.cont.RolledBack}
+	cont := Containment{IncidentID: w.cont.IncidentID, Steps: w.cont.Steps, Compensations: w.cont.Compensations, Relies: w.cont.Relies, RolledBack: w.cont.RolledBack}
 	next.Resume = &IncidentResume{State: st, Containment: cont, Version: w.version, NextSeq: w.nextSeq, UpdatedAt: w.updatedAt, Memo: w.memo}
 	return next
 }

@@ -332,8 +332,12 @@ func (w *incidentImpl) validateSetTrigger(ctx workflow.Context, req SetIncidentT
 	if err := facts.CheckPath("timeline." + req.Field); err != nil || strings.Contains(req.Field, ".") {
 		return fmt.Errorf("field: %q is not a facts timeline field (aware_at, discovered_at, determined_at, assessed_at, materiality_determined_at, classified_major_at, ransom_paid_at, zendesk_notice_received_at, ...)", req.Field)
 	}
-	if req.At.After(workflow.Now(ctx).Add(24 * time.Hour)) {
-		return fmt.Errorf("at: %s is in the future", req.At.Format(time.RFC3339))
+	// The same bounds as a facts document's timeline (facts.CheckInstants).
+	if now := workflow.Now(ctx); req.At.After(now.Add(facts.MaxAhead)) {
+		return fmt.Errorf("at: %s is more than %s in the future (now %s)", req.At.UTC().Format(time.RFC3339), facts.MaxAhead, now.UTC().Format(time.RFC3339))
+	}
+	if req.At.Before(facts.EarliestInstant) {
+		return fmt.Errorf("at: %s is before %d; give the instant it happened", req.At.UTC().Format(time.RFC3339), facts.EarliestInstant.Year())
 	}
 	_, err := facts.Merge(w.state.Facts, triggerPatch(req))
 	return err

@@ -613,7 +613,7 @@ func TestIncidentOwnershipRevision(t *testing.T) {
 func TestIncidentHumanDecisionStands(t *testing.T) {
 	h := newIncHarness(incAware.Add(time.Hour))
 	var overridden, disagreeing, confirmedState State
-	var noReason, badOwner, override, unknownField, badEnum, badType, facts1, confirm *incUpdate
+	var noReason, badOwner, override, unknownField, badEnum, badType, future, facts1, confirm *incUpdate
 	h.at(time.Minute, func() {
 		noReason = h.update(OverrideOwnershipUpdate, OverrideOwnershipRequest{Owner: "zendesk", Actor: "dpo"})
 		badOwner = h.update(OverrideOwnershipUpdate, OverrideOwnershipRequest{Owner: "vendor", Clauses: []string{"SRM-XX"}, Actor: "dpo", Reason: "x"})
@@ -625,6 +625,8 @@ func TestIncidentHumanDecisionStands(t *testing.T) {
 		unknownField = h.update(SetFactsUpdate, SetFactsRequest{Actor: "bob", Patch: json.RawMessage(`{"cause":{"credentails_used":"password"}}`)})
 		badEnum = h.update(SetFactsUpdate, SetFactsRequest{Actor: "bob", Patch: json.RawMessage(`{"cause":{"weak_credentials":"maybe"}}`)})
 		badType = h.update(SetFactsUpdate, SetFactsRequest{Actor: "bob", Patch: json.RawMessage(`{"affected":{"records":"many"}}`)})
+		// set-trigger refuses an instant more than a day ahead; so does set-facts.
+		future = h.update(SetFactsUpdate, SetFactsRequest{Actor: "bob", Patch: json.RawMessage(`{"timeline":{"aware_at":"2199-01-01T00:00:00Z"}}`)})
 		facts1 = h.update(SetFactsUpdate, SetFactsRequest{Actor: "bob", Patch: json.RawMessage(incPhishedPatch), Reason: "the agent was phished"})
 	})
 	h.at(3*time.Minute, func() {
@@ -656,6 +658,7 @@ func TestIncidentHumanDecisionStands(t *testing.T) {
 	unknownField.wantRejected(t, "cause.credentails_used")
 	badEnum.wantRejected(t, "cause.weak_credentials", "maybe")
 	badType.wantRejected(t, "affected.records")
+	future.wantRejected(t, "timeline.aware_at", "in the future")
 	facts1.wantOK(t)
 	d := disagreeing.Ownership
 	if d.Owner != ownership.OwnerZendesk || d.Source != OwnershipOverridden {
@@ -750,7 +753,7 @@ func TestIncidentObligationClocks(t *testing.T) {
 
 	noReason.wantRejected(t, "reason is required")
 	badField.wantRejected(t, `field: "awareness" is not a facts timeline field`)
-	future.wantRejected(t, "is in the future")
+	future.wantRejected(t, "in the future")
 	move.wantOK(t)
 	o, _ = incObligation(rearmed, "eu-gdpr-33-sa")
 	if o.DueAt == nil || !o.DueAt.Equal(earlier.Add(72*time.Hour)) || o.ClockWorkflowID != gdprClock {

@@ -163,6 +163,10 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		c.rows = true
 		workflow.Go(ctx, c.persistLoop)
 	}
+	// Clocks started by this release collapse the reminders that fell due before
+	// they could be sent into one notice (issue 17 item 1); clocks already running
+	// keep the old schedule.
+	catchup := workflow.GetVersion(ctx, versionReminderCatchup, workflow.DefaultVersion, 1) == 1
 	if fresh {
 		o := c.st.Obligation
 		due := "no fixed deadline: " + o.DueText
@@ -211,8 +215,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			}
 			continue
 		}
-		r, ok, err := obligations.NextReminder(*c.st.TriggerAt, *c.st.DueAt, c.st.Spec.Reminders.Resolve(), c.st.ArmedAt,
-			func(k string) bool { return c.st.Sent[k] })
+		r, ok, err := c.nextReminder(catchup, now)
 		if err != nil {
 			return nil, temporal.NewNonRetryableApplicationError("obligation clock: "+err.Error(), "BadReminders", err)
 		}
@@ -227,7 +230,7 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 			return nil, err
 		}
 		if fired {
-			c.remind(r)
+			c.remind(r, catchup)
 		}
 	}
 	// The clocks chained to this one start from its fulfilment: tell them directly,
@@ -249,6 +252,33 @@ func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*Obligation
 		ObligationID: st.ID(), Status: st.Status, DueAt: st.DueAt, Fulfilment: st.Fulfilment,
 		Waiver: st.Waiver, RemindersSent: st.RemindersSent, History: st.History,
 	}, nil
+}
+
+// nextReminder is the reminder to wait for, or to send now. Clocks from before
+// versionReminderCatchup look from the arming with the old arithmetic. Newer ones
+// look from the due date when armed after it (so the clock says at once that the
+// duty is overdue), or from the last reminder sent, and a reminder already due
+// stands for every one before it.
+func (c *clock) nextReminder(catchup bool, now time.Time) (obligations.Catchup, bool, error) {
+	st := c.st
+	sent := func(k string) bool { return st.Sent[k] }
+	rem := st.Spec.Reminders.Resolve()
+	if !catchup {
+		r, ok, err := obligations.NextReminderV0(*st.TriggerAt, *st.DueAt, rem, st.ArmedAt, sent)
+		return obligations.Catchup{Reminder: r, Since: r.At}, ok, err
+	}
+	from := st.ArmedAt
+	if st.DueAt.Before(from) && len(st.Sent) == 0 {
+		// Armed after its due date and nothing sent since: the reminders from the
+		// due date on fell due before the clock ran. (A clock of an older release
+		// that continued as new has sent its own since and keeps looking from its
+		// arming, so the upgrade sends it no surprise notice.)
+		from = *st.DueAt
+	}
+	if st.RemindFrom != nil && st.RemindFrom.After(from) {
+		from = *st.RemindFrom
+	}
+	return obligations.NextDue(*st.TriggerAt, *st.DueAt, rem, from, now, sent)
 }
 
 // wait sleeps for d unless changed becomes true first; it reports whether the full
@@ -279,6 +309,10 @@ const (
 	versionClockQuietCAN = "clock-quiet-continue-as-new"
 	// versionPredecessorDedupe: a repeated predecessor_fulfilled is ignored.
 	versionPredecessorDedupe = "clock-predecessor-dedupe"
+	// versionReminderCatchup: overdue steps are counted without overflow, and the
+	// reminders that fell due before the clock could send them (a trigger long past,
+	// an outage) are one "overdue since" notice (issue 17 item 1).
+	versionReminderCatchup = "clock-reminder-catchup"
 	// versionFulfilledEventAt: the fulfilled event carries the instant the notice
 	// was given (issue 10), so the parent chains from it rather than from the
 	// instant the fulfilment was recorded.
@@ -424,19 +458,30 @@ func (c *clock) recordEvent(ev ObligationEvent) {
 }
 
 // remind sends reminder r through the SendReminder activity and records it.
-func (c *clock) remind(r obligations.Reminder) {
+func (c *clock) remind(cu obligations.Catchup, catchup bool) {
+	r := cu.Reminder
 	st := c.st
 	st.Sent[r.Key] = true
+	if catchup {
+		at := r.At
+		st.RemindFrom = &at
+	}
 	o := st.Obligation
 	due := st.DueAt.UTC().Format(time.RFC3339)
 	var text string
-	switch r.Kind {
-	case notify.KindDue:
+	switch {
+	case catchup && (r.Kind == notify.KindOverdue || (r.Kind == notify.KindDue && workflow.Now(c.ctx).Sub(*st.DueAt) >= time.Minute)):
+		// Armed or woken after the due date: say how late, in days when long.
+		text = fmt.Sprintf("%s (%s, %s) is overdue since %s (%s late); a late notice must give reasons.", o.ID, o.Title, o.Citation, due, lateness(*st.DueAt, workflow.Now(c.ctx)))
+	case r.Kind == notify.KindDue:
 		text = fmt.Sprintf("%s (%s, %s) is due now (%s).", o.ID, o.Title, o.Citation, due)
-	case notify.KindOverdue:
+	case r.Kind == notify.KindOverdue:
 		text = fmt.Sprintf("%s (%s, %s) is overdue since %s (%s late); a late notice must give reasons.", o.ID, o.Title, o.Citation, due, r.At.Sub(*st.DueAt))
 	default:
 		text = fmt.Sprintf("%s (%s, %s) is due %s: %s left.", o.ID, o.Title, o.Citation, due, st.DueAt.Sub(r.At))
+	}
+	if cu.Missed > 0 {
+		text += fmt.Sprintf(" This notice stands for %d earlier reminders that fell due from %s, which are not sent.", cu.Missed, cu.Since.UTC().Format(time.RFC3339))
 	}
 	if o.Verification != "verified" {
 		text += " The reference marks this rule " + o.Verification + "."
@@ -460,7 +505,7 @@ func (c *clock) remind(r obligations.Reminder) {
 		c.bump()
 		return
 	}
-	st.RemindersSent = append(st.RemindersSent, SentReminder{Key: r.Key, Kind: r.Kind, At: r.At, SentAt: workflow.Now(c.ctx), DueAt: st.DueAt})
+	st.RemindersSent = append(st.RemindersSent, SentReminder{Key: r.Key, Kind: r.Kind, At: r.At, SentAt: workflow.Now(c.ctx), DueAt: st.DueAt, Missed: cu.Missed})
 	c.record(r.Kind, "", text)
 	c.bump()
 }
@@ -490,6 +535,7 @@ func (c *clock) rearm(req SetTriggerRequest) error {
 		st.DueAt = due
 	}
 	st.Sent = map[string]bool{}
+	st.RemindFrom = nil // only clocks of versionReminderCatchup set it
 	st.Arming++
 	st.ArmedAt = workflow.Now(c.ctx)
 	due := "no fixed deadline"
@@ -747,4 +793,12 @@ func (c *clock) listenSignals() {
 			sel.Select(ctx)
 		}
 	})
+}
+
+// lateness is how long after due now is: hours under two days, whole days beyond.
+func lateness(due, now time.Time) string {
+	if d := now.Sub(due); d < 48*time.Hour {
+		return d.Truncate(time.Second).String()
+	}
+	return fmt.Sprintf("%d days", (now.Unix()-due.Unix())/86400)
 }

@@ -513,3 +513,53 @@ func TestPauseOnlyWhereTheLawProvidesADelay(t *testing.T) {
 		})
 	}
 }
+
+// TestClockArmedCenturiesLate is issue 17 item 1: a trigger in 1900 made a clock
+// send every daily reminder since 1900 at once (and with year 1, wrap round and
+// flood for ever). The reminders that fell due before the clock started are one
+// "overdue since" notice; after it, one a day.
+func TestClockArmedCenturiesLate(t *testing.T) {
+	rec := &recorder{}
+	env := newEnv(t, rec, T0)
+	d := gdprFacts()
+	aware := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	d.Timeline.AwareAt, d.Timeline.DiscoveredAt = &aware, &aware
+	o := obligationFor(t, d, "eu-gdpr-33-sa")
+	if !o.DueAt.Equal(aware.Add(72 * time.Hour)) {
+		t.Fatalf("due %s", o.DueAt)
+	}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(MarkFulfilledUpdate, "u1", (&updateOutcome{}).cb(), MarkFulfilledRequest{
+			Obligation: o.ID, Actor: "dpo", Reference: "DPC-1", LateReason: "the trigger was entered wrongly"})
+	}, 74*time.Hour)
+	env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", o))
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: completed %v, error %v", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	var res ObligationClockResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.got()
+	// One at once, then daily at the due date's time of day (00:00 + 72 h): T0 is
+	// 16:00, so three more in 74 hours.
+	if len(got) != 4 {
+		for _, n := range got[:min(len(got), 5)] {
+			t.Logf("%s %s %s", n.Kind, n.At, n.Text)
+		}
+		t.Fatalf("%d reminders in 74 hours, want 4", len(got))
+	}
+	first := got[0]
+	if first.Kind != notify.KindOverdue || !strings.Contains(first.Text, "overdue since 1900-01-04T00:00:00Z") ||
+		!strings.Contains(first.Text, "days late") || !strings.Contains(first.Text, "stands for") {
+		t.Errorf("first notice %s: %s", first.Kind, first.Text)
+	}
+	if res.RemindersSent[0].Missed < 40000 || !res.RemindersSent[0].SentAt.Equal(T0) {
+		t.Errorf("first reminder %+v, want it sent at once standing for every day since 1900", res.RemindersSent[0])
+	}
+	for _, n := range got[1:] {
+		if strings.Contains(n.Text, "stands for") || n.At.Before(T0) {
+			t.Errorf("later notice %s at %s: %s", n.Kind, n.At, n.Text)
+		}
+	}
+}

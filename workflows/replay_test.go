@@ -42,6 +42,12 @@ import (
 //
 //     IRFLOW_RECORD_HISTORIES=$PWD/workflows/testdata go test ./internal/app -run TestRecordHistories -count=1 -v
 //
+//   - incident_credential_history.json and incident_leases*_history.json are written,
+//     with the same variable set, by TestCredentialCompromiseEndToEnd (every step of
+//     the credential-compromise playbook, with before-state snapshots, and a
+//     rollback) and TestTwoIncidentsOnTheSameZendeskObjects (two incidents sharing
+//     containment leases, both rolled back).
+//
 // New files matching the pattern are replayed without editing this test, and every
 // workflow type the worker registers must have at least one history.
 func TestReplayHistories(t *testing.T) {

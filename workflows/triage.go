@@ -95,8 +95,14 @@ func (w *incidentImpl) validateSetFacts(ctx workflow.Context, req SetFactsReques
 	if len(req.Patch) == 0 {
 		return errors.New("patch is required (a JSON merge patch on the facts document)")
 	}
-	if _, err := facts.Merge(w.state.Facts, req.Patch); err != nil {
+	merged, err := facts.Merge(w.state.Facts, req.Patch)
+	if err != nil {
 		return err
+	}
+	// The bounds set-trigger applies (facts.MaxAhead): validators are not replayed,
+	// so reading the clock here needs no version.
+	if err := merged.CheckInstants(workflow.Now(ctx)); err != nil {
+		return fmt.Errorf("facts patch: %w", err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ type (
 	RollbackRequest           = incident.RollbackRequest
 	RollbackResult            = incident.RollbackResult
 	StepState                 = incident.StepState
+	BeforeState               = incident.BeforeState
 	RollbackRecord            = incident.RollbackRecord
 	EvidenceStatus            = incident.EvidenceStatus
 	IncidentObligation        = incident.IncidentObligation

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,21 +19,37 @@ const exitBadInput = 2
 
 // loadFacts reads and validates the facts document at path ("-" for standard
 // input). Every problem is reported on its own line as file:line:column: field:
-// message, the way compilers and editors expect.
-func loadFacts(cmd *cobra.Command, path string) (facts.Document, error) {
+// message, the way compilers and editors expect. Timeline instants must lie between
+// 1900 and a day after now (facts.CheckInstants): a what-if evaluated as of a later
+// instant passes that instant as now.
+func loadFacts(cmd *cobra.Command, path string, now time.Time) (facts.Document, error) {
 	name := path
-	var data []byte
-	var err error
+	in := cmd.InOrStdin()
 	if path == "-" {
 		name = "stdin"
-		data, err = io.ReadAll(cmd.InOrStdin())
 	} else {
-		data, err = os.ReadFile(path)
+		f, err := os.Open(path)
+		if err != nil {
+			return facts.Document{}, withExit(exitBadInput, fmt.Errorf("read facts: %w", err))
+		}
+		defer f.Close()
+		in = f
 	}
+	// Read one byte past the limit, and no more: the size is refused before
+	// decoding, as the HTTP API refuses it (413).
+	data, err := io.ReadAll(io.LimitReader(in, facts.MaxDocumentBytes+1))
 	if err != nil {
 		return facts.Document{}, withExit(exitBadInput, fmt.Errorf("read facts: %w", err))
 	}
+	if len(data) > facts.MaxDocumentBytes {
+		return facts.Document{}, withExit(exitBadInput, fmt.Errorf("facts %s: larger than %d bytes, the limit of a facts document", name, facts.MaxDocumentBytes))
+	}
 	d, err := facts.Parse(data)
+	if err == nil {
+		// A trigger in the future or before 1900 is a typo; the service and
+		// set-trigger refuse the same instants.
+		err = d.CheckInstants(now)
+	}
 	var problems facts.Errors
 	if errors.As(err, &problems) {
 		lines := make([]string, len(problems))
@@ -74,4 +91,12 @@ func wrap(text, indent string, width int) string {
 		col += len(word)
 	}
 	return b.String()
+}
+
+// laterOf returns the later of two instants.
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -42,7 +42,7 @@ func newDeclareCmd(tf *clientFlags) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if factsFile != "" {
-				doc, err := loadFacts(cmd, factsFile)
+				doc, err := loadFacts(cmd, factsFile, time.Now())
 				if err != nil {
 					return err
 				}
@@ -287,6 +287,24 @@ func writeState(w io.Writer, st incident.State, width int) {
 				fmt.Fprintln(w, prefix+wrapText(e, len(prefix), "      ", width))
 			}
 		}
+	}
+	if len(st.Leases) > 0 {
+		// Which incident's change holds each object contained (issue 17 item 5).
+		fmt.Fprintln(w, "\nContainment leases:")
+		t := newTable("OBJECT", "HELD BY", "STEP", "RELIED ON BY").canShrink(3, 12)
+		t.indent = "  "
+		for _, l := range st.Leases {
+			holder := l.IncidentID
+			if holder == st.ID {
+				holder += " (this incident)"
+			}
+			relying := "-"
+			if len(l.Relying) > 0 {
+				relying = strings.Join(l.Relying, ", ")
+			}
+			t.add(l.Object, holder, l.StepID+" ("+l.Action+")", relying)
+		}
+		_, _ = t.write(w, width)
 	}
 	fmt.Fprintln(w, "\nTimeline:")
 	writeTimeline(w, st.Timeline, width)

@@ -51,7 +51,7 @@ func TestDeclareBadInput(t *testing.T) {
 		{"summary over its limit", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t",
 			"--facts", writeFile(t, "big.json", `{"version": 1, "summary": "`+strings.Repeat("x", 320<<10)+`"}`)}, 2, "facts"},
 		{"aware_at in year 9999", []string{"incident", "declare", "--playbook", "credential-compromise", "--title", "t",
-			"--facts", writeFile(t, "y9999.json", `{"version": 1, "timeline": {"aware_at": "9999-01-01T00:00:00Z"}}`)}, 2, "facts.timeline.aware_at"},
+			"--facts", writeFile(t, "y9999.json", `{"version": 1, "timeline": {"aware_at": "9999-01-01T00:00:00Z"}}`)}, 2, "y9999.json: timeline.aware_at: 9999-01-01T00:00:00Z is more than 24h0m0s in the future"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

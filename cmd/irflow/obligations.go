@@ -74,7 +74,7 @@ Subcommands act on a running incident.`,
 				}
 				asOf = t
 			}
-			d, err := loadFacts(cmd, factsPath)
+			d, err := loadFacts(cmd, factsPath, laterOf(time.Now(), asOf))
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +38,7 @@ column and field).`,
   cat incident.json | irflow ownership --facts -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := loadFacts(cmd, factsPath)
+			d, err := loadFacts(cmd, factsPath, time.Now())
 			if err != nil {
 				return err
 			}

@@ -159,6 +159,13 @@ func TestFactsBadInput(t *testing.T) {
 			}},
 		{"unsupported version", `{"version": 2}`, exitBadInput, []string{"bad.json: version: 2 is not supported"}},
 		{"missing file", "", exitBadInput, []string{"read facts: open ", "no-such.json: no such file or directory"}},
+		// Issue 17 items 1 and 3.
+		{"over the size limit", `{"summary":"` + strings.Repeat("x", 70<<10) + `"}`, exitBadInput, []string{"bad.json: larger than 65536 bytes"}},
+		{"a trigger in the future", `{"timeline":{"aware_at":"2150-01-01T00:00:00Z"}}`, exitBadInput,
+			[]string{"bad.json: timeline.aware_at: 2150-01-01T00:00:00Z is more than 24h0m0s in the future"}},
+		{"a trigger before 1900", `{"timeline":{"aware_at":"0001-01-01T00:00:00Z"}}`, exitBadInput,
+			[]string{"bad.json: timeline.aware_at: 0001-01-01T00:00:00Z is before 1900"}},
+		{"a hundred problems", `{` + strings.Repeat(`"x":1,`, 99) + `"x":1}`, exitBadInput, []string{"bad.json:1:2: x: unknown field", "and 80 more problems"}},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"ownership", "triage"} {

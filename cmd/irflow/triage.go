@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +42,7 @@ status 2 means the facts file could not be read or is invalid.`,
   irflow triage --facts incident.json --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			d, err := loadFacts(cmd, factsPath)
+			d, err := loadFacts(cmd, factsPath, time.Now())
 			if err != nil {
 				return err
 			}

@@ -163,6 +163,18 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 		wantMut[zdsim.KindOAuthToken+"/"+fmt.Sprint(tok)] = 1
 	}
 	checkMutations(t, "after containment", sim, wantMut)
+	// Issue 17 item 4: the sessions and tokens were kept before they were deleted,
+	// beside the evidence folder (whose manifest lists only what collection wrote).
+	for _, sid := range []string{"kill-sessions", "revoke-oauth", "revoke-api-tokens"} {
+		bs := stepNamed(t, st, sid).BeforeState
+		if len(bs) == 0 || bs[0].Gap != "" || bs[0].Records == 0 {
+			t.Errorf("step %s: before-state %+v", sid, bs)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "evidence", filepath.FromSlash(bs[0].Path))); err != nil {
+			t.Errorf("step %s: %v", sid, err)
+		}
+	}
 
 	// Evidence: collected, verifies, anchored in the store, and tampering is caught.
 	st = waitState(t, d.Service, id, 30*time.Second, "evidence to be collected", func(s workflows.State) bool {
@@ -206,6 +218,7 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
+	recordIncidentHistory(t, d, id, "incident_credential")
 	var undone []string
 	for _, u := range rb.Undone {
 		undone = append(undone, u.Action)

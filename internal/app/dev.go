@@ -291,9 +291,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 	d.worker = worker.New(d.Client, worker.Deps{
 		Incident:    &activities.Activities{Store: d.Store},
-		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client},
+		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client, EvidenceDir: filepath.Join(cfg.DataDir, "evidence")},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
 		Notify:      &activities.NotifyActivities{Notifier: d.notifier()},
+		Leases:      &activities.LeaseActivities{Store: d.Store},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)

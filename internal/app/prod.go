@@ -89,9 +89,10 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c},
+		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
 		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

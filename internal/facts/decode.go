@@ -70,9 +70,9 @@ func Decode(r io.Reader) (Document, error) {
 // An absent (or zero) version is read as version 1, so hand-written what-if files
 // may leave it out; any other version is an error.
 func Parse(data []byte) (Document, error) {
-	errs, malformed := checkSchema(data, docType)
+	errs, more, malformed := checkSchema(data, docType)
 	if malformed {
-		return Document{}, errs
+		return Document{}, withMore(errs, more)
 	}
 	var d Document
 	if err := json.Unmarshal(data, &d); err != nil && len(errs) == 0 {
@@ -86,15 +86,51 @@ func Parse(data []byte) (Document, error) {
 	}
 	if verr, ok := d.Validate().(Errors); ok {
 		for _, e := range verr {
-			if !reported(errs, e.Path) {
+			switch {
+			case reported(errs, e.Path):
+			case len(errs) >= MaxErrors:
+				more++
+			default:
 				errs = append(errs, e)
 			}
 		}
 	}
 	if len(errs) > 0 {
-		return Document{}, errs
+		return Document{}, withMore(errs, more)
 	}
 	return d, nil
+}
+
+// MaxErrors is how many problems one facts document reports; the rest are counted
+// ("and 12 more problems"). A megabyte of mistakes must answer in milliseconds with
+// a screenful, not in minutes with megabytes (issue 17 item 3).
+const MaxErrors = 20
+
+// MaxDocumentBytes bounds a facts document (or a set-facts patch) in bytes of JSON;
+// callers check it before decoding (incident.MaxFactsDocument is the same limit).
+const MaxDocumentBytes = 64 << 10
+
+// CheckSize refuses a facts document over MaxDocumentBytes, before any decoding.
+func CheckSize(data []byte) error {
+	if len(data) > MaxDocumentBytes {
+		return &TooLargeError{Size: len(data)}
+	}
+	return nil
+}
+
+// TooLargeError is a facts document over MaxDocumentBytes.
+type TooLargeError struct{ Size int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the facts document is %d bytes, the limit is %d", e.Size, MaxDocumentBytes)
+}
+
+// withMore appends the count of problems not listed.
+func withMore(errs Errors, more int) Errors {
+	if more > 0 {
+		errs = append(errs, &FieldError{Msg: fmt.Sprintf("and %d more problems", more)})
+	}
+	return errs
 }
 
 // reported reports whether errs already has a problem at path.
@@ -117,35 +153,57 @@ var (
 // null is accepted everywhere: every fact is optional, and in a merge patch null
 // clears a field. A syntax error stops the walk.
 //
-// It returns the problems found, and malformed when the input is not well-formed
-// JSON (the last problem then says where it broke).
-func checkSchema(data []byte, t reflect.Type) (errs Errors, malformed bool) {
-	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+// It returns the first MaxErrors problems found, how many more there were, and
+// malformed when the input is not well-formed JSON (the last problem then says
+// where it broke). It reads the input once: positions are found by a cursor that
+// moves forward with the problems, not by recounting from byte 0 for each.
+func checkSchema(data []byte, t reflect.Type) (errs Errors, more int, malformed bool) {
+	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), loc: locator{data: data, line: 1, col: 1}}
 	c.dec.UseNumber()
 	tok, pos, err := c.next()
 	if err != nil {
-		return c.syntax(err), true
+		return c.syntax(err), 0, true
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return Errors{c.errorAt(pos, "", "the document must be a JSON object, got %s", describe(tok))}, true
+		return Errors{c.errorAt(pos, "", "the document must be a JSON object, got %s", describe(tok))}, 0, true
 	}
 	if err := c.object(t, ""); err != nil {
-		return c.syntax(err), true
+		return c.syntax(err), c.more, true
 	}
 	if tok, pos, err := c.next(); err != io.EOF {
 		if err != nil {
-			return c.syntax(err), true
+			return c.syntax(err), c.more, true
 		}
 		c.errs = append(c.errs, c.errorAt(pos, "", "more JSON (%s) after the end of the document", describe(tok)))
-		return c.errs, true
+		return c.errs, c.more, true
 	}
-	return c.errs, false
+	return c.errs, c.more, false
 }
 
 type checker struct {
 	data []byte
 	dec  *json.Decoder
 	errs Errors
+	// more counts the problems past MaxErrors, which are not described.
+	more int
+	loc  locator
+}
+
+// full reports whether MaxErrors problems are listed; a caller that finds another
+// counts it in more instead of describing it.
+func (c *checker) full() bool {
+	if len(c.errs) >= MaxErrors {
+		c.more++
+		return true
+	}
+	return false
+}
+
+// report lists a problem, or counts it when the list is full.
+func (c *checker) report(off int, path, format string, args ...any) {
+	if !c.full() {
+		c.errs = append(c.errs, c.errorAt(off, path, format, args...))
+	}
 }
 
 // next returns the next token and the byte offset where it starts.
@@ -173,17 +231,19 @@ func (c *checker) object(t reflect.Type, path string) error {
 		ft, ok := known[key]
 		switch {
 		case !ok:
-			msg := "unknown field"
-			if s := suggest(key, known); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			if !c.full() {
+				msg := "unknown field"
+				if s := suggest(key, known); s != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", s)
+				}
+				c.errs = append(c.errs, c.errorAt(pos, sub, "%s", msg))
 			}
-			c.errs = append(c.errs, c.errorAt(pos, sub, "%s", msg))
 			if err := c.skip(); err != nil {
 				return err
 			}
 			continue
 		case seen[key]:
-			c.errs = append(c.errs, c.errorAt(pos, sub, "duplicate field"))
+			c.report(pos, sub, "duplicate field")
 		}
 		seen[key] = true
 		if err := c.value(ft, sub); err != nil {
@@ -207,7 +267,7 @@ func (c *checker) value(t reflect.Type, path string) error {
 		t = t.Elem()
 	}
 	mismatch := func(want string) error {
-		c.errs = append(c.errs, c.errorAt(pos, path, "must be %s, got %s", want, describe(tok)))
+		c.report(pos, path, "must be %s, got %s", want, describe(tok))
 		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') {
 			return c.skipRest()
 		}
@@ -220,7 +280,7 @@ func (c *checker) value(t reflect.Type, path string) error {
 			return mismatch("an RFC 3339 timestamp string")
 		}
 		if _, err := time.Parse(time.RFC3339, s); err != nil {
-			c.errs = append(c.errs, c.errorAt(pos, path, "%q is not an RFC 3339 timestamp such as 2026-03-06T14:00:00Z", s))
+			c.report(pos, path, "%q is not an RFC 3339 timestamp such as 2026-03-06T14:00:00Z", s)
 		}
 		return nil
 	case t.Kind() == reflect.Struct:
@@ -253,7 +313,7 @@ func (c *checker) value(t reflect.Type, path string) error {
 			return mismatch("a whole number")
 		}
 		if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
-			c.errs = append(c.errs, c.errorAt(pos, path, "must be a whole number, got %s", n))
+			c.report(pos, path, "must be a whole number, got %s", n)
 		}
 	default:
 		panic(fmt.Sprintf("facts: checkSchema does not handle %s at %s", t, path))
@@ -329,17 +389,33 @@ func (c *checker) offending(se *json.SyntaxError) int {
 }
 
 func (c *checker) errorAt(off int, path, format string, args ...any) *FieldError {
-	line, col := position(c.data, off)
+	line, col := c.loc.at(off)
 	return &FieldError{Path: path, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// position converts a byte offset into a 1-based line and column (in characters).
-func position(data []byte, off int) (line, col int) {
-	off = max(0, min(off, len(data)))
-	before := data[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	start := bytes.LastIndexByte(before, '\n') + 1
-	return line, utf8.RuneCount(before[start:]) + 1
+// locator converts byte offsets into lines and columns, moving forward from the
+// last offset it was asked about: problems come in input order, so the input is
+// read once however many there are. An offset before the last restarts it.
+type locator struct {
+	data      []byte
+	off       int // the last offset converted
+	line, col int // its 1-based line and column (in characters)
+}
+
+func (l *locator) at(off int) (line, col int) {
+	off = max(0, min(off, len(l.data)))
+	if off < l.off {
+		l.off, l.line, l.col = 0, 1, 1
+	}
+	seg := l.data[l.off:off]
+	if n := bytes.Count(seg, []byte("\n")); n > 0 {
+		l.line += n
+		l.col = utf8.RuneCount(seg[bytes.LastIndexByte(seg, '\n')+1:]) + 1
+	} else {
+		l.col += utf8.RuneCount(seg)
+	}
+	l.off = off
+	return l.line, l.col
 }
 
 func describe(tok json.Token) string {

@@ -609,3 +609,27 @@ func TestImpact(t *testing.T) {
 		t.Errorf("patch of the wrong type: %v", err)
 	}
 }
+
+// TestCheckInstants: timeline instants before 1900 or more than a day ahead are
+// refused, each naming its field (issue 17 item 1).
+func TestCheckInstants(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	ok := Document{Timeline: Timeline{AwareAt: at("1900-01-01T00:00:00Z"), DiscoveredAt: at("2026-12-01T23:00:00Z")}}
+	if err := ok.CheckInstants(now); err != nil {
+		t.Errorf("in range: %v", err)
+	}
+	bad := Document{Timeline: Timeline{AwareAt: at("0001-01-01T00:00:00Z"), DeterminedAt: at("2026-12-03T00:00:00Z")}}
+	err := bad.CheckInstants(now)
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 2 || errs[0].Path != "timeline.aware_at" || errs[1].Path != "timeline.determined_at" ||
+		!strings.Contains(errs[0].Msg, "before 1900") || !strings.Contains(errs[1].Msg, "in the future") {
+		t.Errorf("out of range: %v", err)
+	}
+}

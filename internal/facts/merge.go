@@ -13,8 +13,8 @@ import (
 // field, wrong type or bad timestamp is an error naming its path, line and column),
 // and the result must validate. base is not modified.
 func Merge(base Document, patch []byte) (Document, error) {
-	if errs, _ := checkSchema(patch, docType); len(errs) > 0 {
-		return Document{}, fmt.Errorf("facts patch: %w", errs)
+	if errs, more, _ := checkSchema(patch, docType); len(errs) > 0 {
+		return Document{}, fmt.Errorf("facts patch: %w", withMore(errs, more))
 	}
 	var p any
 	if err := decodeGeneric(patch, &p); err != nil {

@@ -100,6 +100,12 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	}
 	req := service.DeclareRequest{Playbook: body.Playbook, Title: body.Title, Actor: body.Actor, IdempotencyKey: body.IdempotencyKey}
 	if len(body.Facts) > 0 && string(body.Facts) != "null" {
+		// The size first: decoding a megabyte of mistakes is work an attacker
+		// should not get for free (issue 17 item 3).
+		if err := facts.CheckSize(body.Facts); err != nil {
+			s.fail(w, r, incident.Errorf(incident.ETOOLARGE, "facts: %v", err))
+			return
+		}
 		doc, err := facts.Parse(body.Facts)
 		if err != nil {
 			s.fail(w, r, incident.Errorf(incident.EINVALID, "facts: %v", err))

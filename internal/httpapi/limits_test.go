@@ -53,6 +53,15 @@ func TestOversizedRequests(t *testing.T) {
 		})
 	}
 
+	// A facts document over its limit is refused before it is decoded (issue 17
+	// item 3): 413, naming the limit, even though the body as a whole is readable.
+	bigFacts := `{"playbook":"credential-compromise","title":"t","actor":"bob","facts":{"summary":"` + strings.Repeat("x", 200<<10) + `"}}`
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, asBob(httptest.NewRequest(http.MethodPost, "/api/incidents", strings.NewReader(bigFacts))))
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "limit is 65536") {
+		t.Errorf("POST /api/incidents with 200 KB of facts: %d %.300s, want 413 naming the limit", rec.Code, rec.Body)
+	}
+
 	for _, tc := range []struct {
 		path, body string
 		want       []string
@@ -78,5 +87,13 @@ func TestOversizedRequests(t *testing.T) {
 	}
 	if calls := ft.Calls(); len(calls) != 0 {
 		t.Errorf("oversized requests reached Temporal: %v", calls)
+	}
+
+	// Issue 17 item 10: a 60,000-character search was a 500 from SQLite ("LIKE or
+	// GLOB pattern too complex"); it is a 400 naming q and its limit.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, asBob(httptest.NewRequest(http.MethodGet, "/api/incidents?q="+strings.Repeat("a%25_", 20000), nil)))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "q: 60000 characters, the limit is 200") {
+		t.Errorf("GET /api/incidents?q=(60,000 characters): %d %.300s, want 400 naming q", rec.Code, rec.Body)
 	}
 }

@@ -67,6 +67,21 @@ type StepState struct {
 	// Errors holds one message per target the action failed on.
 	Errors []string                 `json:"errors,omitempty"`
 	Undone []containment.UndoResult `json:"undone,omitempty"`
+	// BeforeState says, per target of a step that deletes or revokes (sessions, API
+	// and OAuth tokens), which evidence file holds what it destroyed, or the gap.
+	BeforeState []BeforeState `json:"before_state,omitempty"`
+}
+
+// BeforeState is the snapshot of one target's objects taken before a destructive
+// step acted on it (issue 17 item 4).
+type BeforeState struct {
+	Target containment.Target `json:"target"`
+	// Path is relative to the evidence root: "<incident>.before/<step>-<target>.ndjson".
+	Path    string `json:"path,omitempty"`
+	SHA256  string `json:"sha256,omitempty"`
+	Records int    `json:"records,omitempty"`
+	// Gap says why nothing was kept: the objects were gone before the step ran.
+	Gap string `json:"gap,omitempty"`
 }
 
 // RollbackRecord says who rolled containment back and how far it got.

@@ -1,6 +1,10 @@
 package incident
 
-import "time"
+import (
+	"time"
+
+	"irflow/internal/facts"
+)
 
 // Size limits on what a caller may send. The service checks them before anything
 // reaches Temporal, so an over-limit request is refused (EINVALID: HTTP 400, CLI
@@ -11,6 +15,10 @@ import "time"
 const (
 	// MaxTitle bounds an incident's title, a single line.
 	MaxTitle = 200
+	// MaxQuery bounds a list's search text (GET /api/incidents?q=, incident list
+	// --query). A longer one cannot be part of any title, id or playbook name, and
+	// SQLite refuses LIKE patterns over 50,000 bytes ("pattern too complex").
+	MaxQuery = MaxTitle
 	// MaxActor bounds an actor's name, a single line.
 	MaxActor = 200
 	// MaxLine bounds every other single-line field: step, field and obligation ids,
@@ -28,7 +36,7 @@ const (
 	MaxList = 1000
 	// MaxFactsDocument bounds a facts document (or a set-facts patch) in bytes of
 	// JSON.
-	MaxFactsDocument = 64 << 10
+	MaxFactsDocument = facts.MaxDocumentBytes
 	// MaxPayload bounds a workflow's input or an Update's argument as encoded for
 	// Temporal: far enough below its 2 MB limit that the incident's state, which
 	// carries the input along with the timeline, still fits.
@@ -40,6 +48,6 @@ const (
 // and reminder computed from them must still be a time that JSON and Temporal can
 // carry (years 0 to 9999), or the incident fails on its first workflow task.
 var (
-	EarliestInstant = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	EarliestInstant = facts.EarliestInstant
 	LatestInstant   = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )

@@ -157,6 +157,9 @@ type SentReminder struct {
 	At     time.Time  `json:"at"`
 	SentAt time.Time  `json:"sent_at"`
 	DueAt  *time.Time `json:"due_at"`
+	// Missed counts the earlier reminders this one stood for (a clock armed after
+	// its due date, or woken after an outage, sends one notice for all of them).
+	Missed int64 `json:"missed,omitempty"`
 }
 
 // ClockState is the whole state of one obligation clock.
@@ -183,6 +186,10 @@ type ClockState struct {
 	// reminders are new notices, not duplicates.
 	Arming int             `json:"arming"`
 	Sent   map[string]bool `json:"sent"`
+	// RemindFrom, when later than ArmedAt, is the instant of the last reminder
+	// sent: the ones before it were sent or stood for by a catch-up notice, and are
+	// never sent again.
+	RemindFrom *time.Time `json:"remind_from,omitempty"`
 	// Revision counts the changes the clock saved to the store's obligations row;
 	// it survives continue-as-new so the store keeps the newest row.
 	Revision      int64             `json:"revision,omitempty"`

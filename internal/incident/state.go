@@ -24,6 +24,10 @@ type State struct {
 	Steps []StepState `json:"steps"`
 	// Rollback says who rolled containment back and how far it got.
 	Rollback *RollbackRecord `json:"rollback,omitempty"`
+	// Leases are the containment leases the incident holds or relies on, read from
+	// the store by show (issue 17 item 5): the object, the incident holding it and
+	// those relying on its change.
+	Leases []Lease `json:"leases,omitempty"`
 	// Obligations are the notification duties the facts trigger, each with its
 	// clock; applicable ones first, by due date.
 	Obligations []IncidentObligation `json:"obligations"`

@@ -86,3 +86,56 @@ func TestNextReminderSkipsSentAndRepeatsOverdueDaily(t *testing.T) {
 		t.Error("a schedule with nothing in it produced a reminder")
 	}
 }
+
+// TestNextReminderCenturiesOverdue is issue 17 item 1: a due date more than 292
+// years back (time.Duration's range) wrapped the overdue step round to 1, so every
+// daily reminder since then was due at once. The next reminder must lie ahead.
+func TestNextReminderCenturiesOverdue(t *testing.T) {
+	now := time.Date(2026, 12, 1, 2, 30, 0, 0, time.UTC)
+	for _, y := range []int{1, 1700, 1900} {
+		due := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		r, ok, err := NextReminder(due.Add(-72*time.Hour), due, regimes.DefaultReminders(), now, func(string) bool { return false })
+		if err != nil || !ok {
+			t.Fatalf("year %d: ok %v err %v", y, ok, err)
+		}
+		if r.At.Before(now) || r.At.After(now.Add(24*time.Hour)) {
+			t.Errorf("year %d: next reminder %s at %s, want within a day after %s", y, r.Key, r.At, now)
+		}
+	}
+}
+
+// TestNextDueCollapsesPastReminders: every reminder that fell due before now is one
+// notice, and the one after it lies ahead.
+func TestNextDueCollapsesPastReminders(t *testing.T) {
+	now := time.Date(2026, 12, 1, 2, 30, 0, 0, time.UTC)
+	for _, y := range []int{1, 1700, 1900} {
+		due := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		trigger := due.Add(-72 * time.Hour)
+		sent := map[string]bool{}
+		c, ok, err := NextDue(trigger, due, regimes.DefaultReminders(), due, now, func(k string) bool { return sent[k] })
+		if err != nil || !ok {
+			t.Fatalf("year %d: ok %v err %v", y, ok, err)
+		}
+		if c.Kind != "overdue" || c.At.After(now) || c.At.Before(now.Add(-24*time.Hour)) || !c.Since.Equal(due) || c.Missed < 365*int64(2026-y-1) {
+			t.Errorf("year %d: got %+v, want the latest overdue reminder before %s standing for every one since %s", y, c, now, due)
+		}
+		sent[c.Key] = true
+		next, ok, err := NextDue(trigger, due, regimes.DefaultReminders(), c.At, now, func(k string) bool { return sent[k] })
+		if err != nil || !ok || !next.At.After(now) || next.Missed != 0 {
+			t.Errorf("year %d: after the catch-up notice got %+v ok %v err %v, want one reminder ahead", y, next, ok, err)
+		}
+	}
+	// A clock woken after an outage that spanned two planned reminders sends the
+	// later one, standing for both.
+	t0 := time.Date(2026, 3, 6, 16, 0, 0, 0, time.UTC)
+	due := t0.Add(72 * time.Hour)
+	c, _, _ := NextDue(t0, due, regimes.DefaultReminders(), t0, t0.Add(50*time.Hour), func(string) bool { return false })
+	if c.Key != "before:PT24H" || c.Missed != 1 || !c.Since.Equal(t0.Add(36*time.Hour)) {
+		t.Errorf("after an outage: %+v, want before:PT24H standing for half", c)
+	}
+	// Nothing due yet: the next reminder alone.
+	c, _, _ = NextDue(t0, due, regimes.DefaultReminders(), t0, t0.Add(time.Hour), func(string) bool { return false })
+	if c.Key != "half" || c.Missed != 0 {
+		t.Errorf("before the first reminder: %+v", c)
+	}
+}

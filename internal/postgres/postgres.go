@@ -186,6 +186,17 @@ func (s *DB) applyMigration(ctx context.Context, version int, base, name string)
 // when its WHERE keeps the stored version, so saves of one incident from several
 // workers run one after another and their timeline inserts never interleave.
 func (s *DB) SaveIncident(ctx context.Context, in incident.IncidentSave) error {
+	err := s.saveIncident(ctx, in)
+	if uniqueViolation(err) {
+		// The first saves of a new incident from two workers race: ON CONFLICT (id)
+		// arbitrates on the id index only, so the loser can trip workflow_id's unique
+		// index instead. The row exists now, and the retry updates it.
+		err = s.saveIncident(ctx, in)
+	}
+	return err
+}
+
+func (s *DB) saveIncident(ctx context.Context, in incident.IncidentSave) error {
 	sum := in.Summary
 	// An empty StateJSON keeps the stored state: the save only adds timeline rows.
 	stateJSON, keepState := in.StateJSON, in.StateJSON == ""
@@ -253,6 +264,11 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 	}
 	if f.Open {
 		where = append(where, "phase <> 'closed'")
+	}
+	if utf8.RuneCountInString(f.Query) > incident.MaxQuery {
+		// Longer than any title, id or playbook: nothing matches, and the pattern
+		// would be too long for SQLite's LIKE.
+		return []incident.Summary{}, nil
 	}
 	if f.Query != "" {
 		p := arg("%" + likeEscaper.Replace(f.Query) + "%")

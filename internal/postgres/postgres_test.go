@@ -33,6 +33,11 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) incident.Store { return openDB(t, pgtest.DSN(t)) })
 }
 
+// TestLeaseStore runs the containment lease contract against a real PostgreSQL.
+func TestLeaseStore(t *testing.T) {
+	storetest.RunLeases(t, func(t *testing.T) storetest.LeaseStore { return openDB(t, pgtest.DSN(t)) })
+}
+
 // TestUserStore runs the user store contract against a real PostgreSQL.
 func TestUserStore(t *testing.T) {
 	storetest.RunUsers(t, func(t *testing.T) incident.UserStore { return openDB(t, pgtest.DSN(t)) })

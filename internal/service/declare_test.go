@@ -148,6 +148,8 @@ func TestDeclareRefusesOverLimitInput(t *testing.T) {
 			r.Facts = &facts.Document{Zendesk: facts.ZendeskScope{IPAddresses: ips}}
 		}, []string{"facts", "bytes, the limit is 65536"}},
 		{"aware_at in year 9999", func(r *service.DeclareRequest) { r.Facts = aware(y9999) }, []string{"facts.timeline.aware_at", "9999", "2199"}},
+		{"aware_at a week ahead", func(r *service.DeclareRequest) { r.Facts = aware(time.Now().Add(7 * 24 * time.Hour)) }, []string{"facts.timeline.aware_at", "in the future"}},
+		{"aware_at in 2150", func(r *service.DeclareRequest) { r.Facts = aware(time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC)) }, []string{"facts.timeline.aware_at", "in the future"}},
 		{"idempotency key", func(r *service.DeclareRequest) { r.IdempotencyKey = big(incident.MaxLine + 1) }, []string{"idempotency_key"}},
 		{"NUL in the title", func(r *service.DeclareRequest) { r.Title = "a\x00b" }, []string{"title", "control character", "U+0000"}},
 		{"ESC in the title", func(r *service.DeclareRequest) { r.Title = "a\x1b[31mred" }, []string{"title", "U+001B"}},

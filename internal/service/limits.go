@@ -296,7 +296,14 @@ func CheckDeclare(req DeclareRequest) error {
 		return incident.Errorf(incident.EINVALID, "idempotency_key: %d bytes, the limit is %d", n, incident.MaxLine)
 	}
 	if req.Facts != nil {
-		return checkFacts("facts", *req.Facts)
+		if err := checkFacts("facts", *req.Facts); err != nil {
+			return err
+		}
+		// A trigger in the future is a typo; set-trigger refuses the same
+		// instants (facts.MaxAhead).
+		if err := req.Facts.CheckInstants(time.Now()); err != nil {
+			return incident.Errorf(incident.EINVALID, "facts.%v", err)
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
@@ -18,6 +19,9 @@ import (
 func (s *Service) List(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
 	if err := s.authorizeRead(ctx, ""); err != nil {
 		return nil, err
+	}
+	if n := utf8.RuneCountInString(f.Query); n > incident.MaxQuery {
+		return nil, incident.Errorf(incident.EINVALID, "q: %d characters, the limit is %d", n, incident.MaxQuery)
 	}
 	store, err := s.store()
 	if err != nil {
@@ -80,17 +84,41 @@ func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
 	if err != nil && !hasCode(err, incident.ENOTFOUND) {
 		return incident.State{}, err
 	}
-	if stored && rec.Phase == incident.PhaseClosed {
-		return s.storedState(ctx, store, rec)
+	var st incident.State
+	switch {
+	case stored && rec.Phase == incident.PhaseClosed:
+		st, err = s.storedState(ctx, store, rec)
+	default:
+		st, err = s.query(ctx, id)
+		switch {
+		case err == nil:
+			st, err = s.withEarlierTimeline(ctx, store, st)
+		case stored && isNotFound(err):
+			st, err = s.storedState(ctx, store, rec)
+		default:
+			return incident.State{}, mapErr("incident "+id, err)
+		}
 	}
-	st, err := s.query(ctx, id)
-	if err == nil {
-		return s.withEarlierTimeline(ctx, store, st)
+	if err != nil {
+		return st, err
 	}
-	if stored && isNotFound(err) {
-		return s.storedState(ctx, store, rec)
+	return s.withLeases(ctx, store, st)
+}
+
+// withLeases adds the containment leases the incident holds or relies on, from the
+// store: which incident holds an object is shared state no one workflow knows
+// (another incident's rollback may have passed this one a lease).
+func (s *Service) withLeases(ctx context.Context, store incident.Store, st incident.State) (incident.State, error) {
+	ls, ok := store.(incident.LeaseStore)
+	if !ok {
+		return st, nil
 	}
-	return incident.State{}, mapErr("incident "+id, err)
+	leases, err := ls.Leases(ctx, st.ID)
+	if err != nil {
+		return st, err
+	}
+	st.Leases = leases
+	return st, nil
 }
 
 // withEarlierTimeline completes a live state's timeline from the store: after

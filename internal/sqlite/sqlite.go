@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
@@ -223,6 +224,11 @@ func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incide
 	}
 	if f.Open {
 		where = append(where, "phase != 'closed'")
+	}
+	if utf8.RuneCountInString(f.Query) > incident.MaxQuery {
+		// Longer than any title, id or playbook: nothing matches, and the pattern
+		// would be too long for SQLite's LIKE.
+		return []incident.Summary{}, nil
 	}
 	if f.Query != "" {
 		where = append(where, `(id LIKE ? ESCAPE '\' OR title LIKE ? ESCAPE '\' OR playbook LIKE ? ESCAPE '\')`)

@@ -34,6 +34,13 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestLeaseStore runs the containment lease contract against a real SQLite file.
+func TestLeaseStore(t *testing.T) {
+	storetest.RunLeases(t, func(t *testing.T) storetest.LeaseStore {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}
+
 // TestUserStore runs the user store contract against a real SQLite file.
 func TestUserStore(t *testing.T) {
 	storetest.RunUsers(t, func(t *testing.T) incident.UserStore {

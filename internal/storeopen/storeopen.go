@@ -15,10 +15,11 @@ import (
 )
 
 // Store is what irflow's processes use of a store: the read model, the users and
-// their tokens, and Close.
+// their tokens, containment leases, and Close.
 type Store interface {
 	incident.Store
 	incident.UserStore
+	incident.LeaseStore
 	Close() error
 }
 

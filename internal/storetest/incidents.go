@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,6 +235,9 @@ func testListIncidentsFilters(t *testing.T, s incident.Store) {
 		{"query underscore is literal", incident.ListFilter{Query: "_"}, []string{}},
 		{"query backslash is literal", incident.ListFilter{Query: `\`}, []string{}},
 		{"query no match", incident.ListFilter{Query: "ransomware"}, []string{}},
+		// Issue 17 item 10: SQLite refused a LIKE pattern this long with an error.
+		{"query longer than any title", incident.ListFilter{Query: strings.Repeat("a%_", 20000)}, []string{}},
+		{"query of the longest title", incident.ListFilter{Query: strings.Repeat("x", incident.MaxTitle)}, []string{}},
 		{"query and open", incident.ListFilter{Query: "credential", Open: true}, []string{id(3), id(1)}},
 		{"limit", incident.ListFilter{Limit: 2}, []string{id(4), id(3)}},
 		{"limit after filter", incident.ListFilter{Query: "credential", Limit: 1}, []string{id(3)}},
