@@ -15,12 +15,14 @@ import (
 )
 
 // Routes joins the HTTP API and the web UI on one listener: /api/ and /healthz go
-// to the API (per-user bearer tokens), everything else to the web UI (sign-in
+// to the API (per-user bearer tokens), /slack/ too (Slack's signed endpoints are
+// mounted on the API's handler), everything else to the web UI (sign-in
 // sessions), so neither can reach the other's pages with its own credentials.
 func Routes(api http.Handler, ui http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
+	mux.Handle("/slack/", api)
 	mux.Handle("/", ui)
 	return mux
 }
