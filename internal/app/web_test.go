@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,5 +41,22 @@ func TestDevAdminPassword(t *testing.T) {
 	}
 	if key2, _ := os.ReadFile(filepath.Join(dir, "web.key")); string(key2) != string(key) {
 		t.Errorf("the session key changed on restart")
+	}
+}
+
+// TestRoutes: the API's paths (and Slack's) reach the API handler, every other
+// path the web UI.
+func TestRoutes(t *testing.T) {
+	tag := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(name)) })
+	}
+	h := app.Routes(tag("api"), tag("web"))
+	for path, want := range map[string]string{"/api/incidents": "api", "/healthz": "api", "/slack/commands": "api",
+		"/": "web", "/board": "web", "/login": "web", "/calendar.ics": "web", "/apix": "web"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Body.String() != want {
+			t.Errorf("%s went to %s, want %s", path, rec.Body.String(), want)
+		}
 	}
 }
