@@ -416,3 +416,27 @@ func TestNewRefusesAShortKey(t *testing.T) {
 		t.Errorf("short key: %v", err)
 	}
 }
+
+// TestSessionFollowsTheStore: roles and the disabled flag are read from the store
+// on every request, so taking a role away or disabling a user takes effect at once.
+func TestSessionFollowsTheStore(t *testing.T) {
+	s := newStack(t)
+	s.seed("INC-20260306-001", "takeover", "DE", true, dur(30*time.Hour))
+	b := s.browser()
+	b.signIn("lena")
+	if r := b.get("/board"); !strings.Contains(r.Body, "Mark fulfilled") {
+		t.Fatalf("legal sees no Mark fulfilled")
+	}
+	if err := s.store.SetRoles(context.Background(), "lena", []incident.Role{incident.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.get("/board"); r.Status != 200 || strings.Contains(r.Body, "Mark fulfilled") {
+		t.Errorf("a role taken away still shows its buttons")
+	}
+	if err := s.store.SetDisabled(context.Background(), "lena", true); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.get("/board"); r.Status != http.StatusSeeOther {
+		t.Errorf("a disabled user's session still works: %d", r.Status)
+	}
+}
