@@ -53,7 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins: try again in %d seconds.", int(math.Ceil(wait.Seconds()))))
 		return
 	}
-	ok, err := s.checkPassword(r, user, pw)
+	ok, hash, err := s.checkPassword(r, user, pw)
 	if err != nil {
 		s.logger.Error("Sign-in check failed", "user", user, "error", err)
 		again(http.StatusInternalServerError, "Sign-in is unavailable; the server's log has the details.")
@@ -70,7 +70,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.limiter.succeed(user)
-	s.sess.issue(w, user, "password")
+	s.sess.issue(w, user, "password", hash)
 	s.logger.Info("Web sign-in", "user", user, "via", "password")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -78,25 +78,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // checkPassword reports whether pw is user's password. An unknown user, one
 // without a password and a disabled one are checked against a dummy hash, so all
 // take as long as a wrong password.
-func (s *Server) checkPassword(r *http.Request, user, pw string) (bool, error) {
+func (s *Server) checkPassword(r *http.Request, user, pw string) (bool, string, error) {
 	hash, err := s.users.PasswordHash(r.Context(), user)
 	var ie *incident.Error
 	switch {
 	case errors.As(err, &ie) && ie.Code == incident.ENOTFOUND, err == nil && hash == "":
 		_, _ = auth.CheckPassword(pw, s.dummyHash)
-		return false, nil
+		return false, "", nil
 	case err != nil:
-		return false, err
+		return false, "", err
 	}
 	ok, err := auth.CheckPassword(pw, hash)
 	if err != nil || !ok {
-		return false, err
+		return false, "", err
 	}
 	u, err := s.users.GetUser(r.Context(), user)
 	if err != nil {
-		return false, err
+		return false, "", err
 	}
-	return !u.Disabled, nil
+	return !u.Disabled, hash, nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, rc *reqCtx) {

@@ -138,7 +138,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, u := range users {
 		if u.Email != "" && strings.EqualFold(u.Email, claims.Email) && !u.Disabled {
-			s.sess.issue(w, u.ID, "oidc")
+			s.sess.issue(w, u.ID, "oidc", "")
 			s.logger.Info("Web sign-in", "user", u.ID, "via", "oidc")
 			http.Redirect(w, r, parts[2], http.StatusSeeOther)
 			return

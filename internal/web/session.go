@@ -35,6 +35,18 @@ type session struct {
 	Nonce   string `json:"n"`
 	Expires int64  `json:"e"` // Unix seconds
 	Via     string `json:"v"` // "password" or "oidc"
+	// Pw fingerprints the password hash a password sign-in checked: once the
+	// password is changed (irflow users passwd), the sessions it opened end.
+	Pw string `json:"p,omitempty"`
+}
+
+// passwordPrint is a short fingerprint of a stored password hash; "" for none.
+func passwordPrint(hash string) string {
+	if hash == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(hash))
+	return b64.EncodeToString(sum[:9])
 }
 
 // sessions signs and checks session cookies and derives their CSRF tokens with
@@ -76,9 +88,10 @@ func randomToken(n int) string {
 	return b64.EncodeToString(b)
 }
 
-// issue sets a new session cookie for userID.
-func (s *sessions) issue(w http.ResponseWriter, userID, via string) session {
-	sess := session{UserID: userID, Nonce: randomToken(18), Expires: s.now().Add(s.ttl).Unix(), Via: via}
+// issue sets a new session cookie for userID; pwHash is the password hash a
+// password sign-in checked.
+func (s *sessions) issue(w http.ResponseWriter, userID, via, pwHash string) session {
+	sess := session{UserID: userID, Nonce: randomToken(18), Expires: s.now().Add(s.ttl).Unix(), Via: via, Pw: passwordPrint(pwHash)}
 	body, _ := json.Marshal(sess)
 	payload := b64.EncodeToString(body)
 	value := payload + "." + b64.EncodeToString(s.mac("session", payload))

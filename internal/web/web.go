@@ -224,6 +224,13 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, *reqCtx)) htt
 			if err == nil && u.Disabled {
 				err = fmt.Errorf("user %s is disabled", u.ID)
 			}
+			if err == nil && sess.Via == "password" {
+				// A changed password ends the sessions the old one opened.
+				var h string
+				if h, err = s.users.PasswordHash(r.Context(), u.ID); err == nil && passwordPrint(h) != sess.Pw {
+					err = fmt.Errorf("the password of %s changed since this session began", u.ID)
+				}
+			}
 		}
 		if err != nil {
 			if !errors.Is(err, errNoSession) {

@@ -10,6 +10,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"irflow/internal/auth"
 	"irflow/internal/incident"
 )
 
@@ -438,5 +439,18 @@ func TestSessionFollowsTheStore(t *testing.T) {
 	}
 	if r := b.get("/board"); r.Status != http.StatusSeeOther {
 		t.Errorf("a disabled user's session still works: %d", r.Status)
+	}
+	// A new password ends the sessions the old one opened.
+	v := s.browser()
+	v.signIn("vic")
+	h, err := auth.HashPassword("a brand new passphrase", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.store.SetPasswordHash(context.Background(), "vic", h); err != nil {
+		t.Fatal(err)
+	}
+	if r := v.get("/board"); r.Status != http.StatusSeeOther {
+		t.Errorf("a session survived a password change: %d", r.Status)
 	}
 }
