@@ -30,7 +30,12 @@ incident and timer resumes where it was.
 The official Temporal CLI and UI can connect to --temporal. Temporal keeps a closed
 workflow's history for --retention (30 days by default); irflow itself reads closed
 incidents from its store, and notification clocks are separate workflows that stay
-open until their duty ends, so legal deadlines never depend on retention.`,
+open until their duty ends, so legal deadlines never depend on retention.
+
+With SLACK_BOT_TOKEN set (and SLACK_APP_TOKEN for Socket Mode, or
+SLACK_SIGNING_SECRET for requests at /slack/...), the Slack app runs too: /incident,
+incident channels with a status card, notifications in Slack (README "Slack"). The
+ready line says slack=not-configured(log-transport) otherwise.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			logger, err := newLogger(cmd.ErrOrStderr(), logLevel)
@@ -56,8 +61,8 @@ open until their duty ends, so legal deadlines never depend on retention.`,
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s board=%s temporal=%s zendesk=%s data=%s log=%s (started in %s)\n",
-				d.HTTPAddr, d.BoardURL, d.Temporal.FrontendAddr(), d.ZendeskDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s board=%s temporal=%s zendesk=%s slack=%s data=%s log=%s (started in %s)\n",
+				d.HTTPAddr, d.BoardURL, d.Temporal.FrontendAddr(), d.ZendeskDescription(), d.SlackDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}

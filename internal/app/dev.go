@@ -28,6 +28,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
 	"irflow/internal/service"
+	"irflow/internal/slackbot"
 	"irflow/internal/storeopen"
 	"irflow/internal/web"
 	"irflow/internal/zdsim"
@@ -165,6 +166,10 @@ type Dev struct {
 	// Web is the web UI served beside the HTTP API; BoardURL is its deadline board.
 	Web      *web.Server
 	BoardURL string
+	// Slack is the Slack app, nil when SLACK_BOT_TOKEN is unset.
+	Slack       *slackbot.App
+	slackCancel context.CancelFunc
+
 	// LogPath is the stack's log file (LogName in the data folder).
 	LogPath string
 	logOut  *os.File
@@ -280,6 +285,15 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("web UI: %w", err)
 	}
 	d.BoardURL = "http://" + d.HTTPAddr + "/board"
+	notifier := d.notifier()
+	if d.Slack, err = newSlack(d.getenv(), d.Service, cat, d.Store, cfg.Logger); err != nil {
+		return nil, err
+	}
+	if d.Slack != nil && cfg.Notifier == nil {
+		if notifier, err = notifierWith(d.Slack, notifier); err != nil {
+			return nil, err
+		}
+	}
 
 	zcfg, err := d.zendeskConfig()
 	if err != nil {
@@ -293,15 +307,21 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client, EvidenceDir: filepath.Join(cfg.DataDir, "evidence")},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
-		Notify:      &activities.NotifyActivities{Notifier: d.notifier()},
+		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: d.Store},
 	})
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
+	if d.Slack != nil {
+		// Not ctx: that one only bounds the start.
+		var sctx context.Context
+		sctx, d.slackCancel = context.WithCancel(context.Background())
+		runSlack(sctx, d.Slack, cfg.Logger)
+	}
 
 	d.http = &http.Server{
-		Handler:           Routes(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Web),
+		Handler:           Routes(withSlack(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Slack), d.Web),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -347,11 +367,18 @@ func devLoopback(addr string) bool {
 
 // zendeskConfig returns the configured Zendesk instance, or starts the built-in
 // simulator with the demo seed when no credentials are set.
-func (d *Dev) zendeskConfig() (zendesk.Config, error) {
-	getenv := d.Config.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+func (d *Dev) getenv() func(string) string {
+	if d.Config.Getenv != nil {
+		return d.Config.Getenv
 	}
+	return os.Getenv
+}
+
+// SlackDescription says how Slack is connected, for the ready line.
+func (d *Dev) SlackDescription() string { return slackDescription(d.Slack) }
+
+func (d *Dev) zendeskConfig() (zendesk.Config, error) {
+	getenv := d.getenv()
 	zcfg, configured, err := zendesk.ConfigFromEnv(getenv)
 	if err != nil {
 		return zendesk.Config{}, fmt.Errorf("zendesk configuration: %w", err)
@@ -391,6 +418,10 @@ func (d *Dev) Stop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = d.http.Shutdown(ctx)
 		cancel()
+	}
+	if d.slackCancel != nil {
+		d.slackCancel()
+		d.Slack.Wait()
 	}
 	if d.worker != nil {
 		d.worker.Stop()

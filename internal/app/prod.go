@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,11 +88,27 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
 	}
+	// With Slack configured, notifications also go to Slack and refresh the status
+	// cards; the worker serves no Slack requests (serve does).
+	cat, err := playbooks.Embedded()
+	if err != nil {
+		return fmt.Errorf("load playbooks: %w", err)
+	}
+	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	notifier, err := notifierWith(slackApp, notify.LogTransport{Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
 		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
 		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
-		Notify:      &activities.NotifyActivities{Notifier: notify.LogTransport{Logger: cfg.Logger}},
+		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: store},
 	})
 	if err := w.Start(); err != nil {
@@ -129,6 +146,16 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	if slackApp != nil {
+		sctx, cancel := context.WithCancel(ctx)
+		defer func() { cancel(); slackApp.Wait() }()
+		runSlack(sctx, slackApp, cfg.Logger)
+	}
+	cfg.Logger.Info("Slack", "slack", slackDescription(slackApp))
 	var key []byte
 	switch keyFile := cfg.WebKeyFile; {
 	case keyFile == "" && storeopen.IsPostgres(cfg.StorePath):
@@ -149,7 +176,7 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
 	}
-	handler := Routes(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), ui)
+	handler := Routes(withSlack(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), slackApp), ui)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -177,6 +204,14 @@ func nonEmpty(s ...string) []string {
 		}
 	}
 	return out
+}
+
+// getenv is cfg.Getenv, or os.Getenv.
+func (cfg ProdConfig) getenv() func(string) string {
+	if cfg.Getenv != nil {
+		return cfg.Getenv
+	}
+	return os.Getenv
 }
 
 // loopback reports whether addr listens on a loopback interface only.

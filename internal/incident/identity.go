@@ -197,6 +197,13 @@ type UserStore interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	// ListUsers returns every user, by id.
 	ListUsers(ctx context.Context) ([]User, error)
+	// UserBySlackID returns the user linked to a Slack user id; ENOTFOUND when
+	// none is (or id is empty). Slack maps its users to irflow's with it.
+	UserBySlackID(ctx context.Context, slackUserID string) (User, error)
+	// UserByEmail returns the user with email, compared without regard to case
+	// (ASCII letters at least; the lowest id when several share it); ENOTFOUND when
+	// none has it (or email is empty).
+	UserByEmail(ctx context.Context, email string) (User, error)
 	// SetRoles replaces a user's roles.
 	SetRoles(ctx context.Context, id string, roles []Role) error
 	// SetDisabled disables or re-enables a user; a disabled user's tokens fail.

@@ -43,6 +43,11 @@ func TestUserStore(t *testing.T) {
 	storetest.RunUsers(t, func(t *testing.T) incident.UserStore { return openDB(t, pgtest.DSN(t)) })
 }
 
+// TestSlackStore runs the Slack refs contract against PostgreSQL.
+func TestSlackStore(t *testing.T) {
+	storetest.RunSlack(t, func(t *testing.T) incident.SlackStore { return openDB(t, pgtest.DSN(t)) })
+}
+
 type migration struct {
 	Version   int       `db:"version"`
 	Name      string    `db:"name"`

@@ -276,3 +276,29 @@ FROM audit_log ORDER BY seq DESC LIMIT $1`, limit); err != nil {
 	}
 	return out, nil
 }
+
+// UserBySlackID implements incident.UserStore.
+func (s *DB) UserBySlackID(ctx context.Context, slackUserID string) (incident.User, error) {
+	return s.userWhere(ctx, "slack user "+slackUserID, slackUserID == "", `SELECT id FROM users WHERE slack_user_id = $1 ORDER BY id LIMIT 1`, text(slackUserID))
+}
+
+// UserByEmail implements incident.UserStore.
+func (s *DB) UserByEmail(ctx context.Context, email string) (incident.User, error) {
+	return s.userWhere(ctx, "email "+email, strings.TrimSpace(email) == "", `SELECT id FROM users WHERE lower(email) = lower($1) ORDER BY id LIMIT 1`, text(email))
+}
+
+// userWhere returns the user whose id query selects; what names the lookup in errors.
+func (s *DB) userWhere(ctx context.Context, what string, empty bool, query string, arg any) (incident.User, error) {
+	if empty {
+		return incident.User{}, incident.Errorf(incident.ENOTFOUND, "no user with an empty %s", strings.Fields(what)[0])
+	}
+	var id string
+	err := s.db.GetContext(ctx, &id, query, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return incident.User{}, incident.Errorf(incident.ENOTFOUND, "no user with %s", what)
+	}
+	if err != nil {
+		return incident.User{}, fmt.Errorf("user with %s: %w", what, err)
+	}
+	return s.GetUser(ctx, id)
+}

@@ -115,12 +115,19 @@ func (s *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("list migrations: %w", err)
 	}
 	sort.Strings(names)
+	seen := map[int]string{}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
 		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a number", base)
 		}
+		// Migrations are recorded by number: a second file with a number already
+		// applied would be skipped silently (two branches both adding 0006_...).
+		if other, dup := seen[version]; dup {
+			return fmt.Errorf("migrations %s and %s share the number %d: renumber one", other, base, version)
+		}
+		seen[version] = base
 		if err := s.applyMigration(ctx, version, base, name); err != nil {
 			return err
 		}

@@ -301,6 +301,13 @@ func TestOpenExistingNeverCreates(t *testing.T) {
 	}
 }
 
+// TestSlackStore runs the Slack refs contract against a real SQLite file.
+func TestSlackStore(t *testing.T) {
+	storetest.RunSlack(t, func(t *testing.T) incident.SlackStore {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}
+
 // TestStoreFileIsPrivate: a new store file and its WAL and shared-memory files are
 // created 0600 whatever the umask lets through (issue 17 item 14): the store holds
 // the users, their token hashes and the audit log.

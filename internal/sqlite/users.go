@@ -232,3 +232,29 @@ func (s *DB) AuditLog(ctx context.Context, limit int) ([]incident.AuditEntry, er
 	}
 	return out, nil
 }
+
+// UserBySlackID implements incident.UserStore.
+func (s *DB) UserBySlackID(ctx context.Context, slackUserID string) (incident.User, error) {
+	return s.userWhere(ctx, "slack user "+slackUserID, slackUserID == "", `SELECT id FROM users WHERE slack_user_id = ? ORDER BY id LIMIT 1`, slackUserID)
+}
+
+// UserByEmail implements incident.UserStore.
+func (s *DB) UserByEmail(ctx context.Context, email string) (incident.User, error) {
+	return s.userWhere(ctx, "email "+email, strings.TrimSpace(email) == "", `SELECT id FROM users WHERE lower(email) = lower(?) ORDER BY id LIMIT 1`, email)
+}
+
+// userWhere returns the user whose id query selects; what names the lookup in errors.
+func (s *DB) userWhere(ctx context.Context, what string, empty bool, query string, arg any) (incident.User, error) {
+	if empty {
+		return incident.User{}, incident.Errorf(incident.ENOTFOUND, "no user with an empty %s", strings.Fields(what)[0])
+	}
+	var id string
+	err := s.db.GetContext(ctx, &id, query, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return incident.User{}, incident.Errorf(incident.ENOTFOUND, "no user with %s", what)
+	}
+	if err != nil {
+		return incident.User{}, fmt.Errorf("user with %s: %w", what, err)
+	}
+	return s.GetUser(ctx, id)
+}

@@ -15,11 +15,12 @@ import (
 )
 
 // Store is what irflow's processes use of a store: the read model, the users and
-// their tokens, containment leases, and Close.
+// their tokens, containment leases, the Slack objects made for incidents, and Close.
 type Store interface {
 	incident.Store
 	incident.UserStore
 	incident.LeaseStore
+	incident.SlackStore
 	Close() error
 }
 

@@ -19,6 +19,7 @@ func RunUsers(t *testing.T, open func(t *testing.T) incident.UserStore) {
 		{"Users/RolesAndDisable", testUsersRolesAndDisable},
 		{"Tokens/Lifecycle", testTokensLifecycle},
 		{"Audit/NewestFirst", testAuditNewestFirst},
+		{"Users/BySlackIDAndEmail", testUsersBySlackIDAndEmail},
 		{"Users/PasswordHash", testPasswordHash},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -138,4 +139,38 @@ func testAuditNewestFirst(t *testing.T, s incident.UserStore) {
 	if err != nil || len(log) != 2 || !log[0].Allowed || log[1].Allowed || log[1].Reason != "needs commander" || log[0].Seq <= log[1].Seq {
 		t.Errorf("audit log = %+v, %v", log, err)
 	}
+}
+
+func testUsersBySlackIDAndEmail(t *testing.T, s incident.UserStore) {
+	ctx := t.Context()
+	for _, u := range []incident.User{
+		{ID: "rita", Display: "Rita", Email: "Rita@Example.com", SlackUserID: "URITA", Roles: []incident.Role{incident.RoleResponder}},
+		{ID: "carol", Display: "Carol", Email: "carol@example.com", Roles: []incident.Role{incident.RoleCommander}},
+		{ID: "carol2", Display: "Carol again", Email: "CAROL@example.com"},
+		{ID: "nobody", Display: "No links"},
+	} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.UserBySlackID(ctx, "URITA")
+	if err != nil || got.ID != "rita" || !slices.Equal(got.Roles, []incident.Role{incident.RoleResponder}) {
+		t.Errorf("by slack id = %+v, %v", got, err)
+	}
+	_, err = s.UserBySlackID(ctx, "UNKNOWN")
+	userCode(t, err, incident.ENOTFOUND)
+	_, err = s.UserBySlackID(ctx, "") // "nobody" has an empty slack id: never a match
+	userCode(t, err, incident.ENOTFOUND)
+	got, err = s.UserByEmail(ctx, "rita@example.COM")
+	if err != nil || got.ID != "rita" {
+		t.Errorf("by email = %+v, %v", got, err)
+	}
+	got, err = s.UserByEmail(ctx, "carol@example.com")
+	if err != nil || got.ID != "carol" || !got.HasRole(incident.RoleCommander) {
+		t.Errorf("by a shared email = %+v, %v; want the lowest id", got, err)
+	}
+	_, err = s.UserByEmail(ctx, "")
+	userCode(t, err, incident.ENOTFOUND)
+	_, err = s.UserByEmail(ctx, "mallory@example.com")
+	userCode(t, err, incident.ENOTFOUND)
 }
