@@ -11,11 +11,16 @@ GO       ?= go
 # time, so fail the build instead.
 export CGO_ENABLED = 1
 
-# Every package with a committed benchmark, found rather than listed, so a new
-# benchmark is run without editing this file.
-BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmark' .)))
+# Fuzz targets `make fuzz-short` runs, as package:Target. Each runs FUZZTIME
+# (coverage-guided, with its committed seed corpus in testdata/fuzz/Target); the
+# seed corpora of these and of every other Fuzz function (the CLI escaper, the
+# declare limits) also run as plain tests in `go test`. Run one longer with
+# `make fuzz-short FUZZTIME=10m FUZZ=./internal/facts:FuzzParse`.
+FUZZ ?= ./internal/facts:FuzzParseRoundTrip ./playbooks:FuzzParse ./playbooks/regimes:FuzzLoadFS ./internal/zendesk:FuzzResponseDecoding \
+	./internal/slackbot:FuzzVerify ./internal/slackbot:FuzzSlashCommand
+FUZZTIME ?= 4s
 
-.PHONY: test build dev bench lint
+.PHONY: test build dev bench lint fuzz-short
 
 ## test: run every test once, uncached (cmd/irflow/readme_test.go runs the README's
 # walkthrough), with a test PostgreSQL running, versitygw installed and Chromium
@@ -25,6 +30,16 @@ BENCH_PKGS = $(sort $(dir $(shell grep -rl --include='*_test.go' '^func Benchmar
 test:
 	dsn="$$(scripts/test-postgres)" && gw="$$(scripts/test-versitygw)" && chromium="$$(scripts/test-chromium)" && \
 	IRFLOW_TEST_POSTGRES="$$dsn" IRFLOW_TEST_VERSITYGW="$$gw" IRFLOW_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) fuzz-short
+
+## fuzz-short: run each fuzz target in FUZZ for FUZZTIME (4 s each by default);
+## a failing input is written to the package's testdata/fuzz and fails the run
+fuzz-short:
+	@set -e; for t in $(FUZZ); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg; \
+	done
 
 ## build: build the irflow binary into bin/irflow. The first build compiles the
 ## embedded Temporal server (4 to 12 minutes); -v names each package as it is
@@ -38,9 +53,10 @@ build:
 dev: build
 	./bin/irflow dev
 
-## bench: run every committed benchmark once (figures, not assertions)
-bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
+## bench: run every committed benchmark once with irflow bench: one table (figure,
+## unit, target, pass or fail) and bench.json; exit 1 when a target is not met
+bench: build
+	./bin/irflow bench --benchtime 1x --out bench.json
 
 ## lint: gofmt must list no file, go vet must pass, go.mod must be tidy
 lint:

@@ -298,7 +298,7 @@ func (c *Containment) Run(ctx workflow.Context, factsFn func() facts.Document, r
 			continue
 		}
 		switch st.Status {
-		case StepDone, StepFailed, StepSkipped, StepCancelled, StepRolledBack:
+		case StepDone, StepFailed, StepSkipped, StepCancelled, StepRolledBack, StepNoTargets:
 			continue
 		}
 		if st.Step.NeedsApproval && st.Status != StepApproved && st.Status != StepRunning {
@@ -354,6 +354,9 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 	}
 	if len(st.Targets) == 0 {
 		res := resolveTargets(ctx, st.Step, c.facts())
+		if res.NoTargets != "" && c.endNoTargets(ctx, st, res) {
+			return
+		}
 		if res.Error != "" {
 			c.failStep(ctx, st, res.Error)
 			return
@@ -389,7 +392,7 @@ func (c *Containment) runStep(ctx workflow.Context, i int) {
 		}
 		var res containment.ApplyResult
 		if err := workflow.ExecuteActivity(actx, containment.ActivityApply, in).Get(actx, &res); err != nil {
-			msg := activityFailure(err)
+			msg := failureMessage(ctx, "containment step "+st.Step.ID, err, activityFailure(err))
 			st.Errors = append(st.Errors, msg)
 			c.record(TimelineContainmentFailed, SystemActor, fmt.Sprintf("step %s failed: %s", st.Step.ID, msg))
 			if leases && holder == c.IncidentID {
@@ -500,7 +503,8 @@ func (c *Containment) Rollback(ctx workflow.Context, actor, reason string) (Roll
 		}
 		ur, err := c.undo(actx, st, applied)
 		if err != nil {
-			msg := fmt.Sprintf("step %s: undo %s on %s: %v", st.Step.ID, applied.Action, applied.Target, err)
+			msg := fmt.Sprintf("step %s: undo %s on %s: %s", st.Step.ID, applied.Action, applied.Target,
+				failureMessage(dctx, "undo of step "+st.Step.ID, err, err.Error()))
 			res.Failed = append(res.Failed, msg)
 			c.record(TimelineContainmentFailed, actor, "rollback "+msg)
 			continue
@@ -674,13 +678,13 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 		return err
 	}
 	if c.halted() {
-		return errors.New("step: containment was rolled back; no step can be approved")
+		return conflictf("step: containment was rolled back; no step can be approved")
 	}
 	if !st.Step.NeedsApproval {
 		return fmt.Errorf("step: step %q (%s) does not need approval", req.Step, st.Step.Action)
 	}
 	if st.Status != StepPending && st.Status != StepAwaitingApproval {
-		return fmt.Errorf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
+		return conflictf("step: step %q is %s, not waiting for approval", req.Step, st.Status)
 	}
 	// Separation of duties (the playbook's distinct_approver and approvals).
 	if st.Step.DistinctApprover && req.Actor == c.declaredBy {
@@ -688,7 +692,7 @@ func (c *Containment) validateApprove(ctx workflow.Context, req ApproveStepReque
 	}
 	for _, a := range st.Approvals {
 		if a.Actor == req.Actor {
-			return fmt.Errorf("step: %s already approved step %q; it needs %d distinct approvers", req.Actor, req.Step, st.Step.RequiredApprovals())
+			return conflictf("step: %s already approved step %q; it needs %d distinct approvers", req.Actor, req.Step, st.Step.RequiredApprovals())
 		}
 	}
 	return nil
@@ -741,7 +745,7 @@ func (c *Containment) validateSkip(ctx workflow.Context, req SkipStepRequest) er
 	case StepPending, StepAwaitingApproval, StepApproved:
 		return nil
 	default:
-		return fmt.Errorf("step: step %q is %s and can no longer be skipped", req.Step, st.Status)
+		return conflictf("step: step %q is %s and can no longer be skipped", req.Step, st.Status)
 	}
 }
 
@@ -767,10 +771,10 @@ func (c *Containment) validateRollback(ctx workflow.Context, req RollbackRequest
 		return errors.New("actor: required: a rollback is attributed to a person")
 	}
 	if c.rollingBack {
-		return errors.New("rollback: a rollback is already running")
+		return conflictf("rollback: a rollback is already running")
 	}
 	if c.RolledBack != nil && c.RolledBack.Complete {
-		return errors.New("rollback: containment was already rolled back")
+		return conflictf("rollback: containment was already rolled back")
 	}
 	return nil
 }

@@ -343,7 +343,9 @@ func TestContainmentRollbackAfterCancel(t *testing.T) {
 	}
 }
 
-func TestContainmentStepWithoutTargetFails(t *testing.T) {
+// TestContainmentStepWithoutTargetEndsNoTargets: an empty facts list is not a
+// failure in Zendesk: the step ends no_targets naming the path to fill (issue 14).
+func TestContainmentStepWithoutTargetEndsNoTargets(t *testing.T) {
 	env, f := newContainmentEnv(t)
 	steps := []containment.Step{{ID: "app", Action: containment.DisableApp}}
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(signalClose, nil) }, time.Hour)
@@ -353,7 +355,8 @@ func TestContainmentStepWithoutTargetFails(t *testing.T) {
 		t.Fatal("an activity ran without a target")
 	}
 	s := r.Containment.Steps[0]
-	if s.Status != StepFailed || len(s.Errors) != 1 || !strings.Contains(s.Errors[0], "facts zendesk.app_installations is empty") {
+	if s.Status != StepNoTargets || len(s.Errors) != 0 || s.MissingFacts != "zendesk.app_installations" ||
+		!strings.Contains(strings.Join(r.Timeline, "\n"), "no targets: facts zendesk.app_installations is empty") {
 		t.Fatalf("state: %+v", s)
 	}
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"go.temporal.io/sdk/workflow"
 
 	"irflow/internal/containment"
@@ -46,6 +47,9 @@ func assess(ctx workflow.Context, doc facts.Document, det ownership.Determinatio
 type resolvedTargets struct {
 	Targets []containment.Target `json:"targets"`
 	Error   string               `json:"error,omitempty"`
+	// NoTargets is the facts path of an empty target list (Error then says so
+	// too). Histories recorded before it existed leave it empty.
+	NoTargets string `json:"no_targets,omitempty"`
 }
 
 // resolveTargets is containment.Targets, recorded.
@@ -53,6 +57,10 @@ func resolveTargets(ctx workflow.Context, step containment.Step, doc facts.Docum
 	return recorded(ctx, func() resolvedTargets {
 		t, err := containment.Targets(step, doc)
 		if err != nil {
+			var none *containment.NoTargetsError
+			if errors.As(err, &none) {
+				return resolvedTargets{Error: err.Error(), NoTargets: none.Facts}
+			}
 			return resolvedTargets{Error: err.Error()}
 		}
 		return resolvedTargets{Targets: t}

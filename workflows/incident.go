@@ -83,6 +83,18 @@ type IncidentResult struct {
 // incident's state refuses it.
 const ErrTypeClosed = "IncidentClosed"
 
+// ErrTypeConflict is the application error type of Update rejections made because
+// the state refuses a well-formed request: approving a step that already ran or
+// failed, a second rollback, skipping a finished step. Callers map it to a
+// conflict (exit status 4, HTTP 409), not to bad input: the same request was
+// right a moment earlier (issue 14).
+const ErrTypeConflict = "StateConflict"
+
+// conflictf rejects an Update whose request the current state refuses.
+func conflictf(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeConflict)
+}
+
 // closedError rejects an Update on a closed incident.
 func closedError(id, how string) error {
 	return temporal.NewApplicationError(fmt.Sprintf("incident %s is %s", id, how), ErrTypeClosed)
@@ -184,6 +196,9 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 	}
 	w.cont.requireBy, w.cont.heardBy, w.cont.declaredBy = w.in.Authenticated, w.heard, w.in.DeclaredBy
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
+		return err
+	}
+	if err := w.cont.registerRetry(ctx); err != nil {
 		return err
 	}
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (State, error) { return w.snapshot(), nil }); err != nil {

@@ -84,9 +84,10 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 	})
 	var res EvidenceResult
 	if err := workflow.ExecuteChildWorkflow(cctx, WorkflowEvidenceCollection, in).Get(ctx, &res); err != nil {
+		msg := failureMessage(ctx, "evidence collection", err, err.Error())
 		w.state.Evidence.Status = EvidenceFailed
-		w.state.Evidence.Error = err.Error()
-		w.record(ctx, SystemActor, incident.KindEvidence, "Evidence collection failed: "+err.Error(), nil)
+		w.state.Evidence.Error = msg
+		w.record(ctx, SystemActor, incident.KindEvidence, "Evidence collection failed: "+msg, nil)
 		return
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

@@ -501,7 +501,8 @@ func (c *clock) remind(cu obligations.Catchup, catchup bool) {
 	err := workflow.ExecuteActivity(actx, ra.SendReminder, activities.SendReminderInput{Notice: notice}).Get(c.ctx, nil)
 	if err != nil {
 		// A failed reminder must not stop the clock; the timeline shows the gap.
-		c.record(EventReminderFailed, "", fmt.Sprintf("%s reminder %s not delivered: %v", o.ID, r.Key, err))
+		c.record(EventReminderFailed, "", fmt.Sprintf("%s reminder %s not delivered: %s", o.ID, r.Key,
+			failureMessage(c.ctx, "reminder "+r.Key, err, err.Error())))
 		c.bump()
 		return
 	}

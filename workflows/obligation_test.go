@@ -563,3 +563,44 @@ func TestClockArmedCenturiesLate(t *testing.T) {
 		}
 	}
 }
+
+// TestClockArmedAfterDueRemindsAtOnce is issue 14's defect: a clock whose due
+// date passed before it was armed (the GDPR 72 h clock armed on day 4 because
+// aware_at was recorded late) must notify at once, not at the next daily
+// boundary 20 hours later, and then daily. The catch-up of issue 17 does it: one
+// overdue notice at the arming, then one a day.
+func TestClockArmedAfterDueRemindsAtOnce(t *testing.T) {
+	rec := &recorder{}
+	armed := h(100) // due at h(72): 28 hours overdue
+	env := newEnv(t, rec, armed)
+	o := obligationFor(t, gdprFacts(), "eu-gdpr-33-sa")
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(MarkFulfilledUpdate, "u1", (&updateOutcome{}).cb(), MarkFulfilledRequest{
+			Obligation: o.ID, Actor: "dpo", Reference: "DPC-2026-0042", LateReason: "aware_at recorded late",
+		})
+	}, 50*time.Hour)
+	env.ExecuteWorkflow(ObligationClock, NewObligationClockInput("inc-1", o))
+	if !env.IsWorkflowCompleted() || env.GetWorkflowError() != nil {
+		t.Fatalf("workflow: completed %v, error %v", env.IsWorkflowCompleted(), env.GetWorkflowError())
+	}
+	var res ObligationClockResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	var sentAt []time.Time
+	for _, r := range res.RemindersSent {
+		if r.Kind != notify.KindOverdue {
+			t.Errorf("reminder %s is %s, want overdue", r.Key, r.Kind)
+		}
+		sentAt = append(sentAt, r.SentAt)
+	}
+	want := []time.Time{armed, h(120), h(144)}
+	if len(sentAt) != len(want) {
+		t.Fatalf("reminders sent at %v, want %v", sentAt, want)
+	}
+	for i := range want {
+		if !sentAt[i].Equal(want[i]) {
+			t.Errorf("reminder %d sent at %s, want %s", i, sentAt[i].UTC().Format(time.RFC3339), want[i].UTC().Format(time.RFC3339))
+		}
+	}
+}

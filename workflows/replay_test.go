@@ -48,6 +48,11 @@ import (
 //     rollback) and TestTwoIncidentsOnTheSameZendeskObjects (two incidents sharing
 //     containment leases, both rolled back).
 //
+//   - incident_retry_history.json (a step failed, retried after set-facts; a step
+//     ended no_targets and was retried) and clock_late_history.json (a clock armed
+//     after its due date) are written by TestRecordFaultHistories, with the same
+//     variable set.
+//
 // New files matching the pattern are replayed without editing this test, and every
 // workflow type the worker registers must have at least one history.
 func TestReplayHistories(t *testing.T) {

@@ -12,6 +12,7 @@ type (
 	StepStatus                = incident.StepStatus
 	ApproveStepRequest        = incident.ApproveStepRequest
 	SkipStepRequest           = incident.SkipStepRequest
+	RetryStepRequest          = incident.RetryStepRequest
 	RollbackRequest           = incident.RollbackRequest
 	RollbackResult            = incident.RollbackResult
 	StepState                 = incident.StepState
@@ -51,6 +52,7 @@ const (
 	StepRunning               = incident.StepRunning
 	StepDone                  = incident.StepDone
 	StepFailed                = incident.StepFailed
+	StepNoTargets             = incident.StepNoTargets
 	StepSkipped               = incident.StepSkipped
 	StepCancelled             = incident.StepCancelled
 	StepRolledBack            = incident.StepRolledBack

@@ -34,7 +34,7 @@ Like irflow users it reads the store directly (--data), so it needs no server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 {
-				return withExit(2, fmt.Errorf("--limit: %d; give 1 or more", limit))
+				return withExit(exitInvalid, fmt.Errorf("--limit: %d; give 1 or more", limit))
 			}
 			ctx := cmd.Context()
 			store, err := sf.open(ctx)

@@ -27,6 +27,7 @@ type backend interface {
 	Close(ctx context.Context, id string, req incident.CloseRequest) (incident.State, error)
 	ApproveStep(ctx context.Context, id string, req incident.ApproveStepRequest) (incident.StepState, error)
 	SkipStep(ctx context.Context, id string, req incident.SkipStepRequest) (incident.StepState, error)
+	RetryStep(ctx context.Context, id string, req incident.RetryStepRequest) (incident.StepState, error)
 	Rollback(ctx context.Context, id string, req incident.RollbackRequest) (incident.RollbackResult, error)
 	SetFacts(ctx context.Context, id string, req incident.SetFactsRequest) (incident.SetFactsResult, error)
 	ConfirmOwnership(ctx context.Context, id string, req incident.ConfirmOwnershipRequest) (incident.OwnershipState, error)
@@ -64,21 +65,10 @@ func (f *clientFlags) remote() (backend, func(), error) {
 	}
 	c, err := apiclient.New(f.server, token)
 	if err != nil {
-		return nil, nil, withExit(2, fmt.Errorf("--server: %w", err))
+		return nil, nil, withExit(exitInvalid, fmt.Errorf("--server: %w", err))
 	}
 	return c, func() {}, nil
 }
-
-// Exit statuses of client mode, beside userError's 2 (invalid), 3 (not found) and 4
-// (conflict).
-const (
-	// exitForbidden: the user's roles do not allow the action; the message names
-	// the role that would.
-	exitForbidden = 5
-	// exitUnauthorized: no token, or the server refused it (unknown, revoked, or
-	// its user disabled).
-	exitUnauthorized = 6
-)
 
 // authError gives the client-mode refusals their exit statuses, with a hint for a
 // refused token; it returns nil for any other error.

@@ -47,16 +47,16 @@ ready line says slack=not-configured(log-transport) otherwise.`,
 			// whatever --log-level hides.
 			cfg.Console = cmd.ErrOrStderr()
 			if cfg.Retention < time.Hour {
-				return withExit(2, fmt.Errorf("--retention: %s is too short; give at least 1h (e.g. 720h for 30 days)", cfg.Retention))
+				return withExit(exitInvalid, fmt.Errorf("--retention: %s is too short; give at least 1h (e.g. 720h for 30 days)", cfg.Retention))
 			}
 			began := time.Now()
 			d, err := app.StartDev(cmd.Context(), cfg)
 			if err != nil {
 				if errors.Is(err, app.ErrLocked) {
-					return withExit(1, err)
+					return withExit(exitFailure, err)
 				}
 				if errors.Is(err, app.ErrExposed) {
-					return withExit(2, err)
+					return withExit(exitInvalid, err)
 				}
 				return fmt.Errorf("start dev stack: %w", err)
 			}

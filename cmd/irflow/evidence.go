@@ -76,7 +76,7 @@ collected).`,
 			}
 			dir, tried := resolveEvidenceDir(arg, dataDir, evidenceDir, recorded.ManifestPath)
 			if dir == "" {
-				return withExit(2, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
+				return withExit(exitInvalid, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
 					arg, strings.Join(tried, ", "), arg))
 			}
 			expected = strings.TrimSpace(expected)
@@ -89,10 +89,10 @@ collected).`,
 			}
 			rep, err := evidence.VerifyContext(cmd.Context(), dir, expected)
 			if err != nil && cmd.Context().Err() != nil {
-				return withExit(1, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+				return withExit(exitFailure, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
 			}
 			if err != nil {
-				return withExit(2, fmt.Errorf("evidence verify %s: %w", dir, err))
+				return withExit(exitInvalid, fmt.Errorf("evidence verify %s: %w", dir, err))
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -105,7 +105,7 @@ collected).`,
 				printVerifyReport(out, rep)
 			}
 			if !rep.OK {
-				return withExit(1, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
+				return withExit(exitFailure, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
 			}
 			return nil
 		},

@@ -13,10 +13,6 @@ import (
 	"irflow/internal/facts"
 )
 
-// exitBadInput is the exit status for an unreadable or invalid input file, as for a
-// usage error: the command never ran.
-const exitBadInput = 2
-
 // loadFacts reads and validates the facts document at path ("-" for standard
 // input). Every problem is reported on its own line as file:line:column: field:
 // message, the way compilers and editors expect. Timeline instants must lie between

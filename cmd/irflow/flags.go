@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/app"
+	"irflow/internal/codec"
 	"irflow/internal/incident"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
@@ -36,6 +37,8 @@ func (f *temporalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cfg.TLSServerName, "tls-server-name", os.Getenv("TEMPORAL_TLS_SERVER_NAME"), "server name to verify (env TEMPORAL_TLS_SERVER_NAME)")
 	// The API key is read from the environment only, so it never shows in `ps`.
 	f.cfg.APIKey = os.Getenv("TEMPORAL_API_KEY")
+	// The payload codec's keys, from the environment only (see irflow codec-server).
+	f.cfg.CodecKeys = os.Getenv(codec.EnvKeys)
 }
 
 // clientFlags are the flags of the commands that drive a running irflow
@@ -70,7 +73,7 @@ func (f *clientFlags) service(ctx context.Context, reads bool) (backend, func(),
 	}
 	c, err := app.Dial(ctx, f.cfg, nil)
 	if err != nil {
-		return nil, nil, withExit(1, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
+		return nil, nil, withExit(exitFailure, fmt.Errorf("cannot reach Temporal at %s (is \"irflow dev\" running?)", f.cfg.Address))
 	}
 	svc := &service.Service{Client: c, Playbooks: cat}
 	if !reads {
@@ -96,10 +99,10 @@ func openStore(ctx context.Context, dataDir string) (storeopen.Store, error) {
 	}
 	store, err := storeopen.OpenExisting(ctx, path)
 	if errors.Is(err, storeopen.ErrNoStore) && !storeopen.IsPostgres(path) {
-		return nil, withExit(1, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
+		return nil, withExit(exitFailure, fmt.Errorf("no irflow store at %s: pass --data DIR (or set IRFLOW_DATA) naming the folder that holds irflow.db: irflow dev's --data, or the folder of the worker's --store", path))
 	}
 	if err != nil {
-		return nil, withExit(1, err)
+		return nil, withExit(exitFailure, err)
 	}
 	return store, nil
 }
@@ -139,11 +142,11 @@ func userError(err error) error {
 	if errors.As(err, &e) {
 		switch e.Code {
 		case incident.EINVALID, incident.ETOOLARGE:
-			return withExit(2, err)
+			return withExit(exitInvalid, err)
 		case incident.ENOTFOUND:
-			return withExit(3, err)
+			return withExit(exitNotFound, err)
 		case incident.ECONFLICT:
-			return withExit(4, err)
+			return withExit(exitConflict, err)
 		}
 	}
 	return err
@@ -153,7 +156,7 @@ func userError(err error) error {
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		return nil, withExit(2, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level))
+		return nil, withExit(exitInvalid, fmt.Errorf("--log-level: %q is not one of debug, info, warn, error", level))
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -15,11 +15,12 @@ import (
 
 // incidentActionCmds are the commands that drive a running incident: containment
 // approvals, facts and ownership decisions. Each calls one action of the service and
-// prints its answer; a validator's rejection comes back as exit status 2 with the
-// reason.
+// prints its answer; a validator's rejection comes back with the reason, as exit
+// status 2 (bad input) or 4 (the incident's state refuses it).
 func incidentActionCmds(tf *clientFlags) []*cobra.Command {
 	return []*cobra.Command{
 		newApproveCmd(tf),
+		newRetryCmd(tf),
 		actionCmd(tf, "skip ID STEP", "Skip a containment step", 2,
 			func(ctx context.Context, svc backend, args []string, actor, reason string) (incident.StepState, error) {
 				return svc.SkipStep(ctx, args[0], incident.SkipStepRequest{Step: args[1], Actor: actor, Reason: reason})
@@ -88,7 +89,7 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 			watch := fmt.Sprintf("watch it with: irflow incident show %s", id)
 			var note string
 			if wait > 0 {
-				st, note, err = awaitStep(cmd.Context(), svc, id, req.Step, wait)
+				st, note, err = awaitStep(cmd.Context(), svc, id, req.Step, wait, true)
 				if err != nil {
 					return userError(err)
 				}
@@ -105,10 +106,7 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 					fmt.Fprintf(out, "It runs now; %s\n", watch)
 				}
 			}
-			if st.Status == incident.StepFailed {
-				return withExit(1, fmt.Errorf("step %s failed: %s", st.Step.ID, strings.Join(st.Errors, "; ")))
-			}
-			return nil
+			return stepOutcome(id, st)
 		},
 	}
 	f := cmd.Flags()
@@ -119,10 +117,23 @@ is recorded. Waiting reads the incident as "incident show" does (--data).`,
 	return cmd
 }
 
-// awaitStep polls the incident until step has an outcome, for at most wait. It
-// returns early, with a note, when the step waits behind an earlier step that needs
-// an approval of its own.
-func awaitStep(ctx context.Context, svc backend, id, step string, wait time.Duration) (incident.StepState, string, error) {
+// stepOutcome is the exit of a command that ran a step: 1 when it failed or found
+// no targets, naming what to do about it.
+func stepOutcome(id string, st incident.StepState) error {
+	switch st.Status {
+	case incident.StepFailed:
+		return withExit(exitFailure, fmt.Errorf("step %s failed: %s (after fixing the cause: irflow incident retry %s %s)", st.Step.ID, strings.Join(st.Errors, "; "), id, st.Step.ID))
+	case incident.StepNoTargets:
+		return withExit(exitFailure, fmt.Errorf("step %s has no targets: facts %s is empty; fill it with irflow incident set-facts, then irflow incident retry %s %s", st.Step.ID, st.MissingFacts, id, st.Step.ID))
+	}
+	return nil
+}
+
+// awaitStep polls the incident until step has an outcome, for at most wait. When
+// queued (an approved step runs in playbook order), it returns early, with a
+// note, when the step waits behind an earlier step that needs an approval of its
+// own; a retried step runs at once and is not queued.
+func awaitStep(ctx context.Context, svc backend, id, step string, wait time.Duration, queued bool) (incident.StepState, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var last incident.StepState
@@ -140,12 +151,12 @@ func awaitStep(ctx context.Context, svc backend, id, step string, wait time.Dura
 				last = s
 				break
 			}
-			if s.Status == incident.StepAwaitingApproval {
+			if queued && s.Status == incident.StepAwaitingApproval {
 				blocker = s.Step.ID
 			}
 		}
 		switch last.Status {
-		case incident.StepDone, incident.StepFailed, incident.StepSkipped, incident.StepCancelled, incident.StepRolledBack:
+		case incident.StepDone, incident.StepFailed, incident.StepSkipped, incident.StepCancelled, incident.StepRolledBack, incident.StepNoTargets:
 			return last, "", nil
 		}
 		if blocker != "" {
@@ -181,6 +192,9 @@ func describeStep(st incident.StepState) string {
 	for _, e := range st.Errors {
 		fmt.Fprintf(&b, "\n  error: %s", e)
 	}
+	if st.MissingFacts != "" {
+		fmt.Fprintf(&b, "\n  no targets: facts %s is empty", st.MissingFacts)
+	}
 	return b.String()
 }
 
@@ -201,7 +215,7 @@ func newSetTriggerCmd(tf *clientFlags) *cobra.Command {
 			if atText != "now" {
 				var err error
 				if at, err = time.Parse(time.RFC3339, atText); err != nil {
-					return withExit(2, fmt.Errorf("--at: %q is neither an RFC 3339 time (e.g. 2026-03-09T10:00:00Z) nor \"now\"", atText))
+					return withExit(exitInvalid, fmt.Errorf("--at: %q is neither an RFC 3339 time (e.g. 2026-03-09T10:00:00Z) nor \"now\"", atText))
 				}
 			}
 			req.At = at
@@ -345,7 +359,7 @@ func newSetFactsCmd(tf *clientFlags) *cobra.Command {
 				data, err = os.ReadFile(patch)
 			}
 			if err != nil {
-				return withExit(2, fmt.Errorf("read patch: %w", err))
+				return withExit(exitInvalid, fmt.Errorf("read patch: %w", err))
 			}
 			req.Patch = data
 			svc, closeFn, err := tf.service(cmd.Context(), false)

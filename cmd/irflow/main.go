@@ -56,6 +56,9 @@ Start everything locally with "irflow dev", then drive incidents with
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
+	// Every command's --help ends with the one exit status table (subcommands
+	// inherit the root's usage template).
+	root.SetUsageTemplate(root.UsageTemplate() + exitStatusHelp())
 	return root
 }
 
@@ -72,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withExit(2, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
+		return withExit(exitInvalid, fmt.Errorf("%w (see %s --help)", err, c.CommandPath()))
 	})
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil {
@@ -83,12 +86,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if isUsageError(err) {
 			fmt.Fprintf(stderr, "irflow: %v (see %s --help)\n", err, cmd.CommandPath())
-			return 2
+			return exitInvalid
 		}
 		fmt.Fprintln(stderr, "irflow:", err)
-		return 1
+		return exitFailure
 	}
-	return 0
+	return exitOK
 }
 
 // isUsageError recognises the errors cobra returns for a command line it cannot

@@ -64,13 +64,13 @@ Subcommands act on a running incident.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if factsPath == "" {
-				return withExit(2, errors.New("obligations: --facts FILE is required (or use a subcommand; see --help)"))
+				return withExit(exitInvalid, errors.New("obligations: --facts FILE is required (or use a subcommand; see --help)"))
 			}
 			asOf := time.Now()
 			if asOfText != "" {
 				t, err := time.Parse(time.RFC3339, asOfText)
 				if err != nil {
-					return withExit(2, fmt.Errorf("--as-of: want an RFC 3339 instant such as 2026-03-08T12:00:00Z, got %q", asOfText))
+					return withExit(exitInvalid, fmt.Errorf("--as-of: want an RFC 3339 instant such as 2026-03-08T12:00:00Z, got %q", asOfText))
 				}
 				asOf = t
 			}
@@ -84,7 +84,7 @@ Subcommands act on a running incident.`,
 			}
 			fulfilled, err := givenNotices(d, cat, asOf, given)
 			if err != nil {
-				return withExit(2, err)
+				return withExit(exitInvalid, err)
 			}
 			obs := obligations.Evaluate(d, cat, asOf, obligations.Options{All: all, Fulfilled: fulfilled})
 			if asJSON {

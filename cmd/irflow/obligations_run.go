@@ -67,7 +67,7 @@ overdue), and "time_left" the same in nanoseconds.`,
 			if atText != "" {
 				at, err := time.Parse(time.RFC3339, atText)
 				if err != nil {
-					return withExit(2, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
+					return withExit(exitInvalid, fmt.Errorf("--at: %q is not an RFC 3339 time (e.g. 2026-03-09T10:00:00Z)", atText))
 				}
 				req.At = at
 			}
@@ -115,7 +115,7 @@ func newClockCmd(name, short string, until bool) *cobra.Command {
 			if name == "pause" {
 				at, err := time.Parse(time.RFC3339, untilText)
 				if err != nil {
-					return withExit(2, fmt.Errorf("--until: %q is not an RFC 3339 time (e.g. 2026-04-01T00:00:00Z)", untilText))
+					return withExit(exitInvalid, fmt.Errorf("--until: %q is not an RFC 3339 time (e.g. 2026-04-01T00:00:00Z)", untilText))
 				}
 				untilAt = at
 			}

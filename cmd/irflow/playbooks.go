@@ -88,7 +88,7 @@ func newPlaybooksCmd() *cobra.Command {
 				}
 			}
 			if failed > 0 {
-				return withExit(1, fmt.Errorf("%d of %d playbook files are invalid", failed, len(args)))
+				return withExit(exitFailure, fmt.Errorf("%d of %d playbook files are invalid", failed, len(args)))
 			}
 			return nil
 		},

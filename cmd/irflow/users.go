@@ -75,7 +75,7 @@ var usersSubcommands []func(*storeFlags) *cobra.Command
 // parseRoles checks --role values: at least one, each a known role, no repeats.
 func parseRoles(names []string) ([]incident.Role, error) {
 	if len(names) == 0 {
-		return nil, withExit(2, fmt.Errorf("give at least one --role: viewer, responder, commander, legal or admin"))
+		return nil, withExit(exitInvalid, fmt.Errorf("give at least one --role: viewer, responder, commander, legal or admin"))
 	}
 	var roles []incident.Role
 	for _, n := range names {
@@ -474,7 +474,7 @@ unknown token id.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.HasPrefix(args[0], auth.TokenPrefix) {
-				return withExit(2, fmt.Errorf("%q looks like a token, not a token id: revoke by the id irflow users token list USER shows (tok_…), and treat this token as leaked", args[0][:len(auth.TokenPrefix)]+"…"))
+				return withExit(exitInvalid, fmt.Errorf("%q looks like a token, not a token id: revoke by the id irflow users token list USER shows (tok_…), and treat this token as leaked", args[0][:len(auth.TokenPrefix)]+"…"))
 			}
 			ctx := cmd.Context()
 			store, err := sf.open(ctx)

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -60,15 +62,15 @@ Point irflow at it with:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if seed != zdsim.SeedDemo && seed != zdsim.SeedEmpty {
-				return withExit(2, fmt.Errorf("--seed %q: want %q or %q", seed, zdsim.SeedDemo, zdsim.SeedEmpty))
+				return withExit(exitInvalid, fmt.Errorf("--seed %q: want %q or %q", seed, zdsim.SeedDemo, zdsim.SeedEmpty))
 			}
 			for name, p := range map[string]float64{"--fault-429": fault429, "--fault-5xx": fault5xx} {
 				if p < 0 || p > 1 {
-					return withExit(2, fmt.Errorf("%s %g: want a probability between 0 and 1", name, p))
+					return withExit(exitInvalid, fmt.Errorf("%s %g: want a probability between 0 and 1", name, p))
 				}
 			}
 			if rateLimit < 0 || incLimit < 0 || auditLogs < 0 || latency < 0 {
-				return withExit(2, fmt.Errorf("--rate-limit, --incremental-rate-limit, --audit-log-records and --latency must not be negative"))
+				return withExit(exitInvalid, fmt.Errorf("--rate-limit, --incremental-rate-limit, --audit-log-records and --latency must not be negative"))
 			}
 			opts := zdsim.Options{
 				Seed: seed, RateLimit: rateLimit, IncrementalRateLimit: incLimit, AuditLogRecords: auditLogs,
@@ -82,13 +84,19 @@ Point irflow at it with:
 			if now != "" {
 				t, err := time.Parse(time.RFC3339, now)
 				if err != nil {
-					return withExit(2, fmt.Errorf("--now %q: want an RFC 3339 time such as 2026-03-02T09:00:00Z", now))
+					return withExit(exitInvalid, fmt.Errorf("--now %q: want an RFC 3339 time such as 2026-03-02T09:00:00Z", now))
 				}
 				opts.Now = t
 			}
 			srv, err := zdsim.Start(addr, opts)
 			if err != nil {
-				return withExit(2, err)
+				// An --addr that is no address is bad input; a port in use is a
+				// failure to start, as for irflow dev.
+				var bad *net.AddrError
+				if errors.As(err, &bad) {
+					return withExit(exitInvalid, err)
+				}
+				return withExit(exitFailure, err)
 			}
 			f := srv.Facts()
 			out := cmd.OutOrStdout()

@@ -142,6 +142,11 @@ func (c *Client) SkipStep(ctx context.Context, id string, req incident.SkipStepR
 	return post[incident.StepState](ctx, c, stepPath(id, req.Step)+"/skip", actorReason{req.Actor, req.Reason})
 }
 
+// RetryStep implements service.Service.RetryStep; the path names the step.
+func (c *Client) RetryStep(ctx context.Context, id string, req incident.RetryStepRequest) (incident.StepState, error) {
+	return post[incident.StepState](ctx, c, stepPath(id, req.Step)+"/retry", actorReason{req.Actor, req.Reason})
+}
+
 // Rollback implements service.Service.Rollback.
 func (c *Client) Rollback(ctx context.Context, id string, req incident.RollbackRequest) (incident.RollbackResult, error) {
 	return post[incident.RollbackResult](ctx, c, incidentPath(id)+"/rollback", actorReason{req.Actor, req.Reason})

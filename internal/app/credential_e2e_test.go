@@ -262,7 +262,7 @@ func TestCredentialCompromiseEndToEnd(t *testing.T) {
 		t.Errorf("rollback record %+v", st.Rollback)
 	}
 	_, err = d.Service.Rollback(ctx, id, incident.RollbackRequest{Actor: "carol"})
-	wantCode(t, "second rollback", err, incident.EINVALID, "already rolled back")
+	wantCode(t, "second rollback", err, incident.ECONFLICT, "already rolled back")
 
 	if _, err := d.Service.Close(ctx, id, incident.CloseRequest{Actor: "carol", Reason: "contained; Maya restored with MFA"}); err != nil {
 		t.Fatalf("close: %v", err)

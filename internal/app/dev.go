@@ -24,6 +24,7 @@ import (
 
 	"irflow/activities"
 	"irflow/internal/auth"
+	"irflow/internal/codec"
 	"irflow/internal/devserver"
 	"irflow/internal/httpapi"
 	"irflow/internal/notify"
@@ -240,11 +241,24 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err != nil {
 		return nil, err
 	}
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	payloadCodec, err := codec.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
 	if err := devserver.WaitReady(ctx, func(ctx context.Context) error {
-		c, err := client.DialContext(ctx, client.Options{
+		opts := client.Options{
 			HostPort: d.Temporal.FrontendAddr(), Namespace: "default",
 			Logger: sdklog.NewStructuredLogger(cfg.Logger),
-		})
+		}
+		if payloadCodec != nil {
+			// Payloads are encrypted before they reach the embedded server (issue 14).
+			opts.DataConverter = payloadCodec.DataConverter()
+		}
+		c, err := client.DialContext(ctx, opts)
 		if err != nil {
 			return err
 		}
@@ -423,13 +437,19 @@ func (d *Dev) Stop() {
 		d.slackCancel()
 		d.Slack.Wait()
 	}
+	// The worker first, then its client, then the server (issue 14): a worker
+	// whose server went first fills the log with failed polls, and an activity
+	// still finishing (up to worker.StopTimeout) must still reach the server to
+	// report its result.
 	if d.worker != nil {
+		d.Config.Logger.Info("Stopping the worker")
 		d.worker.Stop()
 	}
 	if d.Client != nil {
 		d.Client.Close()
 	}
 	if d.Temporal != nil {
+		d.Config.Logger.Info("Stopping the embedded Temporal server")
 		if err := d.Temporal.Stop(); err != nil {
 			d.Config.Logger.Warn("Stopping Temporal", "error", err)
 		}

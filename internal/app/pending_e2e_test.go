@@ -64,7 +64,7 @@ func TestStartRollbackAnswersWhenAccepted(t *testing.T) {
 		t.Errorf("rollback record right after StartRollback: %+v, want one in progress", st.Rollback)
 	}
 	_, err = d.Service.StartRollback(ctx, id, incident.RollbackRequest{Actor: "dave"})
-	wantCode(t, "a second rollback while the first runs", err, incident.EINVALID, "a rollback is already running")
+	wantCode(t, "a second rollback while the first runs", err, incident.ECONFLICT, "a rollback is already running")
 
 	res, err := p.Get(ctx)
 	if err != nil {

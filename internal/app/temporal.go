@@ -15,6 +15,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+
+	"irflow/internal/codec"
 )
 
 // TemporalConfig says how to reach a Temporal frontend.
@@ -29,6 +31,9 @@ type TemporalConfig struct {
 	TLSServerName string
 	// APIKey authenticates to Temporal Cloud; it implies TLS.
 	APIKey string
+	// CodecKeys, when set, encrypts every payload with AES-256-GCM (see package
+	// codec; IRFLOW_CODEC_KEYS). Every process of one deployment needs the same keys.
+	CodecKeys string
 }
 
 // DialTimeout bounds how long a CLI command waits for Temporal before saying it
@@ -51,6 +56,13 @@ func Dial(ctx context.Context, cfg TemporalConfig, logger *slog.Logger) (client.
 	tlsCfg, err := cfg.tlsConfig()
 	if err != nil {
 		return nil, err
+	}
+	if cfg.CodecKeys != "" {
+		c, err := codec.ParseKeys(cfg.CodecKeys)
+		if err != nil {
+			return nil, err
+		}
+		opts.DataConverter = c.DataConverter()
 	}
 	if tlsCfg != nil {
 		opts.ConnectionOptions.TLS = tlsCfg

@@ -180,11 +180,22 @@ func Targets(s Step, doc facts.Document) ([]Target, error) {
 		}
 		ts := factsTargets(p, doc.Zendesk)
 		if len(ts) == 0 {
-			return nil, fmt.Errorf("step %q: %s has no target: params.%s is not set and facts %s is empty", s.ID, s.Action, p.Name, p.Facts)
+			return nil, &NoTargetsError{Step: s.ID, Action: s.Action, Param: p.Name, Facts: p.Facts}
 		}
 		return ts, nil
 	}
 	return nil, fmt.Errorf("step %q: %s has no target parameter", s.ID, s.Action)
+}
+
+// NoTargetsError says a step has nothing to act on: its parameter is not set and
+// the facts list it defaults to is empty. The step is then not failed but waits
+// for the facts to be filled (Facts names the path) and a retry.
+type NoTargetsError struct {
+	Step, Action, Param, Facts string
+}
+
+func (e *NoTargetsError) Error() string {
+	return fmt.Sprintf("step %q: %s has no target: params.%s is not set and facts %s is empty", e.Step, e.Action, e.Param, e.Facts)
 }
 
 // factsTargets reads the facts list a parameter defaults to, without duplicates.

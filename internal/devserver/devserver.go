@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/server/common/authorization"
@@ -63,6 +64,8 @@ type Server struct {
 	srv          temporal.Server
 	frontendAddr string
 	logger       log.Logger
+	// stopping is set when Stop begins (see stoppingLogger).
+	stopping *atomic.Bool
 }
 
 // Start creates the schema on first use, registers the namespace and starts every
@@ -189,8 +192,9 @@ func start(cfg Config) (*Server, error) {
 	}
 
 	logger := log.Logger(log.NewNoopLogger())
+	stopping := &atomic.Bool{}
 	if cfg.LogPath != "" {
-		logger = log.NewZapLogger(log.BuildZapLogger(log.Config{Level: "warn", OutputFile: cfg.LogPath}))
+		logger = stoppingLogger{Logger: log.NewZapLogger(log.BuildZapLogger(log.Config{Level: "warn", OutputFile: cfg.LogPath})), stopping: stopping}
 	}
 	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
 	if err != nil {
@@ -221,14 +225,16 @@ func start(cfg Config) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
-	return &Server{srv: srv, frontendAddr: frontend, logger: logger}, nil
+	return &Server{srv: srv, frontendAddr: frontend, logger: logger, stopping: stopping}, nil
 }
 
 // FrontendAddr is the gRPC address the SDK and the official CLI dial.
 func (s *Server) FrontendAddr() string { return s.frontendAddr }
 
-// Stop stops every service. It takes one to two seconds.
+// Stop stops every service. It takes one to two seconds. Stop the workers that
+// poll it first (irflow dev does): their polls would fail as the frontend goes.
 func (s *Server) Stop() error {
+	s.stopping.Store(true)
 	return s.srv.Stop()
 }
 

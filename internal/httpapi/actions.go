@@ -28,6 +28,9 @@ func (s *Server) registerActions() {
 	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/skip", action(s, func(r *http.Request, b actorReason) (incident.StepState, error) {
 		return s.svc.SkipStep(r.Context(), r.PathValue("id"), incident.SkipStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason})
 	}))
+	s.mux.HandleFunc("POST /api/incidents/{id}/steps/{step}/retry", action(s, func(r *http.Request, b actorReason) (incident.StepState, error) {
+		return s.svc.RetryStep(r.Context(), r.PathValue("id"), incident.RetryStepRequest{Step: r.PathValue("step"), Actor: b.Actor, Reason: b.Reason})
+	}))
 	s.mux.HandleFunc("POST /api/incidents/{id}/rollback", action(s, func(r *http.Request, b actorReason) (incident.RollbackResult, error) {
 		return s.svc.Rollback(r.Context(), r.PathValue("id"), incident.RollbackRequest{Actor: b.Actor, Reason: b.Reason})
 	}))

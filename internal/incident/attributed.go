@@ -34,6 +34,12 @@ func (r SkipStepRequest) ActorName() string { return r.Actor }
 func (r SkipStepRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
 
 // ActorName implements Attributed.
+func (r RetryStepRequest) ActorName() string { return r.Actor }
+
+// WithActor implements Attributed.
+func (r RetryStepRequest) WithActor(a Actor) any { r.Actor, r.By = a.ID, &a; return r }
+
+// ActorName implements Attributed.
 func (r RollbackRequest) ActorName() string { return r.Actor }
 
 // WithActor implements Attributed.

@@ -26,6 +26,28 @@ type SkipStepRequest struct {
 	By *Actor `json:"by,omitempty"`
 }
 
+// RetryStepRequest is the payload of the retry_step Update: run a failed or
+// no_targets step again, with the same idempotency keys.
+type RetryStepRequest struct {
+	Step   string `json:"step"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason,omitempty"`
+	// By is the verified actor the service stamped; Actor then equals By.ID.
+	By *Actor `json:"by,omitempty"`
+}
+
+// StepRetry records one retry of a step: who asked, when, and what the attempt
+// before it ended with.
+type StepRetry struct {
+	Actor        string     `json:"actor"`
+	Via          string     `json:"via,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	At           time.Time  `json:"at"`
+	PriorStatus  StepStatus `json:"prior_status"`
+	PriorErrors  []string   `json:"prior_errors,omitempty"`
+	MissingFacts string     `json:"missing_facts,omitempty"`
+}
+
 // RollbackRequest is the payload of the rollback Update.
 type RollbackRequest struct {
 	Actor  string `json:"actor"`
@@ -65,8 +87,14 @@ type StepState struct {
 	// Results holds one entry per target the action was applied to.
 	Results []containment.ApplyResult `json:"results,omitempty"`
 	// Errors holds one message per target the action failed on.
-	Errors []string                 `json:"errors,omitempty"`
-	Undone []containment.UndoResult `json:"undone,omitempty"`
+	Errors []string `json:"errors,omitempty"`
+	// MissingFacts is the facts path (e.g. "zendesk.users") a no_targets step
+	// would have taken its targets from.
+	MissingFacts string `json:"missing_facts,omitempty"`
+	// Retries lists each retry of the step, oldest first, with the errors the
+	// attempt before it ended with.
+	Retries []StepRetry              `json:"retries,omitempty"`
+	Undone  []containment.UndoResult `json:"undone,omitempty"`
 	// BeforeState says, per target of a step that deletes or revokes (sessions, API
 	// and OAuth tokens), which evidence file holds what it destroyed, or the gap.
 	BeforeState []BeforeState `json:"before_state,omitempty"`
@@ -106,6 +134,10 @@ const (
 	StepCancelled StepStatus = "cancelled"
 	// StepRolledBack: the step ran and rollback undid every change it made.
 	StepRolledBack StepStatus = "rolled_back"
+	// StepNoTargets: the step found nothing to act on (its facts list is empty);
+	// StepState.MissingFacts names the facts path to fill, after which a
+	// commander retries it. Not a failure: nothing went wrong in Zendesk.
+	StepNoTargets StepStatus = "no_targets"
 )
 
 // Approval is one person's approval of a containment step.

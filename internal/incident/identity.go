@@ -46,6 +46,7 @@ const (
 	ActVerifyEvidence    Action = "verify_evidence"
 	ActApproveStep       Action = "approve_step"
 	ActSkipStep          Action = "skip_step"
+	ActRetryStep         Action = "retry_step"
 	ActRollback          Action = "rollback"
 	ActClose             Action = "close"
 	ActConfirmOwnership  Action = "confirm_ownership"
@@ -72,6 +73,7 @@ var Permissions = map[Action][]Role{
 	ActVerifyEvidence:    {RoleResponder, RoleCommander, RoleLegal},
 	ActApproveStep:       {RoleCommander},
 	ActSkipStep:          {RoleCommander},
+	ActRetryStep:         {RoleCommander},
 	ActRollback:          {RoleCommander},
 	ActClose:             {RoleCommander},
 	ActConfirmOwnership:  {RoleCommander},

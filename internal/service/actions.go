@@ -61,6 +61,21 @@ func (s *Service) StartSkipStep(ctx context.Context, id string, req incident.Ski
 	return sendIncident[incident.StepState](ctx, s, id, workflows.UpdateSkipStep, req, accepted)
 }
 
+// RetryStep runs a failed or no_targets containment step again, with the same
+// idempotency keys (a target already changed is not acted on again) and the
+// targets the facts name now. Like ApproveStep, the result is the step once it
+// runs, not its outcome. A step in any other state, or after a rollback, is a
+// conflict.
+func (s *Service) RetryStep(ctx context.Context, id string, req incident.RetryStepRequest) (incident.StepState, error) {
+	p, err := sendIncident[incident.StepState](ctx, s, id, workflows.UpdateRetryStep, req, completed)
+	return wait(ctx, p, err)
+}
+
+// StartRetryStep is RetryStep returning once the action is accepted.
+func (s *Service) StartRetryStep(ctx context.Context, id string, req incident.RetryStepRequest) (*Pending[incident.StepState], error) {
+	return sendIncident[incident.StepState](ctx, s, id, workflows.UpdateRetryStep, req, accepted)
+}
+
 // Rollback undoes every completed reversible containment step, newest first, and returns
 // what was undone, what failed (a later rollback retries it) and what was kept.
 func (s *Service) Rollback(ctx context.Context, id string, req incident.RollbackRequest) (incident.RollbackResult, error) {
@@ -237,6 +252,8 @@ func targetOf(arg any) string {
 	case incident.ApproveStepRequest:
 		return r.Step
 	case incident.SkipStepRequest:
+		return r.Step
+	case incident.RetryStepRequest:
 		return r.Step
 	case incident.SetIncidentTriggerRequest:
 		return r.Field

@@ -16,7 +16,7 @@ var methodActions = map[string]incident.Action{
 	"Declare": incident.ActDeclare, "Show": incident.ActView, "List": incident.ActView,
 	"Timeline": incident.ActView, "Obligations": incident.ActView,
 	"AddNote": incident.ActAddNote, "Close": incident.ActClose,
-	"ApproveStep": incident.ActApproveStep, "SkipStep": incident.ActSkipStep, "Rollback": incident.ActRollback,
+	"ApproveStep": incident.ActApproveStep, "SkipStep": incident.ActSkipStep, "RetryStep": incident.ActRetryStep, "Rollback": incident.ActRollback,
 	"SetFacts": incident.ActSetFacts, "ConfirmOwnership": incident.ActConfirmOwnership,
 	"OverrideOwnership": incident.ActOverrideOwnership, "SetTrigger": incident.ActSetTrigger,
 	"Fulfil": incident.ActFulfil, "Pause": incident.ActPause, "Resume": incident.ActResume, "Waive": incident.ActWaive,
@@ -28,7 +28,8 @@ var methodActions = map[string]incident.Action{
 var updateActions = map[string]incident.Action{
 	workflows.AddNoteUpdate: incident.ActAddNote, workflows.CloseUpdate: incident.ActClose,
 	workflows.UpdateApproveStep: incident.ActApproveStep, workflows.UpdateSkipStep: incident.ActSkipStep,
-	workflows.UpdateRollback: incident.ActRollback, workflows.SetFactsUpdate: incident.ActSetFacts,
+	workflows.UpdateRetryStep: incident.ActRetryStep,
+	workflows.UpdateRollback:  incident.ActRollback, workflows.SetFactsUpdate: incident.ActSetFacts,
 	workflows.ConfirmOwnershipUpdate: incident.ActConfirmOwnership, workflows.OverrideOwnershipUpdate: incident.ActOverrideOwnership,
 	workflows.SetIncidentTriggerUpdate: incident.ActSetTrigger, workflows.MarkFulfilledUpdate: incident.ActFulfil,
 	workflows.PauseUpdate: incident.ActPause, workflows.ResumeUpdate: incident.ActResume, workflows.WaiveUpdate: incident.ActWaive,

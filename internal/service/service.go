@@ -202,6 +202,9 @@ func mapErr(what string, err error) error {
 	if errors.As(err, &app) && app.Type() == workflows.ErrTypeClosed {
 		return incident.Errorf(incident.ECONFLICT, "%s", app.Message()) // it names the incident
 	}
+	if errors.As(err, &app) && app.Type() == workflows.ErrTypeConflict {
+		return incident.Errorf(incident.ECONFLICT, "%s: %s", what, app.Message())
+	}
 	if errors.As(err, &app) {
 		return incident.Errorf(incident.EINVALID, "%s: %s", what, app.Message())
 	}

@@ -193,6 +193,11 @@ func parseError(method, path string, status int, h http.Header, body []byte, now
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
+	if e.Message == "" {
+		// A status net/http has no text for (a proxy's 520, a 518), with no body:
+		// still say something a responder can quote (found by FuzzResponseDecoding).
+		e.Message = fmt.Sprintf("HTTP status %d with no message", status)
+	}
 	return e
 }
 
@@ -290,20 +295,29 @@ func codeForStatus(status int) string {
 }
 
 // parseRetryAfter reads delta-seconds or an HTTP date; 0 means absent or unusable.
+// maxRetryAfter caps a Retry-After header.
+const maxRetryAfter = 24 * time.Hour
+
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
+		if !(secs > 0) { // also NaN
 			return 0
+		}
+		// A value past a day (or "Inf", or 1e10, whose nanoseconds overflow into a
+		// negative Duration: found by FuzzResponseDecoding) is capped at a day;
+		// the caller's own maximum wait applies after that.
+		if secs >= maxRetryAfter.Seconds() {
+			return maxRetryAfter
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
