@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"irflow/internal/evidence"
 	"net/http"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type ContainmentActivities struct {
 	// destroys is kept in BeforeStateDir(EvidenceDir, incident). Empty: not kept,
 	// and each such step records that as a gap.
 	EvidenceDir string
+	// Objects, when set, keeps the before-state in evidence storage instead (under
+	// <incident>.before/), where every worker and server reaches it: S3 when
+	// IRFLOW_EVIDENCE names a bucket.
+	Objects evidence.Objects
 }
 
 func (a *ContainmentActivities) now() time.Time {

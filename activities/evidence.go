@@ -25,14 +25,39 @@ import (
 const defaultPageBudget = 50
 
 // EvidenceActivities collects evidence from the subscriber's Zendesk instance into
-// the evidence root, one NDJSON file per source, with a chain of custody
+// evidence storage, one NDJSON file per source, with a chain of custody
 // (SRM-IV.S.3, SRM-VI.S.1).
 type EvidenceActivities struct {
 	Zendesk *zendesk.Client
-	// Dir is the evidence root; an incident's evidence goes to Dir/<incident id>.
+	// Objects is where evidence is kept (a local folder or S3-compatible storage
+	// every worker reaches); nil means evidence.Folder{Dir}.
+	Objects evidence.Objects
+	// Dir is the local evidence root: an incident's evidence goes to
+	// Dir/<incident id>. Collections started before evidence storage append to
+	// files there; with Objects set it may be empty.
 	Dir string
 	// Now stamps collection times; nil means time.Now.
 	Now func() time.Time
+}
+
+// objects returns the evidence storage.
+func (a *EvidenceActivities) objects() (evidence.Objects, error) {
+	if a.Objects != nil {
+		return a.Objects, nil
+	}
+	if a.Dir != "" {
+		return evidence.Folder{Dir: a.Dir}, nil
+	}
+	return nil, errors.New("no evidence storage configured (IRFLOW_EVIDENCE)")
+}
+
+// sink is where a collector writes records: the part objects of evidence storage
+// (evidence.PartWriter), or the local file of collections started before it
+// (evidence.Writer).
+type sink interface {
+	Write(record any) (bool, error)
+	Flush() (evidence.Committed, error)
+	Close() (evidence.Committed, error)
 }
 
 func (a *EvidenceActivities) now() time.Time {
@@ -90,6 +115,13 @@ func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.Coll
 	if in.Source == evidence.SourceUsers || in.Source == evidence.SourceTickets {
 		key = evidence.IDUpdatedKey // snapshots and change streams of mutable objects
 	}
+	if in.Objects {
+		return a.collectObjects(ctx, c, key)
+	}
+	if a.Dir == "" {
+		err := fmt.Errorf("collect %s: this collection was started before evidence storage and appends to files in the worker's local evidence folder, which this worker has none of (IRFLOW_EVIDENCE names object storage)", in.Source)
+		return evidence.CollectResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidStep, err)
+	}
 	w, err := evidence.Open(filepath.Join(a.Dir, in.IncidentID, c.res.File), c.res.Committed, key)
 	if err != nil {
 		return evidence.CollectResult{}, fmt.Errorf("collect %s: %w", in.Source, err)
@@ -120,10 +152,75 @@ func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.Coll
 	return c.res, nil
 }
 
+// collectObjects is CollectSource for collections kept in evidence storage: every
+// committed page is a part object, and the committed parts and the cursor are all a
+// worker needs to resume another's collection. A failure carries the progress made
+// in its details, so the workflow can record a failed source with what was
+// collected of it.
+func (a *EvidenceActivities) collectObjects(ctx context.Context, c *collector, key evidence.KeyFunc) (evidence.CollectResult, error) {
+	in := c.in
+	objs, err := a.objects()
+	if err != nil {
+		return evidence.CollectResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidStep, err)
+	}
+	w, err := evidence.OpenParts(ctx, objs, in.IncidentID, in.Source, c.res.Committed, key)
+	if err != nil {
+		return evidence.CollectResult{}, fmt.Errorf("collect %s: %w", in.Source, err)
+	}
+	c.w = w
+	err = c.run(ctx)
+	committed, cerr := w.Close()
+	if err == nil {
+		err = cerr
+	}
+	var gap *evidence.Gap
+	if errors.As(err, &gap) {
+		// What was collected before Zendesk said the plan lacks the source (a
+		// later user's access logs) stays in the manifest beside the gap.
+		res := evidence.CollectResult{Source: in.Source, Query: c.res.Query, Done: true, Gap: gap, CollectedAt: a.now(),
+			Cursor: c.res.Cursor, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}
+		if committed.Records > 0 {
+			res.File = c.res.File
+		}
+		activity.GetLogger(ctx).Info("evidence gap", "source", in.Source, "reason", gap.Reason)
+		return res, nil
+	}
+	if err != nil {
+		if cerr == nil {
+			// Close wrote what the run had fetched: it is committed with the
+			// cursor after it.
+			c.res.Committed = committed
+		} else {
+			c.res.Cursor, c.res.Committed = in.Cursor, in.Committed
+		}
+		return evidence.CollectResult{}, withProgress(classify(fmt.Errorf("collect %s: %w", in.Source, err)), c.res)
+	}
+	c.res.Committed = committed
+	c.res.CollectedAt = a.now()
+	activity.GetLogger(ctx).Info("evidence collected", "source", in.Source, "records", committed.Records,
+		"parts", len(committed.Parts), "pages", c.res.Pages, "done", c.res.Done)
+	return c.res, nil
+}
+
+// withProgress returns err as an application error (retryable or not, as classified)
+// whose details are the source's progress at its last commit.
+func withProgress(err error, progress evidence.CollectResult) error {
+	opts := temporal.ApplicationErrorOptions{Cause: err, Details: []any{progress}}
+	typ := "EvidenceCollect"
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		typ, opts.NonRetryable, opts.NextRetryDelay = appErr.Type(), appErr.NonRetryable(), appErr.NextRetryDelay()
+		if c := errors.Unwrap(appErr); c != nil {
+			opts.Cause = c
+		}
+	}
+	return temporal.NewApplicationErrorWithOptions(err.Error(), typ, opts)
+}
+
 type collector struct {
 	a      *EvidenceActivities
 	in     evidence.CollectInput
-	w      *evidence.Writer
+	w      sink
 	res    evidence.CollectResult
 	budget int
 	pages  int // pages fetched by this attempt
@@ -139,7 +236,12 @@ func (c *collector) commit(ctx context.Context, next evidence.Cursor, done bool)
 	c.res.Cursor, c.res.Committed, c.res.Done = next, committed, done
 	c.res.Pages++
 	c.pages++
-	record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
+	// Only a cursor whose records are all committed may be resumed from: a part
+	// writer keeps a page's records until it has a part's worth, and a retry then
+	// resumes from the last cursor heartbeated with its part.
+	if pw, ok := c.w.(*evidence.PartWriter); !ok || pw.Pending() == 0 {
+		record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
+	}
 	return done || c.pages >= c.budget, nil
 }
 
@@ -551,6 +653,9 @@ func (a *EvidenceActivities) WriteManifest(ctx context.Context, in evidence.Writ
 	if err := evidence.ValidIncidentID(in.IncidentID); err != nil {
 		return evidence.ManifestResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidStep, err)
 	}
+	if in.Objects {
+		return a.writeManifestObjects(ctx, in)
+	}
 	dir := filepath.Join(a.Dir, in.IncidentID)
 	m := evidence.Manifest{Incident: in.IncidentID}
 	res := evidence.ManifestResult{Gaps: []evidence.Gap{}}
@@ -558,6 +663,9 @@ func (a *EvidenceActivities) WriteManifest(ctx context.Context, in evidence.Writ
 		if c.Gap != nil {
 			m.Gaps = append(m.Gaps, *c.Gap)
 			res.Gaps = append(res.Gaps, *c.Gap)
+			if c.Gap.Failed {
+				res.Failed = append(res.Failed, c.Source)
+			}
 			continue
 		}
 		if !c.Done {
@@ -586,5 +694,65 @@ func (a *EvidenceActivities) WriteManifest(ctx context.Context, in evidence.Writ
 	res.Path, res.SHA256 = filepath.Join(dir, evidence.ManifestName), sum
 	activity.GetLogger(ctx).Info("evidence manifest written", "incident_id", in.IncidentID, "sha256", sum,
 		"files", res.Files, "records", res.Records, "gaps", len(res.Gaps))
+	return res, nil
+}
+
+// writeManifestObjects is WriteManifest for collections kept in evidence storage:
+// each source's parts become the incident's file and line-hash file (the layout of
+// the local folder, so a folder collected either way reads the same), then the
+// manifest is written once. Every step can be retried: an object already written
+// with the same content is taken as it is.
+func (a *EvidenceActivities) writeManifestObjects(ctx context.Context, in evidence.WriteManifestInput) (evidence.ManifestResult, error) {
+	objs, err := a.objects()
+	if err != nil {
+		return evidence.ManifestResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidStep, err)
+	}
+	ctx, p := startPulse(ctx, nil)
+	defer p.Stop()
+	m := evidence.Manifest{Incident: in.IncidentID, Status: evidence.StatusComplete, RequestedWindow: in.RequestedWindow}
+	res := evidence.ManifestResult{Gaps: []evidence.Gap{}, Status: evidence.StatusComplete}
+	for _, c := range in.Collected {
+		if c.Gap != nil {
+			m.Gaps = append(m.Gaps, *c.Gap)
+			res.Gaps = append(res.Gaps, *c.Gap)
+			if c.Gap.Failed {
+				m.Failed = append(m.Failed, c.Source)
+			}
+			if c.File == "" {
+				continue
+			}
+		} else if !c.Done {
+			return evidence.ManifestResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("source %s is not fully collected", c.Source), ErrTypeInvalidStep, nil)
+		}
+		f, err := evidence.AssembleSource(ctx, objs, in.IncidentID, evidence.FileName(c.Source), c.Committed.Parts)
+		if err != nil {
+			return evidence.ManifestResult{}, fmt.Errorf("write manifest: %w", err)
+		}
+		if f.Records != c.Committed.Records || f.Bytes != c.Committed.Bytes {
+			return evidence.ManifestResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+				"evidence file %s holds %d records in %d bytes, collection committed %d in %d",
+				f.Path, f.Records, f.Bytes, c.Committed.Records, c.Committed.Bytes), ErrTypeInvalidStep, nil)
+		}
+		query := c.Query
+		if query == "" {
+			query = "(collection failed part-way; see the gap)"
+		}
+		m.Sources = append(m.Sources, evidence.Source{Source: c.Source, Query: query, Window: in.Window,
+			CollectedAt: c.CollectedAt, Records: f.Records, Files: []evidence.File{f}})
+		res.Files++
+		res.Records += f.Records
+	}
+	if len(m.Failed) > 0 {
+		m.Status = evidence.StatusPartial
+	}
+	res.Status, res.Failed = m.Status, m.Failed
+	sum, err := evidence.PutManifest(ctx, objs, in.IncidentID, m)
+	if err != nil {
+		return evidence.ManifestResult{}, err
+	}
+	res.Path, res.SHA256 = evidence.Location(objs, evidence.ObjectKey(in.IncidentID, evidence.ManifestName)), sum
+	activity.GetLogger(ctx).Info("evidence manifest written", "incident_id", in.IncidentID, "sha256", sum, "storage", objs.String(),
+		"status", res.Status, "files", res.Files, "records", res.Records, "gaps", len(res.Gaps))
 	return res, nil
 }

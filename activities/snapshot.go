@@ -54,7 +54,7 @@ func (a *ContainmentActivities) SnapshotBeforeState(ctx context.Context, in Snap
 	// user's sessions can wait out Zendesk's rate limit.
 	ctx, p := startPulse(ctx, a.Temporal)
 	defer p.Stop()
-	if a.EvidenceDir == "" {
+	if a.EvidenceDir == "" && a.Objects == nil {
 		return SnapshotResult{Gap: "no evidence folder is configured: the before-state was not kept"}, nil
 	}
 	if err := evidence.ValidIncidentID(in.IncidentID); err != nil {
@@ -77,11 +77,15 @@ func (a *ContainmentActivities) SnapshotBeforeState(ctx context.Context, in Snap
 		buf.WriteByte('\n')
 	}
 	key := in.StepID + "-" + strings.NewReplacer(":", "-", "/", "-").Replace(in.Target.Key()) + ".ndjson"
-	folder := evidence.Folder{Dir: BeforeStateDir(a.EvidenceDir, in.IncidentID)}
-	info, err := folder.Put(ctx, key, bytes.NewReader(buf.Bytes()))
+	var folder evidence.Objects = evidence.Folder{Dir: BeforeStateDir(a.EvidenceDir, in.IncidentID)}
+	objKey := key
+	if a.Objects != nil {
+		folder, objKey = a.Objects, in.IncidentID+".before/"+key
+	}
+	info, err := folder.Put(ctx, objKey, bytes.NewReader(buf.Bytes()))
 	if errors.Is(err, evidence.ErrExists) {
 		// A retried attempt: the first snapshot stands (written once).
-		info, err = folder.Stat(ctx, key)
+		info, err = folder.Stat(ctx, objKey)
 	}
 	if err != nil {
 		return SnapshotResult{}, fmt.Errorf("snapshot %s: %w", in.Target, err)

@@ -96,3 +96,26 @@ func TestSnapshotBeforeState(t *testing.T) {
 		t.Errorf("no folder: %+v", r)
 	}
 }
+
+// TestSnapshotBeforeStateInObjects: with evidence storage set (S3 in production), the
+// before-state is written there under <incident>.before/, at the path the result
+// names, once.
+func TestSnapshotBeforeStateInObjects(t *testing.T) {
+	sim, c := newSim(t)
+	f := sim.Facts()
+	objs := evidence.Folder{Dir: t.TempDir()}
+	a := &ContainmentActivities{Zendesk: c, Objects: objs}
+	in := SnapshotInput{IncidentID: "INC-20260306-001", StepID: "kill-sessions", Action: containment.RevokeSessions,
+		Target: containment.Target{Kind: containment.KindUser, ID: f.CompromisedUserID}}
+	r := snapshotIn(t, a, in)
+	if r.Gap != "" || r.Records == 0 || !strings.HasPrefix(r.Path, "INC-20260306-001.before/") {
+		t.Fatalf("snapshot %+v", r)
+	}
+	info, err := objs.Stat(context.Background(), r.Path)
+	if err != nil || info.SHA256 != r.SHA256 {
+		t.Fatalf("object %s: %+v %v; result says sha256 %s", r.Path, info, err, r.SHA256)
+	}
+	if again := snapshotIn(t, a, in); again.SHA256 != r.SHA256 || again.Path != r.Path {
+		t.Errorf("retried snapshot %+v, first %+v", again, r)
+	}
+}

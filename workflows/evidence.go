@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,6 +41,13 @@ type EvidenceInput struct {
 	// sources, and where the source in progress stands.
 	Collected []evidence.CollectResult `json:"collected,omitempty"`
 	Current   *evidence.CollectResult  `json:"current,omitempty"`
+	// Objects carries the storage layout across continue-as-new: set when the
+	// collection started in evidence storage (part objects), unset for one that
+	// started appending to a worker's local files and must finish that way.
+	Objects bool `json:"objects,omitempty"`
+	// RequestedWindow is the window asked for, set when Window was clamped to
+	// what Zendesk's exports allow.
+	RequestedWindow *evidence.Window `json:"requested_window,omitempty"`
 }
 
 // EvidenceResult is the finished collection: the manifest and its hash, which the
@@ -51,6 +59,14 @@ type EvidenceResult struct {
 	Records        int64                    `json:"records"`
 	Gaps           []evidence.Gap           `json:"gaps"`
 	Sources        []evidence.CollectResult `json:"sources"`
+	// Status is evidence.StatusComplete or StatusPartial (empty from collections
+	// that predate it); Failed names the sources that could not be collected.
+	Status string   `json:"status,omitempty"`
+	Failed []string `json:"failed,omitempty"`
+	// Window is the window collected; RequestedWindow the one asked for when it
+	// had to be clamped.
+	Window          evidence.Window  `json:"window"`
+	RequestedWindow *evidence.Window `json:"requested_window,omitempty"`
 }
 
 // evidenceActivityOptionsV0 are the options of collections started before the
@@ -83,6 +99,34 @@ var evidenceRetryPolicy = &temporal.RetryPolicy{
 // versionEvidenceHeartbeat: from version 1 evidence activities have a 10 s
 // heartbeat timeout.
 const versionEvidenceHeartbeat = "evidence-heartbeat"
+
+// versionEvidenceStorage: from version 1 a new collection writes part objects
+// through the worker's evidence storage (so any worker resumes any collection), its
+// window is clamped to what Zendesk's exports allow, and a source that fails is
+// recorded as a failed gap with Zendesk's answer instead of failing the whole
+// collection: the manifest is always written, complete or partial.
+const versionEvidenceStorage = "evidence-storage"
+
+// exportLag is how far behind now a window must end: Zendesk's incremental
+// exports refuse a start_time within the last minute and leave out changes made in
+// it (reference B3). The 10 seconds beyond the minute absorb clock skew between
+// the worker and Zendesk.
+const exportLag = time.Minute + 10*time.Second
+
+// clampWindow limits w to what the exports allow at now: a window ending in the
+// future or within exportLag of now ends exportLag before now, and one that then
+// starts after its end becomes empty at that instant. ok reports whether w changed.
+func clampWindow(w evidence.Window, now time.Time) (evidence.Window, bool) {
+	limit := now.Add(-exportLag).Truncate(time.Second)
+	if !w.To.After(limit) {
+		return w, false
+	}
+	c := evidence.Window{From: w.From, To: limit}
+	if c.From.After(c.To) {
+		c.From = c.To
+	}
+	return c, true
+}
 
 // EvidenceCollection collects every source for the incident window into the
 // incident's evidence folder, one source after another, then writes the manifest.
@@ -119,6 +163,17 @@ func EvidenceCollection(ctx workflow.Context, in EvidenceInput) (*EvidenceResult
 	if workflow.GetVersion(ctx, versionEvidenceHeartbeat, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		opts = evidenceActivityOptionsV0
 	}
+	tolerant := workflow.GetVersion(ctx, versionEvidenceStorage, workflow.DefaultVersion, 1) >= 1
+	if tolerant && len(in.Collected) == 0 && in.Current == nil {
+		// A fresh collection: decided once, then carried across continue-as-new.
+		in.Objects = true
+		if w, clamped := clampWindow(in.Window, workflow.Now(ctx)); clamped {
+			requested := in.Window
+			in.Window, in.RequestedWindow = w, &requested
+			workflow.GetLogger(ctx).Info("Evidence window clamped to what Zendesk's exports allow",
+				"requested_to", requested.To, "to", w.To)
+		}
+	}
 	actx := workflow.WithActivityOptions(ctx, opts)
 	done := map[string]bool{}
 	for _, c := range in.Collected {
@@ -129,7 +184,7 @@ func EvidenceCollection(ctx workflow.Context, in EvidenceInput) (*EvidenceResult
 			continue
 		}
 		req := evidence.CollectInput{IncidentID: in.IncidentID, Source: src, Window: in.Window, Scope: in.Scope,
-			AuditFilter: in.AuditFilter, PageBudget: budget}
+			AuditFilter: in.AuditFilter, PageBudget: budget, Objects: in.Objects}
 		if in.Current != nil && in.Current.Source == src {
 			req.Cursor, req.Committed = in.Current.Cursor, in.Current.Committed
 		}
@@ -142,7 +197,14 @@ func EvidenceCollection(ctx workflow.Context, in EvidenceInput) (*EvidenceResult
 			runsLeft--
 			var res evidence.CollectResult
 			if err := workflow.ExecuteActivity(actx, evidence.ActivityCollectSource, req).Get(ctx, &res); err != nil {
-				return nil, fmt.Errorf("collect %s evidence: %w", src, err)
+				if !tolerant || temporal.IsCanceledError(err) {
+					return nil, fmt.Errorf("collect %s evidence: %w", src, err)
+				}
+				// Retries are spent or Zendesk refused the query: the source is a
+				// failed gap carrying Zendesk's answer, and collection goes on.
+				in.Collected = append(in.Collected, failedSource(ctx, req, err))
+				in.Current = nil
+				break
 			}
 			if res.Done {
 				in.Collected = append(in.Collected, res)
@@ -154,10 +216,39 @@ func EvidenceCollection(ctx workflow.Context, in EvidenceInput) (*EvidenceResult
 	}
 	var m evidence.ManifestResult
 	if err := workflow.ExecuteActivity(actx, evidence.ActivityWriteManifest, evidence.WriteManifestInput{
-		IncidentID: in.IncidentID, Window: in.Window, Collected: in.Collected,
+		IncidentID: in.IncidentID, Window: in.Window, Collected: in.Collected, Objects: in.Objects,
+		RequestedWindow: in.RequestedWindow,
 	}).Get(ctx, &m); err != nil {
 		return nil, fmt.Errorf("write evidence manifest: %w", err)
 	}
 	return &EvidenceResult{ManifestPath: m.Path, ManifestSHA256: m.SHA256, Files: m.Files, Records: m.Records,
-		Gaps: m.Gaps, Sources: in.Collected}, nil
+		Gaps: m.Gaps, Sources: in.Collected, Status: m.Status, Failed: m.Failed,
+		Window: in.Window, RequestedWindow: in.RequestedWindow}, nil
+}
+
+// failedSource records a source whose collection failed: a failed gap with the
+// error Zendesk's answer is in, and whatever was committed before it (from the
+// failure's details when the activity attached its progress, else from the last
+// run), which the manifest still lists.
+func failedSource(ctx workflow.Context, req evidence.CollectInput, err error) evidence.CollectResult {
+	cursor, committed := req.Cursor, req.Committed
+	reason := err.Error()
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		reason = appErr.Error()
+		var last evidence.CollectResult
+		if appErr.HasDetails() && appErr.Details(&last) == nil && last.Source == req.Source {
+			cursor, committed = last.Cursor, last.Committed
+		}
+	}
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) {
+		reason = timeout.Error()
+	}
+	res := evidence.CollectResult{Source: req.Source, Cursor: cursor, Committed: committed, CollectedAt: workflow.Now(ctx),
+		Gap: &evidence.Gap{Source: req.Source, Reason: "collection failed: " + reason, Failed: true}}
+	if len(committed.Parts) > 0 {
+		res.File = evidence.FileName(req.Source)
+	}
+	return res
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -122,6 +123,12 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 		res.Records, res.Files, res.ManifestPath, res.ManifestSHA256)
 	if len(res.Gaps) > 0 {
 		text += fmt.Sprintf("; %d gap(s) recorded", len(res.Gaps))
+	}
+	if res.Status == evidence.StatusPartial {
+		text += "; PARTIAL: failed sources " + strings.Join(res.Failed, ", ")
+	}
+	if res.RequestedWindow != nil {
+		text += fmt.Sprintf("; window clamped to end %s (Zendesk's exports refuse the last minute)", res.Window.To.Format(time.RFC3339))
 	}
 	e := w.record(ctx, SystemActor, incident.KindEvidence, text, res.Gaps)
 	w.announce(ctx, e, notify.KindEvidenceCollected, "responder", "legal")

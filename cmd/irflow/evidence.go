@@ -51,6 +51,13 @@ is the first of these that exists:
   the folder of the manifest recorded in the store (<data>/irflow.db) at collection
   <data>/evidence/<INCIDENT_ID>   as irflow dev --data keeps it
 
+With --evidence s3://bucket/prefix (or when the store recorded the manifest there),
+the incident's objects are read from S3-compatible storage (AWS_ENDPOINT_URL,
+AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), each also checked against the
+SHA-256 recorded when it was written, and an object whose Object Lock retention was
+shortened or removed since collection is reported (retention_shortened,
+retention_removed).
+
 With an incident id, the manifest is also checked against the hash recorded in the
 store, which catches a manifest replaced together with the files it describes.
 It reads only regular files inside the folder: a path that leaves it, a symbolic
@@ -63,7 +70,8 @@ collected).`,
 		Example: `  irflow evidence verify INC-20260306-001
   irflow evidence verify INC-20260306-001 --data /var/lib/irflow
   irflow evidence verify ./.irflow/evidence/INC-20260306-001 --json
-  irflow evidence verify INC-20260306-001 --manifest-sha256 3f1c...`,
+  irflow evidence verify INC-20260306-001 --manifest-sha256 3f1c...
+  irflow evidence verify INC-20260306-001 --evidence s3://acme-evidence/irflow`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			arg := args[0]
@@ -74,12 +82,30 @@ collected).`,
 			if incident.ValidID(arg) {
 				recorded, hasRecorded = recordedManifest(cmd, dataDir, arg)
 			}
+			expected = strings.TrimSpace(expected)
+			if spec := objectStorage(evidenceDir, recorded.ManifestPath, arg); spec != "" {
+				if !incident.ValidID(arg) {
+					return withExit(exitInvalid, fmt.Errorf("evidence verify: %s is object storage: name an incident id, not %q", spec, arg))
+				}
+				objs, err := storeopen.Evidence(cmd.Context(), spec, os.Getenv)
+				if err != nil {
+					return withExit(exitInvalid, fmt.Errorf("evidence verify: %w", err))
+				}
+				if expected == "" && hasRecorded {
+					expected = recorded.SHA256
+					if !asJSON {
+						fmt.Fprintf(cmd.OutOrStdout(), "Checking against the manifest hash recorded at %s: %s\n",
+							recorded.RecordedAt.UTC().Format(time.RFC3339), recorded.SHA256)
+					}
+				}
+				rep, err := evidence.VerifyObjects(cmd.Context(), objs, arg, expected)
+				return reportVerify(cmd, rep, err, asJSON)
+			}
 			dir, tried := resolveEvidenceDir(arg, dataDir, evidenceDir, recorded.ManifestPath)
 			if dir == "" {
 				return withExit(exitInvalid, fmt.Errorf("evidence verify: no evidence folder for %s (looked in %s); has its collection finished? (irflow incident show %s)",
 					arg, strings.Join(tried, ", "), arg))
 			}
-			expected = strings.TrimSpace(expected)
 			if expected == "" && hasRecorded {
 				expected = recorded.SHA256
 				if !asJSON {
@@ -88,33 +114,55 @@ collected).`,
 				}
 			}
 			rep, err := evidence.VerifyContext(cmd.Context(), dir, expected)
-			if err != nil && cmd.Context().Err() != nil {
-				return withExit(exitFailure, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
-			}
-			if err != nil {
-				return withExit(exitInvalid, fmt.Errorf("evidence verify %s: %w", dir, err))
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
-					return err
-				}
-			} else {
-				printVerifyReport(out, rep)
-			}
-			if !rep.OK {
-				return withExit(exitFailure, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
-			}
-			return nil
+			return reportVerify(cmd, rep, err, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&dataDir, "data", envOr("IRFLOW_DATA", "./.irflow"), "irflow data folder: its store records where evidence was written, and irflow dev keeps it in <data>/evidence (env IRFLOW_DATA)")
-	cmd.Flags().StringVar(&evidenceDir, "evidence", os.Getenv("IRFLOW_EVIDENCE"), "evidence folder of a production worker, holding one folder per incident (env IRFLOW_EVIDENCE)")
+	cmd.Flags().StringVar(&evidenceDir, "evidence", os.Getenv("IRFLOW_EVIDENCE"), "evidence storage of the production workers: a folder holding one folder per incident, or s3://bucket/prefix (env IRFLOW_EVIDENCE)")
 	cmd.Flags().StringVar(&expected, "manifest-sha256", "", "manifest hash recorded at collection (from the timeline) to check against")
 	return cmd
+}
+
+// reportVerify prints a verify report and returns the command's exit: 0 when
+// everything matches, 1 on a mismatch or an interruption, 2 with nothing to verify.
+func reportVerify(cmd *cobra.Command, rep evidence.Report, err error, asJSON bool) error {
+	dir := rep.Dir
+	if err != nil && cmd.Context().Err() != nil {
+		return withExit(exitFailure, fmt.Errorf("evidence verify %s: interrupted before it finished: %w", dir, err))
+	}
+	if err != nil {
+		return withExit(exitInvalid, fmt.Errorf("evidence verify %s: %w", dir, err))
+	}
+	out := cmd.OutOrStdout()
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printVerifyReport(out, rep)
+	}
+	if !rep.OK {
+		return withExit(exitFailure, fmt.Errorf("evidence in %s does not match its manifest: %d problem(s)", dir, len(rep.Problems)))
+	}
+	return nil
+}
+
+// objectStorage returns the object storage (s3://bucket/prefix) holding the
+// evidence of incident id: --evidence when it names one, else the storage of the
+// manifest recorded in the store; "" for a local folder.
+func objectStorage(evidenceFlag, recordedManifest, id string) string {
+	if storeopen.IsObjectStorage(evidenceFlag) {
+		return evidenceFlag
+	}
+	if storeopen.IsObjectStorage(recordedManifest) {
+		if spec, ok := strings.CutSuffix(recordedManifest, "/"+id+"/"+evidence.ManifestName); ok {
+			return spec
+		}
+	}
+	return ""
 }
 
 // recordedManifest looks up the manifest hash the incident workflow stored, when the
@@ -174,6 +222,9 @@ func printVerifyReport(w io.Writer, rep evidence.Report) {
 	}
 	fmt.Fprintf(w, "evidence %s (incident %s): %s\n", rep.Dir, rep.Incident, status)
 	fmt.Fprintf(w, "  manifest sha256 %s\n  %d files, %d records\n", rep.ManifestSHA256, rep.Files, rep.Records)
+	if rep.Status == evidence.StatusPartial {
+		fmt.Fprintf(w, "  collection partial: failed sources %s\n", strings.Join(rep.Failed, ", "))
+	}
 	for _, g := range rep.Gaps {
 		fmt.Fprintf(w, "  gap: %s: %s\n", g.Source, g.Reason)
 	}

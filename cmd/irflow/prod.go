@@ -39,7 +39,7 @@ func newWorkerCmd() *cobra.Command {
 	}
 	tf.register(cmd)
 	cmd.Flags().StringVar(&cfg.StorePath, "store", envOr("IRFLOW_STORE", "./irflow.db"), "store: a SQLite file, or a postgres:// URL shared by several workers and servers (env IRFLOW_STORE)")
-	cmd.Flags().StringVar(&cfg.EvidenceDir, "evidence", envOr("IRFLOW_EVIDENCE", "./evidence"), "folder for evidence collections (env IRFLOW_EVIDENCE)")
+	cmd.Flags().StringVar(&cfg.EvidenceDir, "evidence", envOr("IRFLOW_EVIDENCE", "./evidence"), "evidence storage: a folder, or s3://bucket/prefix with AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and IRFLOW_EVIDENCE_RETENTION (env IRFLOW_EVIDENCE)")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

@@ -36,8 +36,10 @@ type ProdConfig struct {
 	// APIToken, when set, is required as a Bearer token on every /api/ request
 	// (serve only). Serving beyond loopback without one is refused.
 	APIToken string
-	// EvidenceDir is where evidence folders are written (worker), and where the web
-	// UI looks for them (serve: reports and the Verify button).
+	// EvidenceDir is the evidence storage: a local folder holding one folder per
+	// incident, or s3://bucket/prefix, which every worker and server reaches (see
+	// storeopen.Evidence). The worker writes it; the web UI of serve reads a local
+	// one for reports and the Verify button.
 	EvidenceDir string
 	// WebKeyFile holds the web UI's session key (serve); created when missing.
 	// Empty: web.key beside a SQLite store; with PostgreSQL, a key for this process
@@ -84,9 +86,24 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return errors.New("zendesk is not configured: set ZENDESK_SUBDOMAIN or ZENDESK_URL, and ZENDESK_EMAIL with ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
 	}
 	zcfg.Logger = cfg.Logger
+	// One rate budget per Zendesk instance for every worker sharing the store, not
+	// one per process: three workers must not send three times the limit.
+	zcfg.Budget = store
 	zd, err := zendesk.New(zcfg)
 	if err != nil {
 		return fmt.Errorf("zendesk client: %w", err)
+	}
+	objs, err := storeopen.Evidence(ctx, cfg.EvidenceDir, cfg.Getenv)
+	if err != nil {
+		return err
+	}
+	ev := &activities.EvidenceActivities{Zendesk: zd, Objects: objs}
+	containment := &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir}
+	if storeopen.IsObjectStorage(cfg.EvidenceDir) {
+		// Before-state snapshots go to the bucket too, not to a local folder.
+		containment.EvidenceDir, containment.Objects = "", objs
+	} else {
+		ev.Dir = cfg.EvidenceDir // also where collections started before storage append
 	}
 	// With Slack configured, notifications also go to Slack and refresh the status
 	// cards; the worker serves no Slack requests (serve does).
@@ -106,8 +123,8 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
-		Containment: &activities.ContainmentActivities{Zendesk: zd, Temporal: c, EvidenceDir: cfg.EvidenceDir},
-		Evidence:    &activities.EvidenceActivities{Zendesk: zd, Dir: cfg.EvidenceDir},
+		Containment: containment,
+		Evidence:    ev,
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: store},
 	})
@@ -172,7 +189,7 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		}
 	}
 	ui, err := web.New(ctx, web.Config{Service: svc, Users: store, SessionKey: key, SecureCookies: !cfg.InsecureCookies || !loopback(cfg.HTTPAddr),
-		EvidenceDirs: nonEmpty(cfg.EvidenceDir), OIDC: cfg.OIDC, Logger: cfg.Logger})
+		EvidenceDirs: localEvidence(cfg.EvidenceDir), OIDC: cfg.OIDC, Logger: cfg.Logger})
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
 	}
@@ -196,14 +213,13 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 	return nil
 }
 
-func nonEmpty(s ...string) []string {
-	var out []string
-	for _, x := range s {
-		if x != "" {
-			out = append(out, x)
-		}
+// localEvidence is the evidence folder the web UI reads, if the storage is a local
+// folder; the web UI does not read object storage yet.
+func localEvidence(dir string) []string {
+	if dir == "" || storeopen.IsObjectStorage(dir) {
+		return nil
 	}
-	return out
+	return []string{dir}
 }
 
 // getenv is cfg.Getenv, or os.Getenv.

@@ -95,6 +95,11 @@ type CollectInput struct {
 	AuditFilter AuditLogFilter `json:"audit_filter"`
 	Cursor      Cursor         `json:"cursor"`
 	Committed   Committed      `json:"committed"`
+	// Objects selects the storage layout: true writes each committed page as a part
+	// object through the worker's evidence.Objects (any worker resumes from the parts
+	// and the cursor); false is the layout of collections started before evidence
+	// storage, one file appended to in the worker's local evidence folder.
+	Objects bool `json:"objects,omitempty"`
 	// PageBudget bounds the pages fetched by one activity run; the workflow calls
 	// again (or continues as new) with the returned cursor. 0 means 50.
 	PageBudget int `json:"page_budget,omitempty"`
@@ -122,6 +127,12 @@ type WriteManifestInput struct {
 	IncidentID string          `json:"incident_id"`
 	Window     Window          `json:"window"`
 	Collected  []CollectResult `json:"collected"`
+	// Objects: the sources were collected as part objects (CollectInput.Objects),
+	// which WriteManifest assembles into one object per file.
+	Objects bool `json:"objects,omitempty"`
+	// RequestedWindow is the window asked for when Window had to be clamped to
+	// what Zendesk's exports allow.
+	RequestedWindow *Window `json:"requested_window,omitempty"`
 }
 
 // ManifestResult is the written manifest: where it is and its hash, which the
@@ -132,4 +143,17 @@ type ManifestResult struct {
 	Files   int    `json:"files"`
 	Records int64  `json:"records"`
 	Gaps    []Gap  `json:"gaps"`
+	// Status is StatusComplete or StatusPartial (empty from workers that predate
+	// it); Failed names the sources a partial collection could not finish.
+	Status string   `json:"status,omitempty"`
+	Failed []string `json:"failed,omitempty"`
 }
+
+// Collection statuses of a manifest. A gap for a plan Zendesk does not sell the
+// account is a fact about the evidence and leaves a collection complete; a source
+// that failed (Zendesk refused the query, or kept failing after every retry) makes
+// it partial.
+const (
+	StatusComplete = "complete"
+	StatusPartial  = "partial"
+)

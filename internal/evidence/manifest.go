@@ -30,6 +30,15 @@ type Manifest struct {
 	// add-ons (audit logs need Enterprise, access logs an add-on). A gap is a fact
 	// about the evidence, not a failure of the collection.
 	Gaps []Gap `json:"gaps"`
+	// Status is StatusComplete or StatusPartial; empty in manifests written before
+	// collection could end partial.
+	Status string `json:"status,omitempty"`
+	// Failed names the sources a partial collection could not finish; each also
+	// has a gap with Zendesk's answer.
+	Failed []string `json:"failed,omitempty"`
+	// RequestedWindow is the window asked for, when the sources' window had to be
+	// clamped: Zendesk's exports refuse a start time within the last minute.
+	RequestedWindow *Window `json:"requested_window,omitempty"`
 }
 
 // Source is one collected evidence source.
@@ -58,18 +67,26 @@ type File struct {
 	Records int64  `json:"records"`
 	// LineHashes is the line-hash file that lets Verify name a changed record.
 	LineHashes *HashedFile `json:"line_hashes,omitempty"`
+	// Retention is the Object Lock the file's object had when the manifest was
+	// written; verify reports one that was shortened or removed since.
+	Retention *Retention `json:"retention,omitempty"`
 }
 
 // HashedFile is a file with its SHA-256.
 type HashedFile struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
+	Path      string     `json:"path"`
+	SHA256    string     `json:"sha256"`
+	Retention *Retention `json:"retention,omitempty"`
 }
 
-// Gap is a source that the instance's plan or add-ons do not provide.
+// Gap is a source that the instance's plan or add-ons do not provide, or (Failed)
+// one that could not be collected: Zendesk refused the query or kept failing.
 type Gap struct {
 	Source string `json:"source"`
 	Reason string `json:"reason"`
+	// Failed marks a source that failed, as opposed to one the plan lacks; what
+	// was collected of it before it failed is still listed in the sources.
+	Failed bool `json:"failed,omitempty"`
 }
 
 // Error makes a Gap usable as an error, so a collector can return "this source is
@@ -142,6 +159,24 @@ func DescribeFile(dir, rel string) (File, error) {
 // collection yields the same bytes) and the hash file beside it, and returns the
 // manifest's hex SHA-256.
 func WriteManifest(dir string, m Manifest) (string, error) {
+	b, err := encodeManifest(m)
+	if err != nil {
+		return "", err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, ManifestName), b); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	hexSum := hex.EncodeToString(sum[:])
+	if err := writeFileAtomic(filepath.Join(dir, ManifestHashName), []byte(hexSum+"  "+ManifestName+"\n")); err != nil {
+		return "", err
+	}
+	return hexSum, nil
+}
+
+// encodeManifest returns m's bytes: sources, files and gaps sorted, so the same
+// collection yields the same bytes.
+func encodeManifest(m Manifest) ([]byte, error) {
 	sort.SliceStable(m.Sources, func(i, j int) bool { return m.Sources[i].Source < m.Sources[j].Source })
 	for i := range m.Sources {
 		sort.Slice(m.Sources[i].Files, func(a, b int) bool { return m.Sources[i].Files[a].Path < m.Sources[i].Files[b].Path })
@@ -158,18 +193,9 @@ func WriteManifest(dir string, m Manifest) (string, error) {
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("encode manifest: %w", err)
+		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	b = append(b, '\n')
-	if err := writeFileAtomic(filepath.Join(dir, ManifestName), b); err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	hexSum := hex.EncodeToString(sum[:])
-	if err := writeFileAtomic(filepath.Join(dir, ManifestHashName), []byte(hexSum+"  "+ManifestName+"\n")); err != nil {
-		return "", err
-	}
-	return hexSum, nil
+	return append(b, '\n'), nil
 }
 
 // ReadManifest reads dir/manifest.json, rejecting unknown fields.
@@ -183,6 +209,16 @@ func ReadManifest(dir string) (Manifest, []byte, error) {
 		return Manifest{}, nil, fmt.Errorf("parse %s: %w", filepath.Join(dir, ManifestName), err)
 	}
 	return m, b, nil
+}
+
+// DecodeManifest reads a manifest from r (at most 16 MiB), rejecting unknown
+// fields.
+func DecodeManifest(r io.Reader) (Manifest, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxManifestBytes))
+	if err != nil {
+		return Manifest{}, fmt.Errorf("read manifest: %w", err)
+	}
+	return parseManifest(b)
 }
 
 func parseManifest(b []byte) (Manifest, error) {

@@ -80,6 +80,10 @@ type Writer struct {
 type Committed struct {
 	Bytes   int64 `json:"bytes"`
 	Records int64 `json:"records"`
+	// Parts are the part objects written so far, in order, when the source is
+	// collected through evidence.Objects (PartWriter); Bytes and Records are their
+	// totals.
+	Parts []Part `json:"parts,omitempty"`
 }
 
 // Open opens (creating if needed) the NDJSON file at path for appending, truncated to

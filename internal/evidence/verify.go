@@ -61,12 +61,16 @@ type Report struct {
 	// hash recorded in the store or the timeline.
 	ManifestSHA256 string `json:"manifest_sha256"`
 	// ExpectedManifestSHA256 is the recorded hash checked against, if one was given.
-	ExpectedManifestSHA256 string    `json:"expected_manifest_sha256,omitempty"`
-	OK                     bool      `json:"ok"`
-	Files                  int       `json:"files"`
-	Records                int64     `json:"records"`
-	Gaps                   []Gap     `json:"gaps"`
-	Problems               []Problem `json:"problems"`
+	ExpectedManifestSHA256 string `json:"expected_manifest_sha256,omitempty"`
+	OK                     bool   `json:"ok"`
+	Files                  int    `json:"files"`
+	Records                int64  `json:"records"`
+	Gaps                   []Gap  `json:"gaps"`
+	// Status and Failed are the manifest's: complete, or partial with the sources
+	// that failed (empty in manifests that predate them).
+	Status   string    `json:"status,omitempty"`
+	Failed   []string  `json:"failed,omitempty"`
+	Problems []Problem `json:"problems"`
 }
 
 // Verify recomputes every hash and record count in an evidence folder against its
@@ -116,6 +120,7 @@ func VerifyContext(ctx context.Context, dir, expectedManifestSHA256 string) (Rep
 	}
 	rep.Incident = m.Incident
 	rep.Gaps = m.Gaps
+	rep.Status, rep.Failed = m.Status, m.Failed
 	sum := sha256.Sum256(raw)
 	rep.ManifestSHA256 = hex.EncodeToString(sum[:])
 	if expectedManifestSHA256 != "" && !strings.EqualFold(expectedManifestSHA256, rep.ManifestSHA256) {

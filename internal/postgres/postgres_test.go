@@ -33,6 +33,20 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) incident.Store { return openDB(t, pgtest.DSN(t)) })
 }
 
+// TestRateBudget runs the rate budget contract against a real PostgreSQL, and
+// checks two connection pools (two workers) share one budget.
+func TestRateBudget(t *testing.T) {
+	storetest.RunRateBudget(t, func(t *testing.T) incident.RateBudget { return openDB(t, pgtest.DSN(t)) })
+	dsn := pgtest.DSN(t)
+	a, b := openDB(t, dsn), openDB(t, dsn)
+	if w, err := a.ReserveRate(t.Context(), "zendesk:acme", time.Hour); err != nil || w > 0 {
+		t.Fatalf("first slot: %s %v", w, err)
+	}
+	if w, err := b.ReserveRate(t.Context(), "zendesk:acme", time.Hour); err != nil || w < 59*time.Minute {
+		t.Fatalf("second worker's slot: wait %s, %v; want about 1h", w, err)
+	}
+}
+
 // TestLeaseStore runs the containment lease contract against a real PostgreSQL.
 func TestLeaseStore(t *testing.T) {
 	storetest.RunLeases(t, func(t *testing.T) storetest.LeaseStore { return openDB(t, pgtest.DSN(t)) })

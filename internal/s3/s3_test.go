@@ -2,163 +2,32 @@ package s3_test
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"irflow/internal/evidence"
 	"irflow/internal/evidence/objtest"
 	"irflow/internal/s3"
+	"irflow/internal/s3/s3test"
 )
-
-// EnvVersityGW names the versitygw binary the tests start; make test sets it
-// (scripts/test-versitygw installs it when missing).
-const EnvVersityGW = "IRFLOW_TEST_VERSITYGW"
-
-const (
-	rootKey    = "irflowtest"
-	rootSecret = "irflowtestsecret"
-)
-
-// gateway is a versitygw serving a temporary folder over S3 on loopback.
-type gateway struct {
-	endpoint string
-	root     string // the posix backend: <root>/<bucket>/<key>
-	admin    *minio.Client
-}
-
-// startGateway starts versitygw for t and stops it when t ends. A missing binary
-// fails the test: a skipped S3 test would pass broken S3 code.
-func startGateway(t *testing.T) *gateway {
-	t.Helper()
-	bin := os.Getenv(EnvVersityGW)
-	if bin == "" {
-		var err error
-		if bin, err = exec.LookPath("versitygw"); err != nil {
-			t.Fatalf("%s is not set and versitygw is not on PATH: run `make test`, or export %s=\"$(scripts/test-versitygw)\"", EnvVersityGW, EnvVersityGW)
-		}
-	}
-	dir := t.TempDir()
-	root, versions := filepath.Join(dir, "root"), filepath.Join(dir, "versions")
-	for _, d := range []string{root, versions} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var (
-		addr string
-		cmd  *exec.Cmd
-		logs bytes.Buffer
-	)
-	// The port is picked free, then bound by versitygw: a parallel test can take
-	// it in between, so a gateway that does not come up is started again.
-	for attempt := 0; attempt < 3 && addr == ""; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		try := ln.Addr().String()
-		_ = ln.Close()
-		logs.Reset()
-		cmd = exec.Command(bin, "--port", try, "posix", "--versioning-dir", versions, root)
-		cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY="+rootKey, "ROOT_SECRET_KEY="+rootSecret)
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", bin, err)
-		}
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if c, err := net.Dial("tcp", try); err == nil {
-				_ = c.Close()
-				addr = try
-				break
-			}
-			if cmd.ProcessState != nil {
-				break
-			}
-		}
-		if addr == "" {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	}
-	if addr == "" {
-		t.Fatalf("versitygw did not serve: %s", logs.String())
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("versitygw output:\n%s", logs.String())
-		}
-	})
-	admin, err := minio.New(addr, &minio.Options{Creds: credentials.NewStaticV4(rootKey, rootSecret, ""), BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &gateway{endpoint: "http://" + addr, root: root, admin: admin}
-}
-
-var buckets int
-
-// bucket creates a bucket, with Object Lock enabled when locked.
-func (g *gateway) bucket(t *testing.T, locked bool) string {
-	t.Helper()
-	buckets++
-	name := fmt.Sprintf("evidence-%d", buckets)
-	if err := g.admin.MakeBucket(t.Context(), name, minio.MakeBucketOptions{ObjectLocking: locked}); err != nil {
-		t.Fatalf("make bucket %s: %v", name, err)
-	}
-	return name
-}
-
-func (g *gateway) open(t *testing.T, bucket, prefix string, lockFor time.Duration, mode string) *s3.Store {
-	t.Helper()
-	s, err := s3.Open(t.Context(), s3.Config{
-		Endpoint: g.endpoint, Region: "us-east-1", AccessKeyID: rootKey, SecretAccessKey: rootSecret,
-		Bucket: bucket, Prefix: prefix, LockFor: lockFor, LockMode: mode,
-	})
-	if err != nil {
-		t.Fatalf("open bucket %s: %v", bucket, err)
-	}
-	return s
-}
-
-// tamper rewrites an object's file in the posix backend, as someone with access to
-// the gateway's disk would.
-func (g *gateway) tamper(bucket, prefix string) objtest.Tamper {
-	return func(t *testing.T, key string, content []byte) {
-		p := filepath.Join(g.root, bucket, filepath.FromSlash(prefix+key))
-		if err := os.Chmod(p, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, content, 0o644); err != nil {
-			t.Fatalf("tamper with %s: %v", p, err)
-		}
-	}
-}
 
 // TestObjects runs the evidence storage contract on a real S3 API: a bucket without
 // Object Lock, and one with it where every object is locked.
 func TestObjects(t *testing.T) {
-	g := startGateway(t)
+	g := s3test.Start(t)
 	t.Run("Unlocked", func(t *testing.T) {
 		objtest.Run(t, func(t *testing.T) (evidence.Objects, objtest.Tamper) {
-			b := g.bucket(t, false)
-			return g.open(t, b, "irflow/", 0, ""), g.tamper(b, "irflow/")
+			b := g.Bucket(t, false)
+			return g.Open(t, b, "irflow/", 0, ""), g.Tamper(b, "irflow/")
 		})
 	})
 	t.Run("Locked", func(t *testing.T) {
 		objtest.Run(t, func(t *testing.T) (evidence.Objects, objtest.Tamper) {
-			b := g.bucket(t, true)
-			return g.open(t, b, "", time.Hour, evidence.RetentionCompliance), g.tamper(b, "")
+			b := g.Bucket(t, true)
+			return g.Open(t, b, "", time.Hour, evidence.RetentionCompliance), g.Tamper(b, "")
 		})
 	})
 }
@@ -167,9 +36,9 @@ func TestObjects(t *testing.T) {
 // carries the configured compliance retention, and deleting it is refused, even to
 // the account's root; Stat reports the lock.
 func TestRetentionRefusesDeletion(t *testing.T) {
-	g := startGateway(t)
-	b := g.bucket(t, true)
-	s := g.open(t, b, "evidence/", 24*time.Hour, evidence.RetentionCompliance)
+	g := s3test.Start(t)
+	b := g.Bucket(t, true)
+	s := g.Open(t, b, "evidence/", 24*time.Hour, evidence.RetentionCompliance)
 	if !s.Locked() {
 		t.Fatal("store does not see the bucket's Object Lock")
 	}
@@ -182,11 +51,11 @@ func TestRetentionRefusesDeletion(t *testing.T) {
 	if r == nil || r.Mode != evidence.RetentionCompliance || r.Until.Before(before.Add(23*time.Hour)) || r.Until.After(time.Now().Add(25*time.Hour)) {
 		t.Fatalf("retention = %+v, want COMPLIANCE for about 24h", r)
 	}
-	oi, err := g.admin.StatObject(t.Context(), b, "evidence/INC-20260306-001/manifest.json", minio.StatObjectOptions{})
+	oi, err := g.Admin.StatObject(t.Context(), b, "evidence/INC-20260306-001/manifest.json", minio.StatObjectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = g.admin.RemoveObject(t.Context(), b, "evidence/INC-20260306-001/manifest.json", minio.RemoveObjectOptions{VersionID: oi.VersionID})
+	err = g.Admin.RemoveObject(t.Context(), b, "evidence/INC-20260306-001/manifest.json", minio.RemoveObjectOptions{VersionID: oi.VersionID})
 	if err == nil {
 		t.Fatal("deleting a version under compliance retention succeeded")
 	}
@@ -203,9 +72,9 @@ func TestRetentionRefusesDeletion(t *testing.T) {
 // allowed to bypass governance; Stat reports the object's current retention, which
 // is what `evidence verify` compares with the one recorded at collection.
 func TestGovernanceRetentionShortened(t *testing.T) {
-	g := startGateway(t)
-	b := g.bucket(t, true)
-	s := g.open(t, b, "", 48*time.Hour, evidence.RetentionGovernance)
+	g := s3test.Start(t)
+	b := g.Bucket(t, true)
+	s := g.Open(t, b, "", 48*time.Hour, evidence.RetentionGovernance)
 	key := "INC-20260306-001/users.ndjson"
 	info, err := s.Put(t.Context(), key, bytes.NewReader([]byte(`{"id":42}`+"\n")))
 	if err != nil {
@@ -215,7 +84,7 @@ func TestGovernanceRetentionShortened(t *testing.T) {
 		t.Fatalf("retention = %+v, want GOVERNANCE", info.Retention)
 	}
 	mode, until := minio.Governance, time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	if err := g.admin.PutObjectRetention(t.Context(), b, key, minio.PutObjectRetentionOptions{
+	if err := g.Admin.PutObjectRetention(t.Context(), b, key, minio.PutObjectRetentionOptions{
 		GovernanceBypass: true, Mode: &mode, RetainUntilDate: &until,
 	}); err != nil {
 		t.Fatalf("shorten retention: %v", err)
@@ -227,8 +96,8 @@ func TestGovernanceRetentionShortened(t *testing.T) {
 }
 
 func TestOpenMissingBucket(t *testing.T) {
-	g := startGateway(t)
-	_, err := s3.Open(t.Context(), s3.Config{Endpoint: g.endpoint, Region: "us-east-1", AccessKeyID: rootKey, SecretAccessKey: rootSecret, Bucket: "nope"})
+	g := s3test.Start(t)
+	_, err := s3.Open(t.Context(), s3.Config{Endpoint: g.Endpoint, Region: "us-east-1", AccessKeyID: s3test.RootKey, SecretAccessKey: s3test.RootSecret, Bucket: "nope"})
 	if err == nil || !strings.Contains(err.Error(), "no bucket nope") {
 		t.Errorf("open of a missing bucket: %v", err)
 	}

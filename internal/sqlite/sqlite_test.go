@@ -48,6 +48,22 @@ func TestUserStore(t *testing.T) {
 	})
 }
 
+// TestRateBudget runs the rate budget contract against a real SQLite file, and
+// checks two handles on one file (two processes) share one budget.
+func TestRateBudget(t *testing.T) {
+	storetest.RunRateBudget(t, func(t *testing.T) incident.RateBudget {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+	path := filepath.Join(t.TempDir(), "irflow.db")
+	a, b := openDB(t, path), openDB(t, path)
+	if w, err := a.ReserveRate(t.Context(), "zendesk:acme", time.Hour); err != nil || w > 0 {
+		t.Fatalf("first slot: %s %v", w, err)
+	}
+	if w, err := b.ReserveRate(t.Context(), "zendesk:acme", time.Hour); err != nil || w < 59*time.Minute {
+		t.Fatalf("second process's slot: wait %s, %v; want about 1h", w, err)
+	}
+}
+
 type migration struct {
 	Version   int       `db:"version"`
 	Name      string    `db:"name"`

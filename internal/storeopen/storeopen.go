@@ -15,12 +15,14 @@ import (
 )
 
 // Store is what irflow's processes use of a store: the read model, the users and
-// their tokens, containment leases, the Slack objects made for incidents, and Close.
+// their tokens, containment leases, the Slack objects made for incidents, the rate
+// budgets workers share, and Close.
 type Store interface {
 	incident.Store
 	incident.UserStore
 	incident.LeaseStore
 	incident.SlackStore
+	incident.RateBudget
 	Close() error
 }
 

@@ -97,8 +97,8 @@ func New(cfg Config) (*Client, error) {
 		base:        base,
 		http:        cfg.HTTPClient,
 		log:         cfg.Logger,
-		limiter:     newLimiter(cfg.RequestsPerMinute),
-		incremental: newLimiter(cfg.IncrementalPerMinute),
+		limiter:     newLimiter(cfg.RequestsPerMinute).share(cfg.Budget, "zendesk "+base.String()+" requests"),
+		incremental: newLimiter(cfg.IncrementalPerMinute).share(cfg.Budget, "zendesk "+base.String()+" incremental"),
 		sleep:       sleepCtx,
 	}
 	switch cfg.AuthMode() {

@@ -66,6 +66,10 @@ var subdomainPattern = regexp.MustCompile(`^[a-z][a-z0-9-]+[a-z0-9]$`)
 // Config holds everything needed to reach one Zendesk instance. Either Subdomain or
 // BaseURL names the instance; either Email+APIToken or OAuthToken authenticates.
 type Config struct {
+	// Budget, when set, makes RequestsPerMinute and IncrementalPerMinute one
+	// budget for every client that shares it (every worker using the store), keyed
+	// by the instance's URL; nil keeps a budget per client.
+	Budget SharedBudget
 	// BaseURL overrides the instance URL, e.g. "https://acme.zendesk.com" or a
 	// simulator's "http://127.0.0.1:8081". "/api/v2" is appended when missing.
 	BaseURL string

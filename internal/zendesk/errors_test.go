@@ -82,24 +82,24 @@ func TestLimiterSpacingAndPause(t *testing.T) {
 	if lo, hi := 100*time.Millisecond, 104*time.Millisecond; want < lo || want > hi {
 		t.Fatalf("interval %s outside [%s, %s]", want, lo, hi)
 	}
-	if d := l.reserve(); d != 0 {
+	if d := l.reserveLocal(); d != 0 {
 		t.Fatalf("first reservation waits %s", d)
 	}
 	for i := 1; i <= 3; i++ {
-		if d := l.reserve(); d != time.Duration(i)*want {
+		if d := l.reserveLocal(); d != time.Duration(i)*want {
 			t.Fatalf("reservation %d waits %s, want %s", i, d, time.Duration(i)*want)
 		}
 	}
 	// After idling, there is no burst beyond one request.
 	clock = clock.Add(time.Hour)
-	if d := l.reserve(); d != 0 {
+	if d := l.reserveLocal(); d != 0 {
 		t.Fatalf("after idle waits %s", d)
 	}
-	if d := l.reserve(); d != want {
+	if d := l.reserveLocal(); d != want {
 		t.Fatalf("second after idle waits %s, want %s (burst of one)", d, want)
 	}
 	l.pause(clock.Add(5 * time.Second))
-	if d := l.reserve(); d != 5*time.Second {
+	if d := l.reserveLocal(); d != 5*time.Second {
 		t.Fatalf("during pause waits %s", d)
 	}
 	if newLimiter(0) != nil {

@@ -20,6 +20,10 @@ const rateHeadroom = 0.03
 // deadline, which is how a 429's Retry-After throttles all goroutines sharing the
 // client, not only the one that saw it.
 type limiter struct {
+	// shared, when set, books slots in a budget every process shares (key names
+	// it) instead of in tat.
+	shared      SharedBudget
+	key         string
 	mu          sync.Mutex
 	interval    time.Duration
 	tat         time.Time // theoretical arrival time of the next request
@@ -35,8 +39,34 @@ func newLimiter(perMinute int) *limiter {
 	return &limiter{interval: time.Duration(float64(time.Minute) / effective), now: time.Now}
 }
 
+// SharedBudget is a rate budget shared across processes: incident.RateBudget, which
+// the SQLite and PostgreSQL stores implement.
+type SharedBudget interface {
+	// ReserveRate books the next slot of key's budget, spaced interval apart, and
+	// returns how long to wait for it.
+	ReserveRate(ctx context.Context, key string, interval time.Duration) (time.Duration, error)
+	// PauseRate admits nothing of key's budget for d.
+	PauseRate(ctx context.Context, key string, d time.Duration) error
+}
+
+// share makes l book its slots in b under key.
+func (l *limiter) share(b SharedBudget, key string) *limiter {
+	if l != nil && b != nil {
+		l.shared, l.key = b, key
+	}
+	return l
+}
+
 // reserve books the next slot and returns how long to wait for it.
-func (l *limiter) reserve() time.Duration {
+func (l *limiter) reserve(ctx context.Context) (time.Duration, error) {
+	if l.shared != nil {
+		return l.shared.ReserveRate(ctx, l.key, l.interval)
+	}
+	return l.reserveLocal(), nil
+}
+
+// reserveLocal books the next slot of this process's budget.
+func (l *limiter) reserveLocal() time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -56,7 +86,10 @@ func (l *limiter) wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
-	d := l.reserve()
+	d, err := l.reserve(ctx)
+	if err != nil {
+		return err
+	}
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -74,6 +107,15 @@ func (l *limiter) wait(ctx context.Context) error {
 func (l *limiter) pause(until time.Time) {
 	if l == nil {
 		return
+	}
+	if l.shared != nil {
+		// Best effort: a pause that cannot be recorded leaves the booked slots,
+		// and the next 429 tries again.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := l.shared.PauseRate(ctx, l.key, time.Until(until)); err == nil {
+			return
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
