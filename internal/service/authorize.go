@@ -20,6 +20,8 @@ var methodActions = map[string]incident.Action{
 	"SetFacts": incident.ActSetFacts, "ConfirmOwnership": incident.ActConfirmOwnership,
 	"OverrideOwnership": incident.ActOverrideOwnership, "SetTrigger": incident.ActSetTrigger,
 	"Fulfil": incident.ActFulfil, "Pause": incident.ActPause, "Resume": incident.ActResume, "Waive": incident.ActWaive,
+	"Deadlines": incident.ActView, "SavedStates": incident.ActView, "Record": incident.ActView,
+	"VerifyEvidence": incident.ActVerifyEvidence,
 }
 
 // updateActions is the action each Update the service sends takes.
