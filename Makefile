@@ -1,8 +1,10 @@
 # irflow's build, test and benchmark entry points. `make test` is the one test
 # command: the README and .ci/run both call it. It needs Go 1.26.8, a C compiler
 # (go-sqlite3 is cgo), PostgreSQL, which scripts/test-postgres installs from
-# Debian's packages and starts when missing, and versitygw, which
-# scripts/test-versitygw installs with go install; `go test` fetches the modules.
+# Debian's packages and starts when missing, versitygw, which
+# scripts/test-versitygw installs with go install, and Chromium for the browser
+# tests, which scripts/test-chromium installs from Debian's packages when missing;
+# `go test` fetches the modules.
 
 GO       ?= go
 # cgo must be on: without a C compiler go-sqlite3 builds a stub that fails at run
@@ -21,12 +23,13 @@ FUZZTIME ?= 4s
 .PHONY: test build dev bench lint fuzz-short
 
 ## test: run every test once, uncached (cmd/irflow/readme_test.go runs the README's
-# walkthrough), with a test PostgreSQL running and versitygw installed
-# (IRFLOW_TEST_POSTGRES and IRFLOW_TEST_VERSITYGW name them; the PostgreSQL and S3
-# tests fail without them).
+# walkthrough), with a test PostgreSQL running, versitygw installed and Chromium
+# installed (IRFLOW_TEST_POSTGRES, IRFLOW_TEST_VERSITYGW and IRFLOW_TEST_CHROMIUM
+# name them; the PostgreSQL and S3 tests fail without them; the browser tests skip
+# only where Chromium cannot be installed, and say so).
 test:
-	dsn="$$(scripts/test-postgres)" && gw="$$(scripts/test-versitygw)" && \
-	IRFLOW_TEST_POSTGRES="$$dsn" IRFLOW_TEST_VERSITYGW="$$gw" $(GO) test -count=1 -timeout 20m ./...
+	dsn="$$(scripts/test-postgres)" && gw="$$(scripts/test-versitygw)" && chromium="$$(scripts/test-chromium)" && \
+	IRFLOW_TEST_POSTGRES="$$dsn" IRFLOW_TEST_VERSITYGW="$$gw" IRFLOW_TEST_CHROMIUM="$$chromium" $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) fuzz-short
 
 ## fuzz-short: run each fuzz target in FUZZ for FUZZTIME (4 s each by default);

@@ -20,10 +20,11 @@ func newDevCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "dev",
-		Short: "Run everything locally: embedded Temporal, store, worker and HTTP API",
+		Short: "Run everything locally: embedded Temporal, store, worker, HTTP API and web UI",
 		Long: `Run irflow on this machine with nothing else installed: a real Temporal server
-(embedded, persisted in SQLite under --data), the irflow worker, the store and the
-HTTP API. Stop it with Ctrl-C; start it again on the same --data folder and every
+(embedded, persisted in SQLite under --data), the irflow worker, the store, the
+HTTP API and the web UI (the deadline board's address is printed as board=; sign in
+as admin with the password in <data>/admin.password). Stop it with Ctrl-C; start it again on the same --data folder and every
 incident and timer resumes where it was.
 
 The official Temporal CLI and UI can connect to --temporal. Temporal keeps a closed
@@ -60,13 +61,16 @@ ready line says slack=not-configured(log-transport) otherwise.`,
 				return fmt.Errorf("start dev stack: %w", err)
 			}
 			defer d.Stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s temporal=%s zendesk=%s slack=%s data=%s log=%s (started in %s)\n",
-				d.HTTPAddr, d.Temporal.FrontendAddr(), d.ZendeskDescription(), d.SlackDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "irflow ready http=http://%s board=%s temporal=%s zendesk=%s slack=%s data=%s log=%s (started in %s)\n",
+				d.HTTPAddr, d.BoardURL, d.Temporal.FrontendAddr(), d.ZendeskDescription(), d.SlackDescription(), cfg.DataDir, d.LogPath, time.Since(began).Round(time.Millisecond))
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}
 			if d.IntakeSMTPAddr != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: intake listening for email on smtp://%s: Zendesk's security notices sent there start zendesk-service-breach incidents\n", d.IntakeSMTPAddr)
+			}
+			if d.AdminPasswordCreated {
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: sign in to the web UI at %s as %q with the password in %s (change it with irflow users passwd %s)\n", d.BoardURL, app.DevAdmin, d.AdminPasswordPath, app.DevAdmin)
 			}
 			if d.ZendeskSim != nil {
 				f := d.ZendeskSim.Facts()

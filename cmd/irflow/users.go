@@ -62,8 +62,15 @@ Each change is recorded in the audit log (irflow audit) as the OS user, via cli.
 	sf.register(cmd)
 	cmd.AddCommand(newUsersAddCmd(&sf), newUsersListCmd(&sf), newUsersDisableCmd(&sf, true), newUsersDisableCmd(&sf, false),
 		newUsersRolesCmd(&sf), newTokenCmd(&sf))
+	for _, sub := range usersSubcommands {
+		cmd.AddCommand(sub(&sf))
+	}
 	return cmd
 }
+
+// usersSubcommands are further "irflow users" subcommands, registered by the files
+// that define them.
+var usersSubcommands []func(*storeFlags) *cobra.Command
 
 // parseRoles checks --role values: at least one, each a known role, no repeats.
 func parseRoles(names []string) ([]incident.Role, error) {

@@ -33,6 +33,7 @@ import (
 	"irflow/internal/service"
 	"irflow/internal/slackbot"
 	"irflow/internal/storeopen"
+	"irflow/internal/web"
 	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
@@ -164,6 +165,14 @@ type Dev struct {
 	AdminToken     string
 	// AdminCreated is true when this start created the admin.
 	AdminCreated bool
+	// AdminPasswordPath is the file (mode 0600) holding the admin's web password;
+	// AdminPassword its content; AdminPasswordCreated is true when this start set it.
+	AdminPasswordPath    string
+	AdminPassword        string
+	AdminPasswordCreated bool
+	// Web is the web UI served beside the HTTP API; BoardURL is its deadline board.
+	Web      *web.Server
+	BoardURL string
 	// Slack is the Slack app, nil when SLACK_BOT_TOKEN is unset.
 	Slack       *slackbot.App
 	slackCancel context.CancelFunc
@@ -295,6 +304,19 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if err := d.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.ensureAdminPassword(ctx); err != nil {
+		return nil, err
+	}
+	key, err := SessionKey(filepath.Join(cfg.DataDir, "web.key"))
+	if err != nil {
+		return nil, err
+	}
+	d.Web, err = web.New(ctx, web.Config{Service: d.Service, Users: d.Store, SessionKey: key,
+		EvidenceDirs: []string{filepath.Join(cfg.DataDir, "evidence")}, Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("web UI: %w", err)
+	}
+	d.BoardURL = "http://" + d.HTTPAddr + "/board"
 	notifier := d.notifier()
 	if d.Slack, err = newSlack(d.getenv(), d.Service, cat, d.Store, cfg.Logger); err != nil {
 		return nil, err
@@ -342,7 +364,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	}
 
 	d.http = &http.Server{
-		Handler:           withSlack(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Slack),
+		Handler:           Routes(withSlack(httpapi.Authenticate(httpapi.New(d.Service, cfg.Logger), d.Store, "", cfg.Logger), d.Slack), d.Web),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
+	"irflow/internal/web"
 	"irflow/internal/zendesk"
 	"irflow/playbooks"
 	"irflow/worker"
@@ -35,10 +37,21 @@ type ProdConfig struct {
 	// APIToken, when set, is required as a Bearer token on every /api/ request
 	// (serve only). Serving beyond loopback without one is refused.
 	APIToken string
-	// EvidenceDir is the evidence storage (worker only): a local folder holding one
-	// folder per incident, or s3://bucket/prefix, which every worker and server
-	// reaches (see storeopen.Evidence).
+	// EvidenceDir is the evidence storage: a local folder holding one folder per
+	// incident, or s3://bucket/prefix, which every worker and server reaches (see
+	// storeopen.Evidence). The worker writes it; the web UI of serve reads a local
+	// one for reports and the Verify button.
 	EvidenceDir string
+	// WebKeyFile holds the web UI's session key (serve); created when missing.
+	// Empty: web.key beside a SQLite store; with PostgreSQL, a key for this process
+	// only (every server behind one address must share the file).
+	WebKeyFile string
+	// InsecureCookies serves the web UI's cookies without the Secure flag, for a
+	// server reached over plain HTTP on loopback only. Beyond loopback users must
+	// reach irflow through TLS, and cookies are Secure.
+	InsecureCookies bool
+	// OIDC enables sign-in through an OpenID Connect provider (serve); nil: off.
+	OIDC *web.OIDCConfig
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
 	Logger *slog.Logger
@@ -182,7 +195,27 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		runSlack(sctx, slackApp, cfg.Logger)
 	}
 	cfg.Logger.Info("Slack", "slack", slackDescription(slackApp))
-	handler := withSlack(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), slackApp)
+	var key []byte
+	switch keyFile := cfg.WebKeyFile; {
+	case keyFile == "" && storeopen.IsPostgres(cfg.StorePath):
+		// Servers sharing a PostgreSQL store are usually several: they must share a
+		// key file, and no folder is common to them by default.
+		cfg.Logger.Warn("No --web-key-file: web sessions and calendar links last until this server stops and work on it alone; give every irflow serve the same --web-key-file")
+		key = web.NewSessionKey()
+	default:
+		if keyFile == "" {
+			keyFile = filepath.Join(filepath.Dir(cfg.StorePath), "web.key")
+		}
+		if key, err = SessionKey(keyFile); err != nil {
+			return err
+		}
+	}
+	ui, err := web.New(ctx, web.Config{Service: svc, Users: store, SessionKey: key, SecureCookies: !cfg.InsecureCookies || !loopback(cfg.HTTPAddr),
+		EvidenceDirs: localEvidence(cfg.EvidenceDir), OIDC: cfg.OIDC, Logger: cfg.Logger})
+	if err != nil {
+		return fmt.Errorf("web UI: %w", err)
+	}
+	handler := Routes(withSlack(httpapi.Authenticate(httpapi.New(svc, cfg.Logger), store, cfg.APIToken, cfg.Logger), slackApp), ui)
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -200,6 +233,15 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("shut down http server: %w", err)
 	}
 	return nil
+}
+
+// localEvidence is the evidence folder the web UI reads, if the storage is a local
+// folder; the web UI does not read object storage yet.
+func localEvidence(dir string) []string {
+	if dir == "" || storeopen.IsObjectStorage(dir) {
+		return nil
+	}
+	return []string{dir}
 }
 
 // getenv is cfg.Getenv, or os.Getenv.

@@ -234,6 +234,14 @@ type UserStore interface {
 	RecordAudit(ctx context.Context, e AuditEntry) error
 	// AuditLog returns the last limit decisions, newest first.
 	AuditLog(ctx context.Context, limit int) ([]AuditEntry, error)
+	// SetPasswordHash stores the hash of a user's web sign-in password (argon2id in
+	// the PHC string format; never the password itself); "" removes it, so the
+	// user can sign in only through the identity provider. ENOTFOUND for an
+	// unknown user.
+	SetPasswordHash(ctx context.Context, id, hash string) error
+	// PasswordHash returns a user's password hash, "" when none is set; ENOTFOUND
+	// for an unknown user.
+	PasswordHash(ctx context.Context, id string) (string, error)
 }
 
 // Forbidden is the error for an action the identity's roles do not allow; it names

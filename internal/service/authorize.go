@@ -20,7 +20,9 @@ var methodActions = map[string]incident.Action{
 	"SetFacts": incident.ActSetFacts, "ConfirmOwnership": incident.ActConfirmOwnership,
 	"OverrideOwnership": incident.ActOverrideOwnership, "SetTrigger": incident.ActSetTrigger,
 	"Fulfil": incident.ActFulfil, "Pause": incident.ActPause, "Resume": incident.ActResume, "Waive": incident.ActWaive,
-	"DraftNotice": incident.ActDraftNotice, "EditNotice": incident.ActDraftNotice, "ApproveNotice": incident.ActApproveNotice,
+	"Deadlines": incident.ActView, "SavedStates": incident.ActView, "Record": incident.ActView,
+	"VerifyEvidence": incident.ActVerifyEvidence,
+	"DraftNotice":    incident.ActDraftNotice, "EditNotice": incident.ActDraftNotice, "ApproveNotice": incident.ActApproveNotice,
 	"SendNotice": incident.ActSendNotice, "ShowNotice": incident.ActView, "ListNotices": incident.ActView,
 	"NoticeStatus": incident.ActView, "ReceiveEmail": incident.ActIntakeEmail, "ListIntake": incident.ActView,
 	// The intake declares as a system actor, after ReceiveEmail or the SMTP

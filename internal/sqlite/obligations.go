@@ -2,10 +2,18 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/maphash"
+	"maps"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"irflow/internal/incident"
 	"irflow/internal/obligations"
@@ -70,20 +78,130 @@ func (s *DB) Obligations(ctx context.Context, f incident.ObligationFilter) ([]in
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
-	var rows []struct {
-		incident.ObligationRecord
-		ClockJSON string `db:"clock_json"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
-	out := make([]incident.ObligationRecord, 0, len(rows))
-	for _, r := range rows {
-		rec := r.ObligationRecord
-		if err := json.Unmarshal([]byte(r.ClockJSON), &rec.Clock); err != nil {
-			return nil, fmt.Errorf("list obligations: clock of %s in %s: %w", rec.ObligationID, rec.IncidentID, err)
+	defer rows.Close()
+	// Scanned by hand, not through sqlx's reflection, and the clocks decoded in
+	// parallel: the deadline board reads every open clock of every incident
+	// (10,000 rows in its benchmark) on each view.
+	var out []incident.ObligationRecord
+	var clocks [][]byte
+	for rows.Next() {
+		var rec incident.ObligationRecord
+		var trigger, due, fulfilled sql.NullTime
+		var clock []byte
+		if err := rows.Scan(&rec.IncidentID, &rec.ObligationID, &rec.ClockWorkflowID, &rec.Rule, &rec.Jurisdiction, &rec.Audience,
+			&rec.Verification, &rec.DependsOn, &rec.Status, &trigger, &due, &fulfilled, &rec.Revision, &rec.UpdatedAt, &clock); err != nil {
+			return nil, fmt.Errorf("list obligations: %w", err)
 		}
+		rec.TriggerAt, rec.DueAt, rec.FulfilledAt = timePtr(trigger), timePtr(due), timePtr(fulfilled)
+		rec.UpdatedAt = rec.UpdatedAt.UTC()
 		out = append(out, rec)
+		clocks = append(clocks, clock)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list obligations: %w", err)
+	}
+	if err := s.clocks.decode(out, clocks); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []incident.ObligationRecord{}
 	}
 	return out, nil
+}
+
+// clockCache keeps the clocks Obligations decoded, by clock workflow id with a
+// hash of the JSON they were decoded from: the deadline board reads every open
+// clock on each view, and most have not changed since the last one, so their
+// JSON need not be decoded again (it was most of a 10,000-clock board's cost).
+// Keyed by content, not by revision, so a row rewritten in any way is decoded
+// afresh. Each caller gets its own copy of a cached clock's slices and map.
+type clockCache struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	m    map[string]cachedClock
+}
+
+type cachedClock struct {
+	sum   uint64
+	clock incident.ClockState
+}
+
+// maxCachedClocks bounds the cache; past it, it starts again empty.
+const maxCachedClocks = 200_000
+
+// decode sets each row's Clock from its JSON: from the cache when the JSON is
+// the one decoded before, else decoded (in as many goroutines as there are
+// processors when there are enough rows to be worth it) and remembered.
+func (c *clockCache) decode(out []incident.ObligationRecord, clocks [][]byte) error {
+	sums := make([]uint64, len(out))
+	var miss []int
+	c.mu.Lock()
+	if c.m == nil {
+		c.seed, c.m = maphash.MakeSeed(), map[string]cachedClock{}
+	}
+	for i := range out {
+		sums[i] = maphash.Bytes(c.seed, clocks[i])
+		if hit, ok := c.m[out[i].ClockWorkflowID]; ok && hit.sum == sums[i] {
+			out[i].Clock = cloneClock(hit.clock)
+			continue
+		}
+		miss = append(miss, i)
+	}
+	c.mu.Unlock()
+	if len(miss) == 0 {
+		return nil
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(miss) < 512 || workers < 2 {
+		workers = 1
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	chunk := (len(miss) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, len(miss))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range miss[lo:hi] {
+				if err := json.Unmarshal(clocks[i], &out[i].Clock); err != nil {
+					errs[w] = fmt.Errorf("list obligations: clock of %s in %s: %w", out[i].ObligationID, out[i].IncidentID, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if len(c.m)+len(miss) > maxCachedClocks {
+		c.m = map[string]cachedClock{}
+	}
+	for _, i := range miss {
+		c.m[out[i].ClockWorkflowID] = cachedClock{sum: sums[i], clock: cloneClock(out[i].Clock)}
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// cloneClock copies a clock's slices and map, so that no two callers share them.
+func cloneClock(c incident.ClockState) incident.ClockState {
+	c.Sent = maps.Clone(c.Sent)
+	c.RemindersSent = slices.Clone(c.RemindersSent)
+	c.History = slices.Clone(c.History)
+	return c
+}
+
+func timePtr(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
 }

@@ -32,6 +32,8 @@ type DB struct {
 	db *sqlx.DB
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// clocks caches decoded obligation clocks (see clockCache).
+	clocks clockCache
 }
 
 // Open opens (creating if needed) the database at path and applies pending migrations.

@@ -20,6 +20,7 @@ func RunUsers(t *testing.T, open func(t *testing.T) incident.UserStore) {
 		{"Tokens/Lifecycle", testTokensLifecycle},
 		{"Audit/NewestFirst", testAuditNewestFirst},
 		{"Users/BySlackIDAndEmail", testUsersBySlackIDAndEmail},
+		{"Users/PasswordHash", testPasswordHash},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
