@@ -22,6 +22,8 @@ type Deps struct {
 	Notify      *activities.NotifyActivities
 	// Leases keep containment leases in the store, shared by every worker.
 	Leases *activities.LeaseActivities
+	// Notices send notices and keep their delivery state.
+	Notices *activities.NoticeActivities
 }
 
 // StopTimeout is how long Stop waits for running activities to finish.
@@ -59,4 +61,7 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterActivity(deps.Evidence)
 	r.RegisterActivity(deps.Notify)
 	r.RegisterActivity(deps.Leases)
+	r.RegisterWorkflow(workflows.Notice)
+	r.RegisterWorkflow(workflows.NoticeFanOut)
+	r.RegisterActivity(deps.Notices)
 }

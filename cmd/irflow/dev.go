@@ -66,6 +66,9 @@ ready line says slack=not-configured(log-transport) otherwise.`,
 			if d.AdminCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: created user %q (responder, commander, legal, admin); its HTTP API token is in %s (send it as Authorization: Bearer <token>; add people with irflow users add)\n", app.DevAdmin, d.AdminTokenPath)
 			}
+			if d.IntakeSMTPAddr != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: intake listening for email on smtp://%s: Zendesk's security notices sent there start zendesk-service-breach incidents\n", d.IntakeSMTPAddr)
+			}
 			if d.AdminPasswordCreated {
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: sign in to the web UI at %s as %q with the password in %s (change it with irflow users passwd %s)\n", d.BoardURL, app.DevAdmin, d.AdminPasswordPath, app.DevAdmin)
 			}
@@ -84,6 +87,7 @@ ready line says slack=not-configured(log-transport) otherwise.`,
 	f.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address (every /api/ request needs a user's token; beyond loopback it is plain HTTP: put TLS in front)")
 	f.StringVar(&cfg.TemporalAddr, "temporal", "127.0.0.1:7233", "embedded Temporal frontend gRPC listen address (loopback only, unless --allow-remote-temporal)")
 	f.BoolVar(&cfg.AllowRemoteTemporal, "allow-remote-temporal", false, "let --temporal listen beyond loopback although the embedded Temporal server authenticates nobody")
+	f.StringVar(&cfg.IntakeSMTP, "intake-smtp", "", "listen for email on this address (an SMTP receiver, e.g. 127.0.0.1:2525): Zendesk's security notices sent there start zendesk-service-breach incidents")
 	f.StringVar(&cfg.ZendeskSimAddr, "zendesk-sim", "127.0.0.1:8081", "listen address of the built-in Zendesk simulator (used when no Zendesk credentials are set)")
 	f.StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error (reminders and other notices are shown at every level, and kept in <data>/irflow.log with the log at info)")
 	f.DurationVar(&cfg.Retention, "retention", devserver.DefaultRetention, "how long Temporal keeps a closed workflow's history (closed incidents are read from the store)")

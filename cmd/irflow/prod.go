@@ -60,7 +60,7 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg.Temporal, cfg.Logger = tf.cfg, logger
+			cfg.Temporal, cfg.Logger, cfg.Getenv = tf.cfg, logger, os.Getenv
 			// The token is read from the environment only, so it never shows in ps.
 			cfg.APIToken = os.Getenv("IRFLOW_API_TOKEN")
 			if oidc.Issuer != "" {
@@ -85,6 +85,7 @@ func newServeCmd() *cobra.Command {
 	cmd.Flags().StringVar(&oidc.Issuer, "oidc-issuer", envOr("IRFLOW_OIDC_ISSUER", ""), "OpenID Connect issuer URL for web sign-in; the verified email maps to the irflow user with that email (env IRFLOW_OIDC_ISSUER; client secret in IRFLOW_OIDC_CLIENT_SECRET)")
 	cmd.Flags().StringVar(&oidc.ClientID, "oidc-client-id", envOr("IRFLOW_OIDC_CLIENT_ID", ""), "OpenID Connect client id (env IRFLOW_OIDC_CLIENT_ID)")
 	cmd.Flags().StringVar(&oidc.RedirectURL, "oidc-redirect-url", envOr("IRFLOW_OIDC_REDIRECT_URL", ""), "this server's /auth/oidc/callback URL as registered with the provider (env IRFLOW_OIDC_REDIRECT_URL)")
+	cmd.Flags().StringVar(&cfg.IntakeSMTP, "intake-smtp", "", "listen for email on this address (an SMTP receiver): Zendesk's security notices sent there start zendesk-service-breach incidents")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

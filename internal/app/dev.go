@@ -27,6 +27,8 @@ import (
 	"irflow/internal/codec"
 	"irflow/internal/devserver"
 	"irflow/internal/httpapi"
+	"irflow/internal/intake"
+	"irflow/internal/mail"
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/slackbot"
@@ -70,6 +72,10 @@ type DevConfig struct {
 	// SuggestContinueAsNewEvents lowers the history length at which workflows are
 	// told to continue-as-new; for tests and benchmarks (0: the server's 4,096).
 	SuggestContinueAsNewEvents int
+	// IntakeSMTP, when set, is the address of the intake's SMTP receiver
+	// (--intake-smtp): Zendesk's security notices sent or forwarded there start
+	// incidents.
+	IntakeSMTP string
 }
 
 // LogName is the stack's log file in the data folder: the process log at INFO
@@ -175,10 +181,18 @@ type Dev struct {
 	LogPath string
 	logOut  *os.File
 	logFile slog.Handler
-	worker  sdkworker.Worker
-	http    *http.Server
-	lock    *flock.Flock
-	stopped bool
+	// Mailer sends notices (SMTP_URL); nil when email is not configured.
+	Mailer *mail.Mailer
+	// Intake keeps received email and starts incidents from Zendesk's notices;
+	// IntakeSMTPAddr is its SMTP receiver's address when --intake-smtp was given.
+	Intake         *intake.Processor
+	IntakeSMTPAddr string
+	intakeSMTP     *intake.Receiver
+	deps           worker.Deps
+	worker         sdkworker.Worker
+	http           *http.Server
+	lock           *flock.Flock
+	stopped        bool
 }
 
 // ErrLocked reports that another irflow dev holds the data folder.
@@ -283,6 +297,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
 	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store, Users: d.Store, Logger: cfg.Logger}
+	if d.Mailer, err = mailerFromEnv(getenv); err != nil {
+		return nil, err
+	}
+	d.Intake = wireNotices(d.Service, d.Store, getenv, cfg.Logger)
 	if err := d.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
@@ -317,15 +335,26 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	if d.Zendesk, err = zendesk.New(zcfg); err != nil {
 		return nil, fmt.Errorf("zendesk client: %w", err)
 	}
-	d.worker = worker.New(d.Client, worker.Deps{
+	if notifier, err = withEmail(notifier, d.Mailer, getenv); err != nil {
+		return nil, err
+	}
+	d.deps = worker.Deps{
 		Incident:    &activities.Activities{Store: d.Store},
 		Containment: &activities.ContainmentActivities{Zendesk: d.Zendesk, Temporal: d.Client, EvidenceDir: filepath.Join(cfg.DataDir, "evidence")},
 		Evidence:    &activities.EvidenceActivities{Zendesk: d.Zendesk, Dir: filepath.Join(cfg.DataDir, "evidence")},
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: d.Store},
-	})
+		Notices:     noticeActivities(d.Store, d.Mailer, d.Client, d.Zendesk),
+	}
+	d.worker = worker.New(d.Client, d.deps)
 	if err := d.worker.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	if cfg.IntakeSMTP != "" {
+		if d.intakeSMTP, err = intake.Listen(cfg.IntakeSMTP, d.Intake, cfg.Logger); err != nil {
+			return nil, err
+		}
+		d.IntakeSMTPAddr = d.intakeSMTP.Addr
 	}
 	if d.Slack != nil {
 		// Not ctx: that one only bounds the start.
@@ -344,6 +373,18 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		}
 	}()
 	return d, nil
+}
+
+// RestartWorker stops the stack's worker, as a crash or a deployment would, and
+// starts a new one with the same activities: the fan-out and every other workflow
+// resume on it. Tests use it to prove nothing is done twice across a restart.
+func (d *Dev) RestartWorker() error {
+	d.worker.Stop()
+	d.worker = worker.New(d.Client, d.deps)
+	if err := d.worker.Start(); err != nil {
+		return fmt.Errorf("restart worker: %w", err)
+	}
+	return nil
 }
 
 // ErrExposed reports a listen address that would let the network past irflow's
@@ -432,6 +473,9 @@ func (d *Dev) Stop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = d.http.Shutdown(ctx)
 		cancel()
+	}
+	if d.intakeSMTP != nil {
+		_ = d.intakeSMTP.Close()
 	}
 	if d.slackCancel != nil {
 		d.slackCancel()

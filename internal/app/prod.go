@@ -16,6 +16,7 @@ import (
 
 	"irflow/activities"
 	"irflow/internal/httpapi"
+	"irflow/internal/intake"
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/storeopen"
@@ -54,6 +55,9 @@ type ProdConfig struct {
 	// Getenv reads Zendesk credentials from the environment.
 	Getenv func(string) string
 	Logger *slog.Logger
+	// IntakeSMTP, when set, is the address of the intake's SMTP receiver (serve
+	// only, --intake-smtp).
+	IntakeSMTP string
 }
 
 // connect dials Temporal and opens the store, which both production commands need;
@@ -121,12 +125,22 @@ func RunWorker(ctx context.Context, cfg ProdConfig, ready func()) error {
 		return err
 	}
 	cfg.Logger.Info("Notifications", "slack", slackDescription(slackApp))
+	// With SMTP configured, notices go by email, and with IRFLOW_NOTIFY_EMAIL so do
+	// reminders and escalations.
+	mailer, err := mailerFromEnv(cfg.getenv())
+	if err != nil {
+		return err
+	}
+	if notifier, err = withEmail(notifier, mailer, cfg.getenv()); err != nil {
+		return err
+	}
 	w := worker.New(c, worker.Deps{
 		Incident:    &activities.Activities{Store: store},
 		Containment: containment,
 		Evidence:    ev,
 		Notify:      &activities.NotifyActivities{Notifier: notifier},
 		Leases:      &activities.LeaseActivities{Store: store},
+		Notices:     noticeActivities(store, mailer, c, zd),
 	})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -163,6 +177,14 @@ func RunServe(ctx context.Context, cfg ProdConfig, ready func(addr string)) erro
 		return fmt.Errorf("load playbooks: %w", err)
 	}
 	svc := &service.Service{Client: c, Playbooks: cat, Store: store, Users: store, Logger: cfg.Logger}
+	processor := wireNotices(svc, store, cfg.getenv(), cfg.Logger)
+	if cfg.IntakeSMTP != "" {
+		rcv, err := intake.Listen(cfg.IntakeSMTP, processor, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = rcv.Close() }()
+	}
 	slackApp, err := newSlack(cfg.getenv(), svc, cat, store, cfg.Logger)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ func New(svc *service.Service, logger *slog.Logger) http.Handler {
 	s.mux.HandleFunc("GET /api/incidents/{id}", s.show)
 	s.mux.HandleFunc("GET /api/incidents/{id}/timeline", s.timeline)
 	s.registerActions()
+	s.registerNotices()
 	return requireIdentity(s.mux)
 }
 

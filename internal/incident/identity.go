@@ -57,6 +57,9 @@ const (
 	ActResume            Action = "resume"
 	ActWaive             Action = "waive"
 	ActApproveNotice     Action = "approve_notice"
+	ActDraftNotice       Action = "draft_notice"
+	ActSendNotice        Action = "send_notice"
+	ActIntakeEmail       Action = "intake_email"
 	ActManageUsers       Action = "manage_users"
 	// ActAuthenticate is not in the permission table: anyone may present a token.
 	// The audit log records the refused ones (revoked, unknown, disabled user).
@@ -85,7 +88,13 @@ var Permissions = map[Action][]Role{
 	ActResume:        {RoleLegal},
 	ActWaive:         {RoleLegal},
 	ActApproveNotice: {RoleLegal},
-	ActManageUsers:   {RoleAdmin},
+	// Drafting and editing a notice's text commits to nothing: approval does.
+	ActDraftNotice: {RoleResponder, RoleCommander, RoleLegal},
+	// Sending gives the notice the law asks for, with the approved text only.
+	ActSendNotice: {RoleLegal, RoleCommander},
+	// A mail forwarder posting what arrived (Zendesk's notices) to the intake.
+	ActIntakeEmail: {RoleResponder, RoleCommander, RoleAdmin},
+	ActManageUsers: {RoleAdmin},
 }
 
 // Allowed reports whether any of roles may take action a.

@@ -46,6 +46,10 @@ type State struct {
 	DeclaredBy         string              `json:"declared_by"`
 	ClosedAt           *time.Time          `json:"closed_at,omitempty"`
 	CloseReason        string              `json:"close_reason,omitempty"`
+	// Notices are the notices drafted for the incident's obligations, with their
+	// delivery counts, from the store (the service adds them; the workflow's query
+	// leaves them out).
+	Notices []NoticeSummary `json:"notices,omitempty"`
 }
 
 // NoteRequest is the add_note Update's argument.

@@ -197,3 +197,8 @@ func TestTextPostgresRefuses(t *testing.T) {
 		t.Errorf("audit: %v", err)
 	}
 }
+
+// TestNoticeStore runs the notice store contract against a real PostgreSQL.
+func TestNoticeStore(t *testing.T) {
+	storetest.RunNotices(t, func(t *testing.T) incident.NoticeStore { return openDB(t, pgtest.DSN(t)) })
+}

@@ -22,6 +22,12 @@ var methodActions = map[string]incident.Action{
 	"Fulfil": incident.ActFulfil, "Pause": incident.ActPause, "Resume": incident.ActResume, "Waive": incident.ActWaive,
 	"Deadlines": incident.ActView, "SavedStates": incident.ActView, "Record": incident.ActView,
 	"VerifyEvidence": incident.ActVerifyEvidence,
+	"DraftNotice":    incident.ActDraftNotice, "EditNotice": incident.ActDraftNotice, "ApproveNotice": incident.ActApproveNotice,
+	"SendNotice": incident.ActSendNotice, "ShowNotice": incident.ActView, "ListNotices": incident.ActView,
+	"NoticeStatus": incident.ActView, "ReceiveEmail": incident.ActIntakeEmail, "ListIntake": incident.ActView,
+	// The intake declares as a system actor, after ReceiveEmail or the SMTP
+	// receiver authorized the message.
+	"DeclareFromNotice": incident.ActDeclare,
 }
 
 // updateActions is the action each Update the service sends takes.
@@ -33,6 +39,8 @@ var updateActions = map[string]incident.Action{
 	workflows.ConfirmOwnershipUpdate: incident.ActConfirmOwnership, workflows.OverrideOwnershipUpdate: incident.ActOverrideOwnership,
 	workflows.SetIncidentTriggerUpdate: incident.ActSetTrigger, workflows.MarkFulfilledUpdate: incident.ActFulfil,
 	workflows.PauseUpdate: incident.ActPause, workflows.ResumeUpdate: incident.ActResume, workflows.WaiveUpdate: incident.ActWaive,
+	workflows.DraftNoticeUpdate: incident.ActDraftNotice, workflows.EditNoticeUpdate: incident.ActDraftNotice,
+	workflows.ApproveNoticeUpdate: incident.ActApproveNotice, workflows.SendNoticeUpdate: incident.ActSendNotice,
 }
 
 // authorize checks that the caller may take action on an incident and returns the

@@ -62,13 +62,13 @@ func (s *Service) Timeline(ctx context.Context, id string) ([]incident.TimelineE
 	return tl, nil
 }
 
-// Show returns an incident's state. An open incident answers from its workflow's
+// show returns an incident's state. An open incident answers from its workflow's
 // `state` query (live detail: a step running, evidence being collected). A closed
 // one answers from the store, and so does one whose workflow Temporal no longer has
 // (deleted after the namespace's retention): its last saved state, its timeline,
 // and each obligation as its clock last recorded it, since clocks keep running
 // after the incident closed.
-func (s *Service) Show(ctx context.Context, id string) (incident.State, error) {
+func (s *Service) show(ctx context.Context, id string) (incident.State, error) {
 	if err := checkID(id); err != nil {
 		return incident.State{}, err
 	}

@@ -28,6 +28,7 @@ import (
 
 	"irflow/internal/facts"
 	"irflow/internal/incident"
+	"irflow/internal/intake"
 	"irflow/playbooks"
 	"irflow/workflows"
 )
@@ -49,6 +50,14 @@ type Service struct {
 	// CLI talking to Temporal directly): "cli" when empty.
 	Via    string
 	Logger *slog.Logger
+	// Notices keeps notices, their recipients and the intake's messages; Store is
+	// used when it implements incident.NoticeStore and this is nil.
+	Notices incident.NoticeStore
+	// NoticeDefaults are notice inputs every draft starts from (controller,
+	// contact_point), from the server's configuration.
+	NoticeDefaults map[string]string
+	// Intake handles email posted to the HTTP intake; nil disables it.
+	Intake intake.Handler
 
 	idsOnce sync.Once
 	ids     *ids

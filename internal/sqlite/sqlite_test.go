@@ -344,3 +344,10 @@ func TestStoreFileIsPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeStore runs the notice store contract against a real SQLite file.
+func TestNoticeStore(t *testing.T) {
+	storetest.RunNotices(t, func(t *testing.T) incident.NoticeStore {
+		return openDB(t, filepath.Join(t.TempDir(), "irflow.db"))
+	})
+}

@@ -16,13 +16,15 @@ import (
 
 // Store is what irflow's processes use of a store: the read model, the users and
 // their tokens, containment leases, the Slack objects made for incidents, the rate
-// budgets workers share, and Close.
+// budgets workers share, notices with their recipients and the intake's messages,
+// and Close.
 type Store interface {
 	incident.Store
 	incident.UserStore
 	incident.LeaseStore
 	incident.SlackStore
 	incident.RateBudget
+	incident.NoticeStore
 	Close() error
 }
 
