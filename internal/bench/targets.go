@@ -39,4 +39,22 @@ var Targets = []Target{
 		Source: "issue 17: 100 declares/s or more in a burst"},
 	{Package: "irflow/internal/app", Benchmark: "BenchmarkDeclareBurst", Unit: "p99_ms", Op: "<", Value: 1000,
 		Source: "issue 17: a declare in a burst answers within 1 s (p99)"},
+	// Issue 11: Slack.
+	{Package: "irflow/internal/slackbot", Benchmark: "BenchmarkSlashCommandAck", Unit: "p99-ms", Op: "<", Value: 100,
+		Source: "issue 11: HTTP slash-command ack p99 under 100 ms at 200 concurrent signed requests"},
+	{Package: "irflow/internal/app", Benchmark: "BenchmarkSlackCardAfterPhaseChange", Unit: "p50-ms", Op: "<", Value: 1000,
+		Source: "issue 11: status card updated after a phase change in under 1 s (p50) on irflow dev"},
+	// Issue 12: notices.
+	{Package: "irflow/internal/app", Benchmark: "BenchmarkNoticeFanOut10k", Unit: "s/10k", Op: "<", Value: 60,
+		Source: "issue 12: 10,000 notices to the local SMTP server in under 60 s"},
+	{Package: "irflow/internal/app", Benchmark: "BenchmarkNoticeFanOut10k", Unit: "duplicates", Op: "==", Value: 0,
+		Source: "issue 12: zero duplicates after a worker restart midway"},
+	// Issue 13: the web UI and reports.
+	{Package: "irflow/internal/web", Benchmark: "BenchmarkBoard", Unit: "ms-median", Op: "<", Value: 200,
+		Source: "issue 13: the deadline board (1,000 incidents, 10,000 obligations) renders in under 200 ms (median)"},
+	{Package: "irflow/internal/report", Benchmark: "BenchmarkReport10kTimeline/*", Unit: "ns/op", Op: "<", Value: 2e9,
+		Source: "issue 13: a report of 10,000 timeline entries in under 2 s"},
+	// Issue 15: scale-out.
+	{Package: "irflow/internal/zendesk", Benchmark: "BenchmarkSharedBudget", Unit: "%off", Op: "<=", Value: 2,
+		Source: "issue 15: the shared Zendesk rate budget held within 2% with 3 workers"},
 }

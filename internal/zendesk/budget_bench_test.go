@@ -100,6 +100,9 @@ func benchBudget(b *testing.B, open func() zendesk.SharedBudget) {
 	rate := float64(b.N-1) / elapsed.Minutes()
 	b.ReportMetric(rate, "req/min")
 	b.ReportMetric(100*rate/budget, "%budget")
+	// %off is how far the workers together were from the budget, either way:
+	// the target is within 2%.
+	b.ReportMetric(math.Abs(100-100*rate/budget), "%off")
 	b.ReportMetric(float64(sim.Stats().TooManyRequests), "429s")
 	if failures.Load() > 0 {
 		b.Errorf("%d requests failed", failures.Load())
