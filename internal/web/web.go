@@ -157,6 +157,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /incidents/{id}", s.authed(s.incidentPage))
 	s.mux.HandleFunc("GET /incidents/{id}/report", s.authed(s.report))
 	s.mux.HandleFunc("POST /incidents/{id}/evidence/verify", s.authed(s.verifyEvidence))
+	s.mux.HandleFunc("GET /incidents/{id}/notices/{obligation}", s.authed(s.noticePage))
+	s.mux.HandleFunc("POST /incidents/{id}/notices/{obligation}/approve", s.authed(s.approveNotice))
 	s.mux.HandleFunc("GET /board", s.authed(s.board))
 	s.mux.HandleFunc("GET /register.csv", s.authed(s.register))
 	s.registerActions()
