@@ -1,6 +1,7 @@
 // Package web is irflow's browser interface: sign-in, the incidents list, the
-// incident page, legal's deadline board across every incident, the calendar feed,
-// the GDPR Art. 33(5) breach register and post-incident report downloads.
+// incident page, notices with legal's approval, legal's deadline board across every
+// incident, the calendar feed, the GDPR Art. 33(5) breach register and
+// post-incident report downloads.
 //
 // Pages are rendered on the server with html/template (which escapes every value)
 // from a small embedded stylesheet and script; there is no front-end build. Like
