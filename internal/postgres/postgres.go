@@ -230,9 +230,9 @@ WHERE excluded.version >= incidents.version`, texts(
 		return fmt.Errorf("save incident %s: %w", sum.ID, err)
 	}
 	for _, e := range in.Entries {
-		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, via, kind, text, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id, seq) DO NOTHING`,
-			texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.Kind, e.Text, e.Data)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, via, external_id, kind, text, data)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (incident_id, seq) DO NOTHING`,
+			texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.ExternalID, e.Kind, e.Text, e.Data)...)
 		if err != nil {
 			return fmt.Errorf("save incident %s: timeline entry %d: %w", sum.ID, e.Seq, err)
 		}
@@ -313,7 +313,7 @@ func (s *DB) GetIncident(ctx context.Context, id string) (incident.StoredInciden
 func (s *DB) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
 	var out []incident.TimelineEntry
 	if err := s.db.SelectContext(ctx, &out,
-		`SELECT seq, at, actor, via, kind, text, data FROM timeline WHERE incident_id = $1 ORDER BY seq`, text(id)); err != nil {
+		`SELECT seq, at, actor, via, external_id, kind, text, data FROM timeline WHERE incident_id = $1 ORDER BY seq`, text(id)); err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", id, err)
 	}
 	return out, nil

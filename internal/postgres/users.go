@@ -256,9 +256,9 @@ func (s *DB) RecordAudit(ctx context.Context, e incident.AuditEntry) error {
 	if at.IsZero() {
 		at = s.Now()
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, via, action, incident_id, target, allowed, reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		texts(at.UTC(), e.ActorID, e.Via, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason)...); err != nil {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, via, external_id, action, incident_id, target, allowed, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		texts(at.UTC(), e.ActorID, e.Via, e.ExternalID, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason)...); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)
 	}
 	return nil
@@ -270,7 +270,7 @@ func (s *DB) AuditLog(ctx context.Context, limit int) ([]incident.AuditEntry, er
 		limit = 100
 	}
 	var out []incident.AuditEntry
-	if err := s.db.SelectContext(ctx, &out, `SELECT seq, at, actor_id, via, action, incident_id, target, allowed, reason
+	if err := s.db.SelectContext(ctx, &out, `SELECT seq, at, actor_id, via, external_id, action, incident_id, target, allowed, reason
 FROM audit_log ORDER BY seq DESC LIMIT $1`, limit); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
