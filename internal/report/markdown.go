@@ -109,7 +109,7 @@ func (r Report) Markdown(w io.Writer) error {
 	p("## %s\n\n", SecTimeline)
 	mdTable(bw, []string{"#", "When", "Who", "Kind", "What"}, len(r.Timeline), func(i int) []string {
 		e := r.Timeline[i]
-		return []string{fmt.Sprint(e.Seq), stamp(e.At), actorOf(e.Actor, e.Via), e.Kind, e.Text}
+		return []string{fmt.Sprint(e.Seq), stamp(e.At), actorOf(e.Actor, e.Via, e.ExternalID), e.Kind, e.Text}
 	})
 	return bw.Flush()
 }
@@ -192,9 +192,13 @@ func paren(s string) string {
 	return "(" + s + ")"
 }
 
-func actorOf(actor, via string) string {
+func actorOf(actor, via, externalID string) string {
 	if via != "" {
-		return actor + " via " + via
+		actor += " via " + via
+		if externalID != "" {
+			// The person's id in that channel (a Slack user id), as recorded.
+			actor += " " + externalID
+		}
 	}
 	return actor
 }

@@ -108,7 +108,7 @@ func (r Report) PDF(w io.Writer) error {
 	p.heading(SecTimeline)
 	p.table([]string{"#", "When", "Who", "Kind", "What"}, []float64{0.4, 1.1, 1.4, 1.1, 6}, len(r.Timeline), func(i int) []string {
 		e := r.Timeline[i]
-		return []string{fmt.Sprint(e.Seq), stamp(e.At), actorOf(e.Actor, e.Via), e.Kind, e.Text}
+		return []string{fmt.Sprint(e.Seq), stamp(e.At), actorOf(e.Actor, e.Via, e.ExternalID), e.Kind, e.Text}
 	})
 	if err := pdf.Output(w); err != nil {
 		return fmt.Errorf("render pdf report: %w", err)

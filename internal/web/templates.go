@@ -69,8 +69,16 @@ var funcs = template.FuncMap{
 		return string(b)
 	},
 	"short": incident.ShortHash,
-	"actorOf": func(a, via string) string {
-		return strings.TrimSpace(a + map[bool]string{true: " via " + via, false: ""}[via != ""])
+	// actorOf renders who acted: "carol via slack UCAROL" (the channel, and the
+	// person's id there when the channel has one).
+	"actorOf": func(a, via, externalID string) string {
+		if via != "" {
+			a += " via " + via
+			if externalID != "" {
+				a += " " + externalID
+			}
+		}
+		return strings.TrimSpace(a)
 	},
 	"deref":     derefStr,
 	"lower":     strings.ToLower,
