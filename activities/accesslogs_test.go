@@ -159,3 +159,40 @@ func TestCollectAuditLogsOnAPlanWithoutThemIsAGap(t *testing.T) {
 		t.Fatalf("webhooks on the same plan: %+v", r)
 	}
 }
+
+// TestCollectHandsBackItsCursorWhenTheWorkerStops: a worker shutting down ends an
+// evidence attempt at its next committed page, successfully and not done, with the
+// cursor the workflow's next run resumes from; that run then collects the rest,
+// every entry exactly once.
+func TestCollectHandsBackItsCursorWhenTheWorkerStops(t *testing.T) {
+	sim, c := newPlanSim(t, zdsim.Options{AccessLogsAddon: true})
+	f := sim.Facts()
+	root := t.TempDir()
+	a := &EvidenceActivities{Zendesk: c, Dir: root}
+	in := evidence.CollectInput{IncidentID: "INC-4", Source: evidence.SourceAccessLogs,
+		Window: evidence.Window{From: f.Now.Add(-30 * 24 * time.Hour), To: f.Now}}
+
+	stopped := make(chan struct{})
+	close(stopped)
+	env := newActivityEnv(a)
+	env.SetWorkerStopChannel(stopped)
+	v, err := env.ExecuteActivity(a.CollectSource, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r evidence.CollectResult
+	if err := v.Get(&r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Done || r.Pages != 1 || r.Committed.Records == 0 || r.Committed.Records >= int64(f.AccessLogCount) {
+		t.Fatalf("stopping worker: result %+v, want one page committed and not done (the account has %d entries)", r, f.AccessLogCount)
+	}
+	in.Cursor, in.Committed = r.Cursor, r.Committed
+	r = collectOnce(t, a, in)
+	if !r.Done || r.Committed.Records != int64(f.AccessLogCount) {
+		t.Fatalf("resumed run: %+v, want done with %d entries", r, f.AccessLogCount)
+	}
+	if got := readAccessLogs(t, filepath.Join(root, "INC-4", "access_logs.ndjson")); len(got) != f.AccessLogCount {
+		t.Fatalf("file holds %d entries, want %d", len(got), f.AccessLogCount)
+	}
+}

@@ -103,6 +103,7 @@ func (a *EvidenceActivities) CollectSource(ctx context.Context, in evidence.Coll
 	if c.budget <= 0 {
 		c.budget = defaultPageBudget
 	}
+	c.stop = activity.GetWorkerStopChannel(ctx)
 	ctx, p := startPulse(ctx, nil)
 	defer p.Stop()
 	if activity.HasHeartbeatDetails(ctx) {
@@ -224,6 +225,12 @@ type collector struct {
 	res    evidence.CollectResult
 	budget int
 	pages  int // pages fetched by this attempt
+	// stop is the worker's stop channel: when the worker shuts down, the attempt
+	// ends at its next committed page and hands its cursor back to the workflow,
+	// as a spent page budget does, instead of being cut off mid-page when the
+	// worker's stop timeout runs out. The workflow's next run resumes from the
+	// cursor on whichever worker is up.
+	stop <-chan struct{}
 }
 
 // commit flushes a page to disk, moves the cursor and heartbeats the new position.
@@ -242,7 +249,17 @@ func (c *collector) commit(ctx context.Context, next evidence.Cursor, done bool)
 	if pw, ok := c.w.(*evidence.PartWriter); !ok || pw.Pending() == 0 {
 		record(ctx, collectProgress{Source: c.in.Source, Incident: c.in.IncidentID, Cursor: next, Committed: committed, Pages: c.res.Pages, Duplicates: c.res.Duplicates}, false)
 	}
-	return done || c.pages >= c.budget, nil
+	if done || c.pages >= c.budget {
+		return true, nil
+	}
+	select {
+	case <-c.stop:
+		activity.GetLogger(ctx).Info("worker stopping: the evidence collection hands its cursor back",
+			"source", c.in.Source, "records", committed.Records, "pages", c.res.Pages)
+		return true, nil
+	default:
+		return false, nil
+	}
 }
 
 // write appends records, counting the ones the dedupe set drops.
