@@ -107,6 +107,7 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 			ev := &w.state.Evidence
 			ev.Status, ev.ManifestPath, ev.ManifestSHA256 = EvidenceFailed, res.ManifestPath, res.ManifestSHA256
 			ev.Files, ev.Records, ev.Gaps = res.Files, res.Records, res.Gaps
+			ev.Completeness, ev.FailedSources = res.Status, res.Failed
 			ev.Error = "the manifest was written but its hash could not be recorded in the store: " + err.Error()
 			w.record(ctx, SystemActor, incident.KindEvidence, fmt.Sprintf("Evidence collected (%d records in %d files; manifest %s sha256 %s) but its hash was not recorded in the store: %v",
 				res.Records, res.Files, res.ManifestPath, res.ManifestSHA256, err), res.Gaps)
@@ -118,6 +119,8 @@ func (w *incidentImpl) collectEvidence(ctx workflow.Context) {
 	ev := &w.state.Evidence
 	ev.Status, ev.ManifestPath, ev.ManifestSHA256 = EvidenceCollected, res.ManifestPath, res.ManifestSHA256
 	ev.Files, ev.Records, ev.Gaps = res.Files, res.Records, res.Gaps
+	// Query output only (no command): replay is unaffected.
+	ev.Completeness, ev.FailedSources = res.Status, res.Failed
 
 	text := fmt.Sprintf("Evidence collected: %d records in %d files; manifest %s sha256 %s",
 		res.Records, res.Files, res.ManifestPath, res.ManifestSHA256)

@@ -236,7 +236,7 @@ func writeState(w io.Writer, st incident.State, width int) {
 		}
 	}
 	if ev := st.Evidence; ev.Status != "" {
-		text := string(ev.Status)
+		text := ev.Summary()
 		if ev.ManifestSHA256 != "" {
 			text += fmt.Sprintf(", %d records, manifest sha256 %s", ev.Records, incident.ShortHash(ev.ManifestSHA256))
 		}

@@ -1,6 +1,10 @@
 package incident
 
-import "irflow/internal/evidence"
+import (
+	"strings"
+
+	"irflow/internal/evidence"
+)
 
 // EvidenceStatus is the evidence collection as the state query shows it.
 type EvidenceStatus struct {
@@ -13,7 +17,27 @@ type EvidenceStatus struct {
 	Files          int             `json:"files,omitempty"`
 	Records        int64           `json:"records,omitempty"`
 	Gaps           []evidence.Gap  `json:"gaps,omitempty"`
-	Error          string          `json:"error,omitempty"`
+	// Completeness is the manifest's status once collected: complete, or partial
+	// when some sources failed (FailedSources names them; what they gave before
+	// failing is in the manifest). Empty before collection ends, and in states
+	// from before it was recorded.
+	Completeness  string   `json:"completeness,omitempty"`
+	FailedSources []string `json:"failed_sources,omitempty"`
+	Error         string   `json:"error,omitempty"`
+}
+
+// Summary is the status for people: "collected", or "collected (partial: failed
+// audit_logs)" when sources failed, so a partial collection never reads as a
+// complete one.
+func (e EvidenceStatus) Summary() string {
+	if e.Completeness == evidence.StatusPartial {
+		s := e.Status + " (partial"
+		if len(e.FailedSources) > 0 {
+			s += ": failed " + strings.Join(e.FailedSources, ", ")
+		}
+		return s + ")"
+	}
+	return e.Status
 }
 
 // Evidence collection statuses.

@@ -293,7 +293,7 @@ func applied(ar containment.ApplyResult) string {
 }
 
 func evidenceOf(es incident.EvidenceStatus, rec Record) Evidence {
-	ev := Evidence{Status: es.Status, ManifestSHA256: es.ManifestSHA256, Gaps: es.Gaps, Problem: rec.ManifestProblem}
+	ev := Evidence{Status: es.Summary(), ManifestSHA256: es.ManifestSHA256, Gaps: es.Gaps, Problem: rec.ManifestProblem}
 	if ev.Status == "" {
 		ev.Status = incident.EvidenceNotStarted
 	}

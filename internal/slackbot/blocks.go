@@ -139,7 +139,7 @@ func StatusCard(st incident.State, obs []incident.ObligationView, now time.Time)
 	}
 
 	ev := st.Evidence
-	evText := "*Evidence:* " + orDash(ev.Status)
+	evText := "*Evidence:* " + orDash(ev.Summary())
 	if ev.Status == incident.EvidenceCollected {
 		evText += fmt.Sprintf(" · %d files, %d records · sha256 %s", ev.Files, ev.Records, incident.ShortHash(ev.ManifestSHA256))
 	}

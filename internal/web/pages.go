@@ -91,7 +91,7 @@ func (s *Server) incidentData(rc *reqCtx, id string) (*incidentData, error) {
 	if rec, err := s.svc.Record(rc.ctx, id, report.LoadOptions{EvidenceDirs: s.cfg.EvidenceDirs}); err == nil {
 		d.Evidence = report.Build(rec).Evidence
 	} else {
-		d.Evidence = report.Evidence{Status: st.Evidence.Status, ManifestSHA256: st.Evidence.ManifestSHA256, Gaps: st.Evidence.Gaps}
+		d.Evidence = report.Evidence{Status: st.Evidence.Summary(), ManifestSHA256: st.Evidence.ManifestSHA256, Gaps: st.Evidence.Gaps}
 	}
 	return d, nil
 }
