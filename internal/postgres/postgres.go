@@ -22,7 +22,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
-	"irflow/internal/incident"
 	"irflow/internal/sqlstore"
 )
 
@@ -31,18 +30,11 @@ var migrationFS embed.FS
 
 // DB is the irflow store on PostgreSQL: the shared SQL store (its Now included) in
 // PostgreSQL's dialect, and the rate budgets, booked by the database's clock.
+// storeopen checks that it is every store interface irflow uses.
 type DB struct {
 	*sqlstore.Store
 	db *sqlx.DB
 }
-
-var (
-	_ incident.Store       = (*DB)(nil)
-	_ incident.UserStore   = (*DB)(nil)
-	_ incident.LeaseStore  = (*DB)(nil)
-	_ incident.SlackStore  = (*DB)(nil)
-	_ incident.NoticeStore = (*DB)(nil)
-)
 
 // dialect is what PostgreSQL's SQL needs. Transactions run under READ COMMITTED
 // side by side, from several processes: what must not interleave takes a row lock

@@ -15,7 +15,6 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 
-	"irflow/internal/incident"
 	"irflow/internal/sqlstore"
 )
 
@@ -24,6 +23,7 @@ var migrationFS embed.FS
 
 // DB is the irflow store on SQLite: the shared SQL store (its Now included) in
 // SQLite's dialect, and the rate budgets, whose clock is this host's.
+// storeopen checks that it is every store interface irflow uses.
 type DB struct {
 	*sqlstore.Store
 	db *sqlx.DB
@@ -107,14 +107,6 @@ func createPrivate(path string) error {
 	}
 	return f.Close()
 }
-
-var (
-	_ incident.Store       = (*DB)(nil)
-	_ incident.UserStore   = (*DB)(nil)
-	_ incident.LeaseStore  = (*DB)(nil)
-	_ incident.SlackStore  = (*DB)(nil)
-	_ incident.NoticeStore = (*DB)(nil)
-)
 
 // migrate applies pending migrations. The migrations table is made first, outside
 // them: SQLite's write lock already keeps two processes from applying one twice.
