@@ -25,7 +25,8 @@ import (
 )
 
 // Dialect is what one engine's SQL or concurrency needs that the other's does not.
-// Empty strings and nil functions mean "nothing to add".
+// ILike, InsertOrder, BoolParam, TimeParam and NullsLast are required; an empty
+// ForUpdate or a nil function adds nothing.
 type Dialect struct {
 	// ILike is the operator matching a LIKE pattern with ASCII case folded, as the
 	// store contract promises for incident search: SQLite's LIKE does, PostgreSQL's
@@ -39,9 +40,10 @@ type Dialect struct {
 	// argument whose type the statement leaves open (CASE WHEN ? ...): PostgreSQL
 	// must be told it, SQLite takes ?.
 	BoolParam, TimeParam string
-	// ForUpdate follows a SELECT whose rows the transaction changes next, to lock
-	// them until it ends. SQLite needs none: its transactions are immediate (the
-	// DSN's _txlock) and take the database's write lock when they begin.
+	// ForUpdate follows a SELECT (with its leading space) whose rows the
+	// transaction changes next, to lock them until it ends. SQLite needs none: its
+	// transactions are immediate (the DSN's _txlock) and take the database's write
+	// lock when they begin.
 	ForUpdate string
 	// ForUpdateSkipLocked is ForUpdate passing over rows another transaction
 	// locked, so that concurrent claims take disjoint rows without waiting.
