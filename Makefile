@@ -17,7 +17,7 @@ export CGO_ENABLED = 1
 # declare limits) also run as plain tests in `go test`. Run one longer with
 # `make fuzz-short FUZZTIME=10m FUZZ=./internal/facts:FuzzParse`.
 FUZZ ?= ./internal/facts:FuzzParseRoundTrip ./playbooks:FuzzParse ./playbooks/regimes:FuzzLoadFS ./internal/zendesk:FuzzResponseDecoding \
-	./internal/slackbot:FuzzVerify ./internal/slackbot:FuzzSlashCommand
+	./internal/slackbot:FuzzVerify ./internal/slackbot:FuzzSlashCommand ./internal/intake:FuzzParseRecognise
 FUZZTIME ?= 4s
 
 .PHONY: test build dev bench lint fuzz-short

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"irflow/internal/incident"
+	"irflow/internal/service"
 )
 
 // chromium returns the Chromium to drive: IRFLOW_TEST_CHROMIUM (make test sets it
@@ -210,5 +211,41 @@ func TestBrowserDeadlineBoard(t *testing.T) {
 		}
 		f := v.Clock.Fulfilment
 		return f.Reference == "letters mailed, batch 1" && f.Actor == "admin"
+	})
+
+	// Legal approves the regulator's notice from its page: the approval reaches the
+	// notice workflow with the hash of the text shown, by admin via web.
+	ob := obligationByRule(t, svc, id, "eu-gdpr-33-sa")
+	draft, err := svc.DraftNotice(context.Background(), id, ob, service.DraftNoticeRequest{Actor: "dana", Inputs: map[string]string{
+		"controller": "Example GmbH", "contact_point": "dpo@example.com", "measures_taken": "Suspended the compromised account."}})
+	if err != nil {
+		t.Fatalf("draft the regulator's notice: %v", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(base+"/incidents/"+id+"/notices/"+ob),
+		chromedp.WaitVisible(css(`#approve-notice`)),
+	)
+	if err != nil {
+		t.Fatalf("open the notice: %v", err)
+	}
+	if dir := os.Getenv("IRFLOW_TEST_SCREENSHOTS"); dir != "" {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, "notice.png"), png, 0o644)
+		}
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Submit(css(`#approve-notice`)),
+		chromedp.WaitVisible(css(`p.flash`)),
+	)
+	if err != nil {
+		t.Fatalf("approve the notice: %v", err)
+	}
+	waitNotice(t, svc, id, ob, 10*time.Second, "the approval by admin via web", func(n service.NoticeStatus) bool {
+		if len(n.History) == 0 {
+			return false
+		}
+		last := n.History[len(n.History)-1]
+		return n.Status == incident.NoticeApproved && n.ApprovedBy == "admin" && n.ApprovedSHA256 == draft.TextSHA256 &&
+			last.Kind == "approved" && last.Via == incident.ViaWeb
 	})
 }

@@ -112,11 +112,24 @@ func Parse(raw []byte, receivedAt time.Time) (Message, error) {
 	if err != nil {
 		return m, &ParseError{Reason: "body: " + err.Error()}
 	}
-	if !utf8.ValidString(text) {
-		text = strings.ToValidUTF8(text, "\uFFFD")
-	}
 	m.Text = text
+	// Headers and bodies may carry any bytes (a raw 8-bit Subject, a wrong charset);
+	// what intake keeps as text, and may put in an incident's title and facts, is
+	// valid UTF-8. The original bytes stay in the kept message.
+	for _, s := range []*string{&m.From, &m.Subject, &m.MessageID, &m.AuthenticationResults, &m.Text} {
+		*s = validUTF8(*s)
+	}
+	for i := range m.To {
+		m.To[i] = validUTF8(m.To[i])
+	}
 	return m, nil
+}
+
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 // bodyText returns the best plain-text rendering of a body: text/plain first, then

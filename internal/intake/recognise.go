@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"irflow/internal/facts"
 )
@@ -149,7 +150,12 @@ func Recognise(m Message, rules Rules) Recognition {
 		r.Title += ": " + m.Subject
 	}
 	if len(r.Title) > 200 {
-		r.Title = r.Title[:200]
+		// Cut on a rune boundary: a title is UTF-8 text.
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(r.Title[cut]) {
+			cut--
+		}
+		r.Title = r.Title[:cut]
 	}
 	return r
 }
@@ -197,7 +203,7 @@ func noticeFacts(m Message, r Recognition) facts.Document {
 	for _, sentence := range sentences(m.Text) {
 		if strings.Contains(strings.ToLower(sentence), "ticket") {
 			for _, g := range ticketRe.FindAllStringSubmatch(sentence, -1) {
-				if id, err := strconv.ParseInt(g[1], 10, 64); err == nil && !seen[id] {
+				if id, err := strconv.ParseInt(g[1], 10, 64); err == nil && id > 0 && !seen[id] {
 					seen[id] = true
 					d.Zendesk.Tickets = append(d.Zendesk.Tickets, id)
 				}

@@ -43,6 +43,19 @@ type action struct {
 	Do func(ctx context.Context, r *http.Request, v values) (string, error)
 	// Settle, when set, waits until the store shows the change.
 	Settle func(ctx context.Context, r *http.Request) func()
+	// Next, when set, is where the browser goes after the action unless the form
+	// names a page; the incident page otherwise.
+	Next func(r *http.Request) string
+}
+
+// next is where the browser goes after the action: the page the form names, or
+// the action's own default.
+func (a action) next(r *http.Request, named string) string {
+	def := "/incidents/" + r.PathValue("id")
+	if a.Next != nil {
+		def = a.Next(r)
+	}
+	return safeNext(named, def)
 }
 
 type values map[string]string
@@ -211,6 +224,7 @@ func (s *Server) registerActions() {
 				_, err := s.svc.AddNote(ctx, r.PathValue("id"), incident.NoteRequest{Text: strings.TrimSpace(v["text"])})
 				return "Note added.", fieldFrom(err)
 			}},
+		s.sendAction(),
 	}
 	for _, a := range actions {
 		s.mux.HandleFunc("GET "+a.Pattern, s.authed(func(w http.ResponseWriter, r *http.Request, rc *reqCtx) { s.actionForm(w, r, rc, a) }))
@@ -245,7 +259,7 @@ func (s *Server) actionForm(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		s.errorPage(w, r, rc, http.StatusForbidden, incident.Forbidden(incident.Identity{User: rc.User}, a.Act).Message)
 		return
 	}
-	next := safeNext(r.URL.Query().Get("next"), "/incidents/"+r.PathValue("id"))
+	next := a.next(r, r.URL.Query().Get("next"))
 	s.renderForm(w, r, rc, http.StatusOK, a, a.Fields(r), next, "")
 }
 
@@ -261,7 +275,7 @@ func (s *Server) actionPost(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		fields[i].Value = r.PostFormValue(fields[i].Name)
 		v[fields[i].Name] = fields[i].Value
 	}
-	next := safeNext(r.PostFormValue("next"), "/incidents/"+r.PathValue("id"))
+	next := a.next(r, r.PostFormValue("next"))
 	var done func()
 	if a.Settle != nil {
 		done = a.Settle(rc.ctx, r)

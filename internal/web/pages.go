@@ -50,11 +50,15 @@ type incidentData struct {
 	Verify      *evidence.Report
 	FactsJSON   string
 	Triggers    []string
+	// Notices are the notices drafted for the obligations, by obligation id.
+	Notices  []noticeRow
+	NoticeOf map[string]noticeRow
 }
 
 // incidentPage shows one incident: phase, severity, ownership with its clauses,
 // rationale and history, facts, timeline, containment steps and their results,
-// the evidence manifest, and the obligations with live countdowns.
+// the evidence manifest, the obligations with live countdowns, and their notices
+// with legal's Approve button.
 func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	d, err := s.incidentData(rc, r.PathValue("id"))
 	if err != nil {
@@ -73,7 +77,13 @@ func (s *Server) incidentData(rc *reqCtx, id string) (*incidentData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &incidentData{State: st, Obligations: obs, Triggers: triggerFields}
+	d := &incidentData{State: st, Obligations: obs, Triggers: triggerFields, NoticeOf: map[string]noticeRow{}}
+	if d.Notices, err = s.noticeRows(rc.ctx, id, st); err != nil {
+		return nil, err
+	}
+	for _, n := range d.Notices {
+		d.NoticeOf[n.ObligationID] = n
+	}
 	if b, err := json.MarshalIndent(st.Facts, "", "  "); err == nil {
 		d.FactsJSON = string(b)
 	}

@@ -1,6 +1,7 @@
 // Package web is irflow's browser interface: sign-in, the incidents list, the
-// incident page, legal's deadline board across every incident, the calendar feed,
-// the GDPR Art. 33(5) breach register and post-incident report downloads.
+// incident page, notices with legal's approval, legal's deadline board across every
+// incident, the calendar feed, the GDPR Art. 33(5) breach register and
+// post-incident report downloads.
 //
 // Pages are rendered on the server with html/template (which escapes every value)
 // from a small embedded stylesheet and script; there is no front-end build. Like
@@ -157,6 +158,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /incidents/{id}", s.authed(s.incidentPage))
 	s.mux.HandleFunc("GET /incidents/{id}/report", s.authed(s.report))
 	s.mux.HandleFunc("POST /incidents/{id}/evidence/verify", s.authed(s.verifyEvidence))
+	s.mux.HandleFunc("GET /incidents/{id}/notices/{obligation}", s.authed(s.noticePage))
+	s.mux.HandleFunc("POST /incidents/{id}/notices/{obligation}/approve", s.authed(s.approveNotice))
 	s.mux.HandleFunc("GET /board", s.authed(s.board))
 	s.mux.HandleFunc("GET /register.csv", s.authed(s.register))
 	s.registerActions()

@@ -19,13 +19,14 @@ import (
 // Temporal answers the two calls the service's reads and actions make: the state
 // and clock queries from States and Clocks (a workflow in neither is NotFound, as
 // after the namespace's retention), and Updates, which it records and answers with
-// Results[update name]. Any other call panics: the embedded nil client.Client has
-// nothing to run.
+// Results[update name]; a result that is an error is the Update's failure (a
+// validator's refusal, say). Any other call panics: the embedded nil client.Client
+// has nothing to run.
 type Temporal struct {
 	client.Client
 	States  map[string]incident.State     // by incident workflow id
 	Clocks  map[string]incident.ClockView // by clock workflow id
-	Results map[string]any                // by Update name
+	Results map[string]any                // by Update name; an error fails the Update
 
 	mu      sync.Mutex
 	calls   []string
@@ -102,6 +103,9 @@ func (h handle) UpdateID() string   { return "fake" }
 func (h handle) Get(_ context.Context, ptr any) error {
 	if h.result == nil {
 		return fmt.Errorf("servicetest: no result for this update")
+	}
+	if err, ok := h.result.(error); ok {
+		return err
 	}
 	return value{h.result}.Get(ptr)
 }
