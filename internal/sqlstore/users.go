@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -123,6 +122,7 @@ func canonicalRoles(granted map[string]bool) []incident.Role {
 // ListUsers implements incident.UserStore.
 func (s *Store) ListUsers(ctx context.Context) ([]incident.User, error) {
 	var users []incident.User
+	// Ids sort in byte order: SQLite's BINARY collation, PostgreSQL's COLLATE "C".
 	if err := s.db.SelectContext(ctx, &users, `SELECT `+userColumns+` FROM users ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -133,8 +133,6 @@ func (s *Store) ListUsers(ctx context.Context) ([]incident.User, error) {
 	for i := range users {
 		users[i].Roles = canonicalRoles(granted[users[i].ID])
 	}
-	// Byte order whatever the database's collation.
-	sort.Slice(users, func(i, j int) bool { return users[i].ID < users[j].ID })
 	return users, nil
 }
 
