@@ -708,7 +708,7 @@ func (c *Containment) approve(ctx workflow.Context, req ApproveStepRequest) (Ste
 	if need := st.Step.RequiredApprovals(); need > 1 {
 		a := incident.Approval{Actor: req.Actor, Reason: req.Reason, At: now}
 		if req.By != nil {
-			a.Via = req.By.Via
+			a.Via, a.ExternalID = req.By.Via, req.By.ExternalID
 		}
 		st.Approvals = append(st.Approvals, a)
 		if len(st.Approvals) < need {

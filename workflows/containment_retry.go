@@ -107,7 +107,7 @@ func (c *Containment) retry(ctx workflow.Context, req RetryStepRequest) (StepSta
 	r := incident.StepRetry{Actor: req.Actor, Reason: req.Reason, At: workflow.Now(ctx),
 		PriorStatus: st.Status, PriorErrors: st.Errors, MissingFacts: st.MissingFacts}
 	if req.By != nil {
-		r.Via = req.By.Via
+		r.Via, r.ExternalID = req.By.Via, req.By.ExternalID
 	}
 	st.Retries = append(st.Retries, r)
 	st.Errors, st.MissingFacts, st.FinishedAt, st.Targets = nil, "", nil, nil

@@ -26,10 +26,10 @@ func checkBy(required bool, by *incident.Actor, actor string) error {
 	return nil
 }
 
-// heard remembers the channel a verified actor acted through, so the timeline
-// entries recorded in their name say how they acted.
+// heard remembers the channel a verified actor acted through and their id in it,
+// so the timeline entries recorded in their name say how they acted.
 func (w *incidentImpl) heard(by *incident.Actor) {
 	if by != nil {
-		w.viaOf[by.ID] = by.Via
+		w.heardAs[by.ID] = *by
 	}
 }

@@ -43,6 +43,9 @@ type IncidentInput struct {
 	Authenticated bool `json:"authenticated,omitempty"`
 	// DeclaredVia is the channel the declarer used.
 	DeclaredVia string `json:"declared_via,omitempty"`
+	// DeclaredExternalID is the declarer's own id in that channel (the Slack user
+	// id of an incident declared in Slack); see incident.Actor.ExternalID.
+	DeclaredExternalID string `json:"declared_external_id,omitempty"`
 	// Resume carries the incident across continue-as-new; nil on declaration.
 	Resume *IncidentResume `json:"resume,omitempty"`
 }
@@ -132,9 +135,9 @@ type incidentImpl struct {
 	// notifier (versionIncidentNotifications); notifying counts those in flight.
 	notifications bool
 	notifying     int
-	// viaOf is the channel each verified actor last acted through, for the
-	// timeline entries recorded in their name.
-	viaOf map[string]string
+	// heardAs is each verified actor as they last acted (channel and their id in
+	// it), by irflow user id, for the timeline entries recorded in their name.
+	heardAs map[string]incident.Actor
 }
 
 // Version change ids of the incident workflow.
@@ -190,9 +193,9 @@ func (w *incidentImpl) setup(ctx workflow.Context) error {
 		w.evidenceDone = true
 		w.closed = false
 	}
-	w.viaOf = map[string]string{}
+	w.heardAs = map[string]incident.Actor{}
 	if w.in.DeclaredVia != "" {
-		w.viaOf[w.in.DeclaredBy] = w.in.DeclaredVia
+		w.heardAs[w.in.DeclaredBy] = incident.Actor{ID: w.in.DeclaredBy, Via: w.in.DeclaredVia, ExternalID: w.in.DeclaredExternalID}
 	}
 	w.cont.requireBy, w.cont.heardBy, w.cont.declaredBy = w.in.Authenticated, w.heard, w.in.DeclaredBy
 	if err := w.cont.RegisterHandlers(ctx, w.currentFacts, w.recordFunc(ctx)); err != nil {
@@ -471,8 +474,8 @@ func (w *incidentImpl) record(ctx workflow.Context, actor, kind, text string, da
 	}
 	w.nextSeq++
 	w.updatedAt = e.At
-	if v, ok := w.viaOf[actor]; ok {
-		e.Via = v
+	if a, ok := w.heardAs[actor]; ok {
+		e.Via, e.ExternalID = a.Via, a.ExternalID
 	} else if actor == SystemActor {
 		e.Via = incident.ViaSystem
 	}

@@ -1061,14 +1061,14 @@ func TestSeparationOfDuties(t *testing.T) {
 
 // TestAuthenticatedIncidentNeedsVerifiedActors: an incident declared by a verified
 // identity rejects Updates sent without one (straight to Temporal), and records
-// the channel of those sent with one.
+// the channel of those sent with one, with the actor's id in it (a Slack user id).
 func TestAuthenticatedIncidentNeedsVerifiedActors(t *testing.T) {
 	h := newIncHarness(incAware.Add(time.Hour))
 	var bare, forged, verified *incUpdate
 	h.at(time.Minute, func() {
 		bare = h.update(AddNoteUpdate, NoteRequest{Actor: "mallory", Text: "I am alice"})
 		forged = h.update(AddNoteUpdate, NoteRequest{Actor: "mallory", Text: "x", By: &incident.Actor{ID: "alice", Via: incident.ViaAPI}})
-		verified = h.update(AddNoteUpdate, NoteRequest{Actor: "alice", Text: "called the agent", By: &incident.Actor{ID: "alice", Via: incident.ViaSlack}})
+		verified = h.update(AddNoteUpdate, NoteRequest{Actor: "alice", Text: "called the agent", By: &incident.Actor{ID: "alice", Via: incident.ViaSlack, ExternalID: "U024BE7LH"}})
 	})
 	h.at(time.Hour, func() {
 		h.update(CloseUpdate, CloseRequest{Actor: "alice", Reason: "done", By: &incident.Actor{ID: "alice", Via: incident.ViaAPI}})
@@ -1079,12 +1079,14 @@ func TestAuthenticatedIncidentNeedsVerifiedActors(t *testing.T) {
 	bare.wantRejected(t, "needs a verified actor")
 	forged.wantRejected(t, `actor "mallory" is not the verified actor "alice"`)
 	verified.wantOK(t)
-	if e, ok := verified.result.(incident.TimelineEntry); !ok || e.Actor != "alice" || e.Via != incident.ViaSlack {
+	if e, ok := verified.result.(incident.TimelineEntry); !ok || e.Actor != "alice" || e.Via != incident.ViaSlack || e.ExternalID != "U024BE7LH" {
 		t.Errorf("note = %+v", verified.result)
 	}
 	saves, _ := h.store.all()
 	tl := saves[len(saves)-1].State.Timeline
-	if tl[0].Kind != incident.KindDeclared || tl[0].Via != incident.ViaAPI || tl[len(tl)-1].Via != incident.ViaAPI {
+	// Each entry names the channel its actor used then: the close, through the
+	// API after the Slack note, carries no Slack user id.
+	if tl[0].Kind != incident.KindDeclared || tl[0].Via != incident.ViaAPI || tl[len(tl)-1].Via != incident.ViaAPI || tl[len(tl)-1].ExternalID != "" {
 		t.Errorf("declared entry %+v, closed entry %+v", tl[0], tl[len(tl)-1])
 	}
 }

@@ -242,7 +242,7 @@ func (n *noticeImpl) fulfil(ctx workflow.Context, req incident.SendNoticeRequest
 func (n *noticeImpl) event(ctx workflow.Context, by *incident.Actor, kind, text string) {
 	e := incident.NoticeEvent{At: workflow.Now(ctx), Kind: kind, Text: text}
 	if by != nil {
-		e.Actor, e.Via = by.ID, by.Via
+		e.Actor, e.Via, e.ExternalID = by.ID, by.Via, by.ExternalID
 	}
 	n.st.History = append(n.st.History, e)
 }

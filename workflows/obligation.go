@@ -113,15 +113,16 @@ type clock struct {
 	// the last revision the store has.
 	rows  bool
 	saved int64
-	// in is the clock's input; viaOf is each verified actor's last channel.
-	in    ObligationClockInput
-	viaOf map[string]string
+	// in is the clock's input; heardAs is each verified actor as they last
+	// acted (channel and their id in it), by irflow user id.
+	in      ObligationClockInput
+	heardAs map[string]incident.Actor
 }
 
-// heard remembers the channel a verified actor acted through.
+// heard remembers the channel a verified actor acted through and their id in it.
 func (c *clock) heard(by *incident.Actor) {
 	if by != nil {
-		c.viaOf[by.ID] = by.Via
+		c.heardAs[by.ID] = *by
 	}
 }
 
@@ -131,7 +132,7 @@ func (c *clock) heard(by *incident.Actor) {
 // fulfilment, move the trigger, pause for law enforcement, or waive. It ends when the
 // obligation is fulfilled, waived or retired.
 func ObligationClock(ctx workflow.Context, in ObligationClockInput) (*ObligationClockResult, error) {
-	c := &clock{ctx: ctx, in: in, viaOf: map[string]string{}}
+	c := &clock{ctx: ctx, in: in, heardAs: map[string]incident.Actor{}}
 	fresh := in.State == nil
 	if fresh {
 		o := in.Obligation
@@ -429,8 +430,8 @@ func (c *clock) record(kind, actor, text string) { c.recordEvent(c.event(kind, a
 // event is an event of this clock happening now.
 func (c *clock) event(kind, actor, text string) ObligationEvent {
 	ev := ObligationEvent{ObligationID: c.st.ID(), Kind: kind, At: workflow.Now(c.ctx), Actor: actor, Text: text}
-	if v, ok := c.viaOf[actor]; ok {
-		ev.Via = v
+	if a, ok := c.heardAs[actor]; ok {
+		ev.Via, ev.ExternalID = a.Via, a.ExternalID
 	}
 	return ev
 }

@@ -27,6 +27,9 @@ table made on an authenticated caller (allowed and refused), every API token ref
 (unknown, revoked, or its user disabled), and every change to users and tokens made
 with irflow users. Reads that were allowed are not recorded.
 
+An action taken in Slack names the Slack user id beside the channel (VIA "slack
+U024BE7LH"; external_id in --json).
+
 Like irflow users it reads the store directly (--data), so it needs no server.`,
 		Example: `  irflow audit
   irflow audit --limit 20
@@ -73,7 +76,7 @@ func writeAudit(w io.Writer, log []incident.AuditEntry) error {
 		if !e.Allowed {
 			decision = "REFUSED"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.ActorID, e.Via, e.Action,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.ActorID, channel(e.Via, e.ExternalID), e.Action,
 			orDashText(e.IncidentID), orDashText(e.Target), decision, orDashText(e.Reason))
 	}
 	return tw.Flush()

@@ -3,15 +3,19 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 
 	"irflow/internal/app"
 	"irflow/internal/incident"
@@ -157,8 +161,8 @@ func TestSlackEndToEnd(t *testing.T) {
 	waitFor(t, "the declaration", 20*time.Second, func() bool { declared, _ = ephemeral(fake, "URITA", "Declared *INC-"); return declared != "" })
 	id := regexp.MustCompile(`INC-\d{8}-\d{3,}`).FindString(declared)
 	st, err := d.Service.Show(ctx, id)
-	if err != nil || st.DeclaredBy != "rita" || st.Timeline[0].Via != incident.ViaSlack {
-		t.Fatalf("declared incident %s: %+v, %v", id, st.Timeline, err)
+	if err != nil || st.DeclaredBy != "rita" || st.Timeline[0].Via != incident.ViaSlack || st.Timeline[0].ExternalID != "URITA" {
+		t.Fatalf("declared incident %s: %+v, %v; want declared by rita via slack URITA", id, st.Timeline, err)
 	}
 
 	// Its channel: named after it, the declarer and the responder group invited,
@@ -207,8 +211,8 @@ func TestSlackEndToEnd(t *testing.T) {
 	for _, e := range st.Timeline {
 		if e.Kind == workflows.TimelineContainmentApproved && strings.Contains(e.Text, "suspend-accounts") {
 			approvals++
-			if e.Via != incident.ViaSlack || e.Actor != "carol" {
-				t.Errorf("approval entry %+v, want carol via slack", e)
+			if e.Via != incident.ViaSlack || e.Actor != "carol" || e.ExternalID != "UCAROL" {
+				t.Errorf("approval entry %+v, want carol via slack UCAROL", e)
 			}
 		}
 	}
@@ -233,6 +237,85 @@ func TestSlackEndToEnd(t *testing.T) {
 	}
 	if cards != 1 {
 		t.Errorf("%d cards posted, want 1", cards)
+	}
+	checkSlackActorsRecorded(t, d, id)
+}
+
+// checkSlackActorsRecorded checks issue 11's "accepted actions are recorded via
+// slack with the Slack user id" on the incident of TestSlackEndToEnd: the Slack
+// user id is a field of its own (external_id) in the Update the service stamped,
+// the store's timeline and state, and the audit log, refusals included; the
+// display name is the irflow user's own.
+func checkSlackActorsRecorded(t *testing.T, d *app.Dev, id string) {
+	t.Helper()
+	ctx := context.Background()
+
+	// The Update in the workflow's history, as the service stamped it.
+	want := incident.Actor{ID: "carol", Display: "Carol", Via: incident.ViaSlack, ExternalID: "UCAROL"}
+	it := d.Client.GetWorkflowHistory(ctx, workflows.IncidentWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var stamped []incident.Actor
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest()
+		if req.GetInput().GetName() != workflows.UpdateApproveStep {
+			continue
+		}
+		var in incident.ApproveStepRequest
+		if err := converter.GetDefaultDataConverter().FromPayload(req.GetInput().GetArgs().GetPayloads()[0], &in); err != nil {
+			t.Fatal(err)
+		}
+		if in.By != nil {
+			stamped = append(stamped, *in.By)
+		}
+	}
+	if len(stamped) != 1 || stamped[0] != want {
+		t.Errorf("approve_step Updates stamped %+v, want one by %+v", stamped, want)
+	}
+
+	// The store's timeline (its rows; the stored state leaves the timeline to
+	// them): written by the workflow's persistence, so waited for.
+	waitFor(t, "the approval in the store", 10*time.Second, func() bool {
+		tl, err := d.Store.Timeline(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range tl {
+			if e.Kind == workflows.TimelineContainmentApproved && e.Actor == "carol" {
+				if e.Via != incident.ViaSlack || e.ExternalID != "UCAROL" {
+					t.Fatalf("stored approval entry %+v, want via slack UCAROL", e)
+				}
+				return true
+			}
+		}
+		return false
+	})
+	if tl, _ := d.Store.Timeline(ctx, id); len(tl) == 0 || tl[0].Kind != incident.KindDeclared || tl[0].ExternalID != "URITA" {
+		t.Errorf("stored declaration %+v, want by rita via slack URITA", tl[:min(1, len(tl))])
+	}
+
+	// The audit log: rita's declaration and refused approval, carol's approval.
+	log, err := d.Store.AuditLog(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		if e.IncidentID != id && e.Action != incident.ActDeclare {
+			continue
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %t", e.ActorID, e.Via, e.ExternalID, e.Action, e.Allowed))
+	}
+	for _, w := range []string{
+		"rita slack URITA declare true",
+		"rita slack URITA approve_step false",
+		"carol slack UCAROL approve_step true",
+	} {
+		if !slices.Contains(got, w) {
+			t.Errorf("audit log has no %q: %q", w, got)
+		}
 	}
 }
 

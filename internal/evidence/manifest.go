@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -163,12 +164,23 @@ func WriteManifest(dir string, m Manifest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// A process killed while writing the manifest leaves its temporary file behind;
+	// the next write (the resumed collection) removes it, or Verify would report it
+	// as a file that appeared after collection for ever.
+	for _, name := range []string{ManifestName, ManifestHashName} {
+		stale, _ := filepath.Glob(filepath.Join(dir, ".tmp-"+name+"-*"))
+		for _, p := range stale {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return "", fmt.Errorf("remove a torn manifest write %s: %w", p, err)
+			}
+		}
+	}
 	if err := writeFileAtomic(filepath.Join(dir, ManifestName), b); err != nil {
 		return "", err
 	}
 	sum := sha256.Sum256(b)
 	hexSum := hex.EncodeToString(sum[:])
-	if err := writeFileAtomic(filepath.Join(dir, ManifestHashName), []byte(hexSum+"  "+ManifestName+"\n")); err != nil {
+	if err := writeFileAtomic(filepath.Join(dir, ManifestHashName), []byte(hashFileLine(hexSum))); err != nil {
 		return "", err
 	}
 	return hexSum, nil

@@ -284,7 +284,7 @@ func PutManifest(ctx context.Context, objs Objects, incidentID string, m Manifes
 	if _, err := putOnce(ctx, objs, ObjectKey(incidentID, ManifestName), bytes.NewReader(b)); err != nil {
 		return "", fmt.Errorf("write manifest: %w", err)
 	}
-	if _, err := putOnce(ctx, objs, ObjectKey(incidentID, ManifestHashName), bytes.NewReader([]byte(hexSum+"  "+ManifestName+"\n"))); err != nil {
+	if _, err := putOnce(ctx, objs, ObjectKey(incidentID, ManifestHashName), bytes.NewReader([]byte(hashFileLine(hexSum)))); err != nil {
 		return "", fmt.Errorf("write manifest hash: %w", err)
 	}
 	return hexSum, nil

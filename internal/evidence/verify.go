@@ -128,11 +128,7 @@ func VerifyContext(ctx context.Context, dir, expectedManifestSHA256 string) (Rep
 			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, expectedManifestSHA256)})
 	}
 	if b, err := v.readAll(ManifestHashName, maxHashFileBytes); err == nil {
-		recorded, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
-		if !strings.EqualFold(recorded, rep.ManifestSHA256) {
-			rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
-				Detail: fmt.Sprintf("sha256 %s, %s says %s", rep.ManifestSHA256, ManifestHashName, recorded)})
-		}
+		checkHashFile(&rep, b)
 	} else if ctx.Err() != nil {
 		return rep, ctx.Err()
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -437,4 +433,24 @@ func (v *verifier) hashLines(rel string) (hashes, ids []string, err error) {
 		ids = append(ids, id)
 	}
 	return hashes, ids, sc.Err()
+}
+
+// hashFileLine is the manifest hash file's one line, in sha256sum's format, as
+// WriteManifest and PutManifest write it.
+func hashFileLine(hexSum string) string { return hexSum + "  " + ManifestName + "\n" }
+
+// checkHashFile compares the manifest hash file's content b with the manifest's
+// hash in rep. A hash that differs means the manifest changed; the right hash in a
+// line that is not exactly what the writers write means a torn or edited file,
+// which is not trusted either.
+func checkHashFile(rep *Report, b []byte) {
+	recorded, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	switch want := hashFileLine(rep.ManifestSHA256); {
+	case !strings.EqualFold(recorded, rep.ManifestSHA256):
+		rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
+			Detail: fmt.Sprintf("sha256 %s, %s says %s", rep.ManifestSHA256, ManifestHashName, recorded)})
+	case !strings.EqualFold(string(b), want):
+		rep.add(Problem{Kind: ManifestInconsistent, Path: ManifestHashName,
+			Detail: fmt.Sprintf("%q is not the line %q (torn or edited)", string(b), want)})
+	}
 }

@@ -57,11 +57,7 @@ func VerifyObjects(ctx context.Context, objs Objects, incidentID, expectedManife
 			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, expectedManifestSHA256)})
 	}
 	if b, err := ov.readAll(ManifestHashName, maxHashFileBytes); err == nil {
-		recorded, _, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
-		if !strings.EqualFold(recorded, rep.ManifestSHA256) {
-			rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
-				Detail: fmt.Sprintf("sha256 %s, %s says %s", rep.ManifestSHA256, ManifestHashName, recorded)})
-		}
+		checkHashFile(&rep, b)
 	} else if ctx.Err() != nil {
 		return rep, ctx.Err()
 	} else if !errors.Is(err, fs.ErrNotExist) {

@@ -39,8 +39,10 @@ type RetryStepRequest struct {
 // StepRetry records one retry of a step: who asked, when, and what the attempt
 // before it ended with.
 type StepRetry struct {
-	Actor        string     `json:"actor"`
-	Via          string     `json:"via,omitempty"`
+	Actor string `json:"actor"`
+	Via   string `json:"via,omitempty"`
+	// ExternalID is the actor's id in the channel Via (see Actor.ExternalID).
+	ExternalID   string     `json:"external_id,omitempty"`
 	Reason       string     `json:"reason,omitempty"`
 	At           time.Time  `json:"at"`
 	PriorStatus  StepStatus `json:"prior_status"`
@@ -142,8 +144,11 @@ const (
 
 // Approval is one person's approval of a containment step.
 type Approval struct {
-	Actor  string    `json:"actor"`
-	Via    string    `json:"via,omitempty"`
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at"`
+	Actor string `json:"actor"`
+	Via   string `json:"via,omitempty"`
+	// ExternalID is the approver's id in the channel Via (the Slack user id of an
+	// approval given in Slack; see Actor.ExternalID).
+	ExternalID string    `json:"external_id,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+	At         time.Time `json:"at"`
 }

@@ -123,9 +123,14 @@ type Actor struct {
 	ID      string `json:"id"`
 	Display string `json:"display,omitempty"`
 	Via     string `json:"via"`
+	// ExternalID is the person's own id in the channel they acted through, as
+	// that channel verified it: for Slack the Slack user id (U024BE7LH). Empty
+	// for channels whose only user id is irflow's (api, web, cli, system).
+	ExternalID string `json:"external_id,omitempty"`
 }
 
-// String renders the actor for people: "alice (Alice Martin) via api".
+// String renders the actor for people: "alice (Alice Martin) via api", "alice
+// (Alice Martin) via slack U024BE7LH".
 func (a Actor) String() string {
 	s := a.ID
 	if a.Display != "" && a.Display != a.ID {
@@ -133,6 +138,9 @@ func (a Actor) String() string {
 	}
 	if a.Via != "" {
 		s += " via " + a.Via
+		if a.ExternalID != "" {
+			s += " " + a.ExternalID
+		}
 	}
 	return s
 }
@@ -155,10 +163,15 @@ func (u User) HasRole(r Role) bool { return slices.Contains(u.Roles, r) }
 type Identity struct {
 	User User
 	Via  string
+	// ExternalID is the user's id in the channel Via, as the channel verified it
+	// (the Slack user id of a signed Slack request); see Actor.ExternalID.
+	ExternalID string
 }
 
 // Actor is the identity as stamped into an Update.
-func (i Identity) Actor() Actor { return Actor{ID: i.User.ID, Display: i.User.Display, Via: i.Via} }
+func (i Identity) Actor() Actor {
+	return Actor{ID: i.User.ID, Display: i.User.Display, Via: i.Via, ExternalID: i.ExternalID}
+}
 
 type identityKey struct{}
 
@@ -188,15 +201,18 @@ type APIToken struct {
 // AuditEntry is one authorization decision: who asked to do what, when, and
 // whether it was allowed. Refusals are recorded as carefully as grants.
 type AuditEntry struct {
-	Seq        int64     `json:"seq" db:"seq"`
-	At         time.Time `json:"at" db:"at"`
-	ActorID    string    `json:"actor_id" db:"actor_id"`
-	Via        string    `json:"via" db:"via"`
-	Action     Action    `json:"action" db:"action"`
-	IncidentID string    `json:"incident_id,omitempty" db:"incident_id"`
-	Target     string    `json:"target,omitempty" db:"target"`
-	Allowed    bool      `json:"allowed" db:"allowed"`
-	Reason     string    `json:"reason,omitempty" db:"reason"`
+	Seq     int64     `json:"seq" db:"seq"`
+	At      time.Time `json:"at" db:"at"`
+	ActorID string    `json:"actor_id" db:"actor_id"`
+	Via     string    `json:"via" db:"via"`
+	// ExternalID is the actor's own id in the channel Via (the Slack user id);
+	// empty for channels without one. See Actor.ExternalID.
+	ExternalID string `json:"external_id,omitempty" db:"external_id"`
+	Action     Action `json:"action" db:"action"`
+	IncidentID string `json:"incident_id,omitempty" db:"incident_id"`
+	Target     string `json:"target,omitempty" db:"target"`
+	Allowed    bool   `json:"allowed" db:"allowed"`
+	Reason     string `json:"reason,omitempty" db:"reason"`
 }
 
 // UserStore keeps users, their API tokens and the audit log. Like Store, a second

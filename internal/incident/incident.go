@@ -31,9 +31,12 @@ type TimelineEntry struct {
 	Actor string    `json:"actor" db:"actor"`
 	// Via is the channel the actor acted through (api, slack, web, cli, system),
 	// as verified by the transport; empty when no identity was verified.
-	Via  string `json:"via,omitempty" db:"via"`
-	Kind string `json:"kind" db:"kind"`
-	Text string `json:"text" db:"text"`
+	Via string `json:"via,omitempty" db:"via"`
+	// ExternalID is the actor's own id in the channel Via (the Slack user id of
+	// an action taken in Slack); empty for channels without one.
+	ExternalID string `json:"external_id,omitempty" db:"external_id"`
+	Kind       string `json:"kind" db:"kind"`
+	Text       string `json:"text" db:"text"`
 	// Data carries structured detail (clause ids, before/after state) as JSON.
 	Data string `json:"data,omitempty" db:"data"`
 }

@@ -275,8 +275,10 @@ type NoticeEvent struct {
 	At    time.Time `json:"at"`
 	Actor string    `json:"actor,omitempty"`
 	Via   string    `json:"via,omitempty"`
-	Kind  string    `json:"kind"`
-	Text  string    `json:"text"`
+	// ExternalID is the actor's id in the channel Via (see Actor.ExternalID).
+	ExternalID string `json:"external_id,omitempty"`
+	Kind       string `json:"kind"`
+	Text       string `json:"text"`
 }
 
 // NoticeView is the notice workflow's `notice` query: the notice, the send's

@@ -116,8 +116,10 @@ type ObligationEvent struct {
 	At    time.Time `json:"at"`
 	Actor string    `json:"actor,omitempty"`
 	// Via is the channel a verified actor used (api, slack, web, cli).
-	Via  string `json:"via,omitempty"`
-	Text string `json:"text"`
+	Via string `json:"via,omitempty"`
+	// ExternalID is the actor's id in the channel Via (see Actor.ExternalID).
+	ExternalID string `json:"external_id,omitempty"`
+	Text       string `json:"text"`
 	// FulfilledAt is, on a fulfilled event, the instant the notice was given
 	// (Fulfilment.At). Clocks chained to the obligation run from it, never from At.
 	// Absent on events of clocks older than this field.

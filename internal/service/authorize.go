@@ -70,7 +70,7 @@ func (s *Service) authorize(ctx context.Context, action incident.Action, inciden
 		}
 	}
 	if s.Users != nil {
-		e := incident.AuditEntry{At: s.now(), ActorID: id.User.ID, Via: id.Via, Action: action,
+		e := incident.AuditEntry{At: s.now(), ActorID: id.User.ID, Via: id.Via, ExternalID: id.ExternalID, Action: action,
 			IncidentID: incidentID, Target: target, Allowed: allowed}
 		if refusal != nil {
 			e.Reason = refusal.Message

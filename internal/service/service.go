@@ -119,15 +119,16 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (Declared, er
 		doc.Version = facts.Version
 	}
 	input := workflows.IncidentInput{
-		Title:          req.Title,
-		Playbook:       pb,
-		Facts:          doc,
-		DeclaredBy:     req.Actor,
-		IdempotencyKey: req.IdempotencyKey,
-		PlaybookRefs:   s.Playbooks.Refs(),
-		Steps:          workflows.DeclaredSteps(pb),
-		Authenticated:  authenticated,
-		DeclaredVia:    actor.Via,
+		Title:              req.Title,
+		Playbook:           pb,
+		Facts:              doc,
+		DeclaredBy:         req.Actor,
+		IdempotencyKey:     req.IdempotencyKey,
+		PlaybookRefs:       s.Playbooks.Refs(),
+		Steps:              workflows.DeclaredSteps(pb),
+		Authenticated:      authenticated,
+		DeclaredVia:        actor.Via,
+		DeclaredExternalID: actor.ExternalID,
 	}
 	if err := checkPayload("the incident's input (title, facts, playbook)", input); err != nil {
 		return Declared{}, err

@@ -203,11 +203,12 @@ func (s *seenSet) first(key string, now time.Time, ttl time.Duration) bool {
 
 // identity maps a Slack user to an irflow user: by Slack user id first, then by
 // the email users.info gives. action names what they tried, so an unmapped user
-// is told which role it needs.
+// is told which role it needs. The Slack user id, which Slack's signature
+// vouches for, goes into the identity as its own field (ExternalID), so the
+// timeline and the audit log name the Slack account that acted.
 func (a *App) identity(ctx context.Context, slackUser string, action incident.Action) (incident.Identity, error) {
 	found := func(u incident.User) incident.Identity {
-		u.Display = strings.TrimSpace(u.Display + " · slack " + slackUser)
-		return incident.Identity{User: u, Via: incident.ViaSlack}
+		return incident.Identity{User: u, Via: incident.ViaSlack, ExternalID: slackUser}
 	}
 	u, err := a.deps.Users.UserBySlackID(ctx, slackUser)
 	if err == nil {

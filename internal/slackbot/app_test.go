@@ -291,7 +291,8 @@ func TestNoteInIncidentChannelAsMappedUser(t *testing.T) {
 		t.Errorf("ack = %q", m.Text)
 	}
 	eventually(t, "the note's confirmation", func() bool { return ephemeralTo(h.slack, "URITA", "Note added to INC-20260301-004") })
-	want := "note INC-20260301-004 attacker IP 203.0.113.7 by rita (Rita Responder · slack URITA) via slack"
+	// The Slack user id is the actor's own field, not part of the display name.
+	want := "note INC-20260301-004 attacker IP 203.0.113.7 by rita (Rita Responder) via slack URITA"
 	if calls := h.svc.Calls(); len(calls) != 1 || calls[0] != want {
 		t.Fatalf("calls = %q, want [%q]", calls, want)
 	}

@@ -41,7 +41,7 @@ func TestReactionBecomesNoteOnce(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	calls := h.svc.Calls()
 	if len(calls) != 1 || !strings.Contains(calls[0], "note INC-20260301-002 From Slack (<@U0HUMAN>") ||
-		!strings.Contains(calls[0], "VPN range by rita") || !strings.HasSuffix(calls[0], "via slack") {
+		!strings.Contains(calls[0], "VPN range by rita") || !strings.HasSuffix(calls[0], "by rita (Rita Responder) via slack URITA") {
 		t.Fatalf("calls = %q, want one note by rita", calls)
 	}
 }

@@ -166,9 +166,9 @@ WHERE excluded.version >= incidents.version`), s.texts(
 		return fmt.Errorf("save incident %s: %w", sum.ID, err)
 	}
 	for _, e := range in.Entries {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO timeline (incident_id, seq, at, actor, via, kind, text, data)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, seq) DO NOTHING`),
-			s.texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.Kind, e.Text, e.Data)...)
+		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO timeline (incident_id, seq, at, actor, via, external_id, kind, text, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id, seq) DO NOTHING`),
+			s.texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.ExternalID, e.Kind, e.Text, e.Data)...)
 		if err != nil {
 			return fmt.Errorf("save incident %s: timeline entry %d: %w", sum.ID, e.Seq, err)
 		}
@@ -248,7 +248,7 @@ func (s *Store) GetIncident(ctx context.Context, id string) (incident.StoredInci
 func (s *Store) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
 	var out []incident.TimelineEntry
 	if err := s.db.SelectContext(ctx, &out,
-		s.q(`SELECT seq, at, actor, via, kind, text, data FROM timeline WHERE incident_id = ? ORDER BY seq`), s.text(id)); err != nil {
+		s.q(`SELECT seq, at, actor, via, external_id, kind, text, data FROM timeline WHERE incident_id = ? ORDER BY seq`), s.text(id)); err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", id, err)
 	}
 	return out, nil

@@ -256,9 +256,9 @@ func (s *Store) RecordAudit(ctx context.Context, e incident.AuditEntry) error {
 	if at.IsZero() {
 		at = s.Now()
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO audit_log (at, actor_id, via, action, incident_id, target, allowed, reason)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		s.texts(at.UTC(), e.ActorID, e.Via, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason)...); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO audit_log (at, actor_id, via, external_id, action, incident_id, target, allowed, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		s.texts(at.UTC(), e.ActorID, e.Via, e.ExternalID, string(e.Action), e.IncidentID, e.Target, e.Allowed, e.Reason)...); err != nil {
 		return fmt.Errorf("record audit entry: %w", err)
 	}
 	return nil
@@ -270,7 +270,7 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]incident.AuditEntry,
 		limit = 100
 	}
 	var out []incident.AuditEntry
-	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT seq, at, actor_id, via, action, incident_id, target, allowed, reason
+	if err := s.db.SelectContext(ctx, &out, s.q(`SELECT seq, at, actor_id, via, external_id, action, incident_id, target, allowed, reason
 FROM audit_log ORDER BY seq DESC LIMIT ?`), limit); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

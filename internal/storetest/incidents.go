@@ -74,7 +74,8 @@ func sameTimeline(t *testing.T, got, want []incident.TimelineEntry) {
 	}
 	for i := range want {
 		g, w := got[i], want[i]
-		if g.Seq != w.Seq || g.Actor != w.Actor || g.Kind != w.Kind || g.Text != w.Text || g.Data != w.Data {
+		if g.Seq != w.Seq || g.Actor != w.Actor || g.Via != w.Via || g.ExternalID != w.ExternalID ||
+			g.Kind != w.Kind || g.Text != w.Text || g.Data != w.Data {
 			t.Errorf("timeline[%d] = %+v, want %+v", i, g, w)
 		}
 		sameInstant(t, fmt.Sprintf("timeline[%d].at", i), g.At, w.At)
@@ -284,9 +285,11 @@ func testListIncidentsLatestVersion(t *testing.T, s incident.Store) {
 func testTimelineOrderAndTimes(t *testing.T, s incident.Store) {
 	sum := summary(1, base)
 	e1, e2, e3 := entry(1, "declared"), entry(2, "Ownership: customer"), entry(3, "note")
-	e1.Kind, e1.Actor = incident.KindDeclared, "alice"
+	e1.Kind, e1.Actor, e1.Via = incident.KindDeclared, "alice", incident.ViaAPI
 	e2.Kind, e2.Data = incident.KindOwnership, `{"srm":"VI.2","owner":"customer"}`
 	e3.At = e3.At.In(paris) // an instant, whatever zone it was written in
+	// A note taken in Slack keeps the Slack user id beside the channel.
+	e3.Actor, e3.Via, e3.ExternalID = "rita", incident.ViaSlack, "U024BE7LH"
 	// Entries reach the store out of order, across saves.
 	saveIncident(t, s, sum, 1, e3, e1)
 	saveIncident(t, s, sum, 2, e2)

@@ -131,13 +131,20 @@ func testAuditNewestFirst(t *testing.T, s incident.UserStore) {
 		if !allowed {
 			e.Reason = "needs commander"
 		}
+		if i == 2 { // the same person approving from Slack
+			e.Via, e.ExternalID = incident.ViaSlack, "U024BE7LH"
+		}
 		if err := s.RecordAudit(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	log, err := s.AuditLog(ctx, 2)
 	if err != nil || len(log) != 2 || !log[0].Allowed || log[1].Allowed || log[1].Reason != "needs commander" || log[0].Seq <= log[1].Seq {
-		t.Errorf("audit log = %+v, %v", log, err)
+		t.Fatalf("audit log = %+v, %v", log, err)
+	}
+	if log[0].Via != incident.ViaSlack || log[0].ExternalID != "U024BE7LH" || log[1].Via != incident.ViaAPI || log[1].ExternalID != "" {
+		t.Errorf("audit log channels = %s %q, %s %q; want slack U024BE7LH, then api without an external id",
+			log[0].Via, log[0].ExternalID, log[1].Via, log[1].ExternalID)
 	}
 }
 
