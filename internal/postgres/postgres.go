@@ -9,13 +9,9 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,23 +22,39 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 
-	"irflow/internal/incident"
+	"irflow/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// DB is the irflow store on PostgreSQL.
+// DB is the irflow store on PostgreSQL: the shared SQL store (its Now included) in
+// PostgreSQL's dialect, and the rate budgets, booked by the database's clock.
+// storeopen checks that it is every store interface irflow uses.
 type DB struct {
+	*sqlstore.Store
 	db *sqlx.DB
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
 }
 
-var (
-	_ incident.Store     = (*DB)(nil)
-	_ incident.UserStore = (*DB)(nil)
-)
+// dialect is what PostgreSQL's SQL needs. Transactions run under READ COMMITTED
+// side by side, from several processes: what must not interleave takes a row lock
+// or an advisory lock.
+var dialect = sqlstore.Dialect{
+	ILike:       "ILIKE", // folds case as the column's collation does: ASCII at least
+	InsertOrder: "seq",
+	BoolParam:   "CAST(? AS BOOLEAN)",
+	TimeParam:   "CAST(? AS TIMESTAMPTZ)",
+	// FOR UPDATE: the row stays locked until the transaction ends.
+	ForUpdate:           " FOR UPDATE",
+	ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
+	NullsLast:           func(col string) string { return col + " ASC NULLS LAST" },
+	Text:                text,
+	IsUniqueViolation:   uniqueViolation,
+	Lock: func(ctx context.Context, tx *sqlx.Tx, key string) error {
+		_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, key)
+		return err
+	},
+}
 
 // maxOpenConns bounds each process's connections. PostgreSQL's default
 // max_connections is 100, shared by every worker and server; a pool without a bound
@@ -94,7 +106,7 @@ func open(ctx context.Context, dsn string, existing bool) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open postgres store %s: %w", where, err)
 	}
-	s := &DB{db: db, Now: time.Now}
+	s := &DB{Store: sqlstore.New(db, dialect), db: db}
 	if existing {
 		var found bool
 		if err := db.GetContext(ctx, &found, `SELECT to_regclass('migrations') IS NOT NULL`); err != nil {
@@ -113,49 +125,19 @@ func open(ctx context.Context, dsn string, existing bool) (*DB, error) {
 	return s, nil
 }
 
-// Close closes the connection pool.
-func (s *DB) Close() error { return s.db.Close() }
-
 // migrationLock is the advisory lock's first key ("irfl"); the second is the schema,
 // so stores in different schemas of one database migrate independently.
 const migrationLock = 0x6972666c
 
 func (s *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return fmt.Errorf("list migrations: %w", err)
-	}
-	sort.Strings(names)
-	seen := map[int]string{}
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		// Migrations are recorded by number: a second file with a number already
-		// applied would be skipped silently (two branches both adding 0006_...).
-		if other, dup := seen[version]; dup {
-			return fmt.Errorf("migrations %s and %s share the number %d: renumber one", other, base, version)
-		}
-		seen[version] = base
-		if err := s.applyMigration(ctx, version, base, name); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sqlstore.Migrate(ctx, s.db, migrationFS, s.Now, lockMigrations)
 }
 
-// applyMigration applies one migration unless it is recorded. Three workers and a
-// server started together all try: the transaction-scoped advisory lock lets one
-// apply it while the others wait, then find it recorded. DDL is transactional in
-// PostgreSQL, so a migration that fails leaves nothing half-applied.
-func (s *DB) applyMigration(ctx context.Context, version int, base, name string) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin migration %s: %w", base, err)
-	}
-	defer func() { _ = tx.Rollback() }()
+// lockMigrations begins each migration's transaction. Three workers and a server
+// started together all try to apply it: the transaction-scoped advisory lock lets
+// one apply it while the others wait, then find it recorded. The migrations table
+// is made under the lock too, so that two first starts do not race to create it.
+func lockMigrations(ctx context.Context, tx *sqlx.Tx) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(COALESCE(current_schema(), '')))`, migrationLock); err != nil {
 		return fmt.Errorf("lock migrations: %w", err)
 	}
@@ -163,188 +145,7 @@ func (s *DB) applyMigration(ctx context.Context, version int, base, name string)
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
-	var n int
-	if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM migrations WHERE version = $1`, version); err != nil {
-		return fmt.Errorf("check migration %s: %w", base, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	body, err := migrationFS.ReadFile(name)
-	if err != nil {
-		return fmt.Errorf("read migration %s: %w", base, err)
-	}
-	// Without arguments pgx sends the file in one simple-protocol message, which
-	// may hold several statements.
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return fmt.Errorf("apply migration %s: %w", base, err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		version, base, s.Now().UTC()); err != nil {
-		return fmt.Errorf("record migration %s: %w", base, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit migration %s: %w", base, err)
-	}
 	return nil
-}
-
-// SaveIncident implements incident.Store. The upsert locks the incident's row even
-// when its WHERE keeps the stored version, so saves of one incident from several
-// workers run one after another and their timeline inserts never interleave.
-func (s *DB) SaveIncident(ctx context.Context, in incident.IncidentSave) error {
-	err := s.saveIncident(ctx, in)
-	if uniqueViolation(err) {
-		// The first saves of a new incident from two workers race: ON CONFLICT (id)
-		// arbitrates on the id index only, so the loser can trip workflow_id's unique
-		// index instead. The row exists now, and the retry updates it.
-		err = s.saveIncident(ctx, in)
-	}
-	return err
-}
-
-func (s *DB) saveIncident(ctx context.Context, in incident.IncidentSave) error {
-	sum := in.Summary
-	// An empty StateJSON keeps the stored state: the save only adds timeline rows.
-	stateJSON, keepState := in.StateJSON, in.StateJSON == ""
-	if keepState {
-		stateJSON = "{}"
-	}
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("save incident %s: begin: %w", sum.ID, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	_, err = tx.ExecContext(ctx, `
-INSERT INTO incidents (id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason, state_json, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-ON CONFLICT (id) DO UPDATE SET
-    title = excluded.title, playbook = excluded.playbook, phase = excluded.phase,
-    severity = excluded.severity, owner = excluded.owner, updated_at = excluded.updated_at,
-    closed_at = excluded.closed_at, close_reason = excluded.close_reason,
-    state_json = CASE WHEN $14::boolean THEN incidents.state_json ELSE excluded.state_json END, version = excluded.version
-WHERE excluded.version >= incidents.version`, texts(
-		sum.ID, sum.WorkflowID, sum.Title, sum.Playbook, string(sum.Phase), sum.Severity, sum.Owner,
-		sum.DeclaredAt.UTC(), sum.UpdatedAt.UTC(), utcPtr(sum.ClosedAt), sum.CloseReason, stateJSON, in.Version, keepState)...)
-	if err != nil {
-		return fmt.Errorf("save incident %s: %w", sum.ID, err)
-	}
-	for _, e := range in.Entries {
-		_, err := tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, seq, at, actor, via, external_id, kind, text, data)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (incident_id, seq) DO NOTHING`,
-			texts(sum.ID, e.Seq, e.At.UTC(), e.Actor, e.Via, e.ExternalID, e.Kind, e.Text, e.Data)...)
-		if err != nil {
-			return fmt.Errorf("save incident %s: timeline entry %d: %w", sum.ID, e.Seq, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("save incident %s: commit: %w", sum.ID, err)
-	}
-	return nil
-}
-
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-const summaryColumns = `id, workflow_id, title, playbook, phase, severity, owner, declared_at, updated_at, closed_at, close_reason`
-
-// likeEscaper makes a query a literal LIKE pattern: a title with "50%" or an id
-// typed with "_" matches itself, not every incident.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-// ListIncidents implements incident.Store. ILIKE folds case as the column's
-// collation does: ASCII at least, as the contract promises.
-func (s *DB) ListIncidents(ctx context.Context, f incident.ListFilter) ([]incident.Summary, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if f.Phase != "" {
-		where = append(where, "phase = "+arg(f.Phase))
-	}
-	if f.Open {
-		where = append(where, "phase <> 'closed'")
-	}
-	if utf8.RuneCountInString(f.Query) > incident.MaxQuery {
-		// Longer than any title, id or playbook: nothing matches, and the pattern
-		// would be too long for SQLite's LIKE.
-		return []incident.Summary{}, nil
-	}
-	if f.Query != "" {
-		p := arg("%" + likeEscaper.Replace(f.Query) + "%")
-		where = append(where, `(id ILIKE `+p+` ESCAPE '\' OR title ILIKE `+p+` ESCAPE '\' OR playbook ILIKE `+p+` ESCAPE '\')`)
-	}
-	q := `SELECT ` + summaryColumns + ` FROM incidents`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY declared_at DESC, id DESC"
-	if f.Limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.Limit)
-	}
-	var out []incident.Summary
-	if err := s.db.SelectContext(ctx, &out, q, texts(args...)...); err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	return out, nil
-}
-
-// GetIncident implements incident.Store.
-func (s *DB) GetIncident(ctx context.Context, id string) (incident.StoredIncident, error) {
-	var row incident.StoredIncident
-	err := s.db.GetContext(ctx, &row, `SELECT `+summaryColumns+`, state_json, version FROM incidents WHERE id = $1`, text(id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return row, incident.Errorf(incident.ENOTFOUND, "incident %s not found", id)
-	}
-	if err != nil {
-		return row, fmt.Errorf("get incident %s: %w", id, err)
-	}
-	return row, nil
-}
-
-// Timeline implements incident.Store.
-func (s *DB) Timeline(ctx context.Context, id string) ([]incident.TimelineEntry, error) {
-	var out []incident.TimelineEntry
-	if err := s.db.SelectContext(ctx, &out,
-		`SELECT seq, at, actor, via, external_id, kind, text, data FROM timeline WHERE incident_id = $1 ORDER BY seq`, text(id)); err != nil {
-		return nil, fmt.Errorf("timeline of %s: %w", id, err)
-	}
-	return out, nil
-}
-
-// SaveEvidenceManifest implements incident.Store; recording the same manifest twice
-// is a no-op, so a retried activity is harmless.
-func (s *DB) SaveEvidenceManifest(ctx context.Context, m incident.EvidenceManifest) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO evidence_manifests
-(incident_id, manifest_path, sha256, files, records, gaps, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-ON CONFLICT (incident_id, sha256) DO NOTHING`,
-		texts(m.IncidentID, m.ManifestPath, m.SHA256, m.Files, m.Records, m.Gaps, s.Now().UTC())...)
-	if err != nil {
-		return fmt.Errorf("save evidence manifest of %s: %w", m.IncidentID, err)
-	}
-	return nil
-}
-
-// LatestEvidenceManifest implements incident.Store. "Latest" is the order of
-// insertion (seq), not recorded_at, which may tie or step back.
-func (s *DB) LatestEvidenceManifest(ctx context.Context, incidentID string) (incident.EvidenceManifest, error) {
-	var m incident.EvidenceManifest
-	err := s.db.GetContext(ctx, &m, `SELECT incident_id, manifest_path, sha256, files, records, gaps, recorded_at
-FROM evidence_manifests WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1`, text(incidentID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return m, incident.Errorf(incident.ENOTFOUND, "no evidence manifest recorded for %s", incidentID)
-	}
-	if err != nil {
-		return m, fmt.Errorf("evidence manifest of %s: %w", incidentID, err)
-	}
-	return m, nil
 }
 
 // text makes s storable in a PostgreSQL text column, which refuses the NUL
@@ -356,16 +157,6 @@ func text(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
-
-// texts applies text to every string among args.
-func texts(args ...any) []any {
-	for i, a := range args {
-		if s, ok := a.(string); ok {
-			args[i] = text(s)
-		}
-	}
-	return args
 }
 
 // uniqueViolation reports whether err is PostgreSQL's unique_violation (23505).

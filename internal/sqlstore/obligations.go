@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -19,25 +19,27 @@ import (
 	"irflow/internal/obligations"
 )
 
-// SaveObligation implements incident.Store.
-func (s *DB) SaveObligation(ctx context.Context, o incident.ObligationRecord) error {
+// SaveObligation implements incident.Store. One statement: on PostgreSQL the
+// upsert locks the clock's row, so concurrent saves of one clock serialise and the
+// highest revision stays.
+func (s *Store) SaveObligation(ctx context.Context, o incident.ObligationRecord) error {
 	clock, err := json.Marshal(o.Clock)
 	if err != nil {
 		return fmt.Errorf("save obligation %s of %s: encode clock: %w", o.ObligationID, o.IncidentID, err)
 	}
-	_, err = s.db.ExecContext(ctx, `
+	_, err = s.db.ExecContext(ctx, s.q(`
 INSERT INTO obligations (incident_id, obligation_id, clock_workflow_id, rule, jurisdiction, audience, verification,
     depends_on, status, trigger_at, due_at, fulfilled_at, revision, updated_at, clock_json)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(clock_workflow_id) DO UPDATE SET
+ON CONFLICT (clock_workflow_id) DO UPDATE SET
     rule = excluded.rule, jurisdiction = excluded.jurisdiction, audience = excluded.audience,
     verification = excluded.verification, depends_on = excluded.depends_on, status = excluded.status,
     trigger_at = excluded.trigger_at, due_at = excluded.due_at, fulfilled_at = excluded.fulfilled_at,
     revision = excluded.revision, updated_at = excluded.updated_at, clock_json = excluded.clock_json
-WHERE excluded.revision >= obligations.revision`,
+WHERE excluded.revision >= obligations.revision`), s.texts(
 		o.IncidentID, o.ObligationID, o.ClockWorkflowID, o.Rule, o.Jurisdiction, o.Audience, o.Verification,
 		o.DependsOn, o.Status, utcPtr(o.TriggerAt), utcPtr(o.DueAt), utcPtr(o.FulfilledAt), o.Revision,
-		o.UpdatedAt.UTC(), string(clock))
+		o.UpdatedAt.UTC(), string(clock))...)
 	if err != nil {
 		return fmt.Errorf("save obligation %s of %s: %w", o.ObligationID, o.IncidentID, err)
 	}
@@ -48,7 +50,7 @@ WHERE excluded.revision >= obligations.revision`,
 var finalStatuses = []string{obligations.StatusFulfilled, incident.ClockWaived, incident.ClockRetired}
 
 // Obligations implements incident.Store.
-func (s *DB) Obligations(ctx context.Context, f incident.ObligationFilter) ([]incident.ObligationRecord, error) {
+func (s *Store) Obligations(ctx context.Context, f incident.ObligationFilter) ([]incident.ObligationRecord, error) {
 	var where []string
 	var args []any
 	eq := func(col, v string) {
@@ -74,11 +76,12 @@ func (s *DB) Obligations(ctx context.Context, f incident.ObligationFilter) ([]in
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY due_at IS NULL, due_at, incident_id, obligation_id, clock_workflow_id"
+	// The id columns sort in byte order (COLLATE "C" in PostgreSQL's schema).
+	q += " ORDER BY " + s.d.NullsLast("due_at") + ", incident_id, obligation_id, clock_workflow_id"
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, s.q(q), s.texts(args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("list obligations: %w", err)
 	}
@@ -117,8 +120,8 @@ func (s *DB) Obligations(ctx context.Context, f incident.ObligationFilter) ([]in
 // hash of the JSON they were decoded from: the deadline board reads every open
 // clock on each view, and most have not changed since the last one, so their
 // JSON need not be decoded again (it was most of a 10,000-clock board's cost).
-// Keyed by content, not by revision, so a row rewritten in any way is decoded
-// afresh. Each caller gets its own copy of a cached clock's slices and map.
+// Keyed by content, not by revision, so a row rewritten in any way, by this
+// process or another sharing the database, is decoded afresh. Each caller gets its own copy of a cached clock's slices and map.
 type clockCache struct {
 	seed maphash.Seed
 	mu   sync.Mutex

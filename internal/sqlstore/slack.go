@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,29 +10,27 @@ import (
 	"irflow/internal/incident"
 )
 
-var _ incident.SlackStore = (*DB)(nil)
-
 // SaveSlackRef implements incident.SlackStore: INSERT OR IGNORE, then read back
 // the row that won.
-func (s *DB) SaveSlackRef(ctx context.Context, ref incident.SlackRef) (incident.SlackRef, error) {
+func (s *Store) SaveSlackRef(ctx context.Context, ref incident.SlackRef) (incident.SlackRef, error) {
 	if strings.TrimSpace(ref.Key) == "" || ref.Kind == "" || ref.IncidentID == "" || ref.Channel == "" {
 		return incident.SlackRef{}, incident.Errorf(incident.EINVALID, "slack ref %q needs a key, kind, incident id and channel", ref.Key)
 	}
 	if ref.CreatedAt.IsZero() {
 		ref.CreatedAt = s.Now()
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO slack_refs (key, kind, incident_id, channel, ts, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
-		ref.Key, ref.Kind, ref.IncidentID, ref.Channel, ref.TS, ref.CreatedAt.UTC()); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO slack_refs (key, kind, incident_id, channel, ts, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`),
+		s.texts(ref.Key, ref.Kind, ref.IncidentID, ref.Channel, ref.TS, ref.CreatedAt.UTC())...); err != nil {
 		return incident.SlackRef{}, fmt.Errorf("save slack ref %s: %w", ref.Key, err)
 	}
 	return s.GetSlackRef(ctx, ref.Key)
 }
 
 // GetSlackRef implements incident.SlackStore.
-func (s *DB) GetSlackRef(ctx context.Context, key string) (incident.SlackRef, error) {
+func (s *Store) GetSlackRef(ctx context.Context, key string) (incident.SlackRef, error) {
 	var ref incident.SlackRef
-	err := s.db.GetContext(ctx, &ref, `SELECT key, kind, incident_id, channel, ts, created_at FROM slack_refs WHERE key = ?`, key)
+	err := s.db.GetContext(ctx, &ref, s.q(`SELECT key, kind, incident_id, channel, ts, created_at FROM slack_refs WHERE key = ?`), s.text(key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return incident.SlackRef{}, incident.Errorf(incident.ENOTFOUND, "no slack ref %s", key)
 	}
@@ -44,10 +42,10 @@ func (s *DB) GetSlackRef(ctx context.Context, key string) (incident.SlackRef, er
 }
 
 // SlackChannelIncident implements incident.SlackStore.
-func (s *DB) SlackChannelIncident(ctx context.Context, channel string) (string, error) {
+func (s *Store) SlackChannelIncident(ctx context.Context, channel string) (string, error) {
 	var id string
-	err := s.db.GetContext(ctx, &id, `SELECT incident_id FROM slack_refs WHERE kind = ? AND channel = ? ORDER BY created_at LIMIT 1`,
-		incident.SlackRefChannel, channel)
+	err := s.db.GetContext(ctx, &id, s.q(`SELECT incident_id FROM slack_refs WHERE kind = ? AND channel = ? ORDER BY created_at LIMIT 1`),
+		incident.SlackRefChannel, s.text(channel))
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", incident.Errorf(incident.ENOTFOUND, "channel %s is no incident's channel", channel)
 	}
@@ -58,9 +56,9 @@ func (s *DB) SlackChannelIncident(ctx context.Context, channel string) (string, 
 }
 
 // SlackRefs implements incident.SlackStore.
-func (s *DB) SlackRefs(ctx context.Context, kind string) ([]incident.SlackRef, error) {
+func (s *Store) SlackRefs(ctx context.Context, kind string) ([]incident.SlackRef, error) {
 	refs := []incident.SlackRef{}
-	if err := s.db.SelectContext(ctx, &refs, `SELECT key, kind, incident_id, channel, ts, created_at FROM slack_refs WHERE kind = ? ORDER BY created_at, key`, kind); err != nil {
+	if err := s.db.SelectContext(ctx, &refs, s.q(`SELECT key, kind, incident_id, channel, ts, created_at FROM slack_refs WHERE kind = ? ORDER BY created_at, key`), s.text(kind)); err != nil {
 		return nil, fmt.Errorf("list slack refs of kind %s: %w", kind, err)
 	}
 	for i := range refs {

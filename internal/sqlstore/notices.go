@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -13,8 +13,6 @@ import (
 	"irflow/internal/incident"
 )
 
-var _ incident.NoticeStore = (*DB)(nil)
-
 // noticeRow is a notices row; Inputs travel as JSON.
 type noticeRow struct {
 	incident.Notice
@@ -26,7 +24,7 @@ const noticeColumns = `incident_id, obligation_id, rule, template, status, subje
     channel, delivery_ref, sent_at, revision, updated_at`
 
 // SaveNotice implements incident.NoticeStore.
-func (s *DB) SaveNotice(ctx context.Context, n incident.Notice) error {
+func (s *Store) SaveNotice(ctx context.Context, n incident.Notice) error {
 	inputs, err := json.Marshal(n.Inputs)
 	if err != nil {
 		return fmt.Errorf("save notice %s of %s: encode inputs: %w", n.ObligationID, n.IncidentID, err)
@@ -34,7 +32,7 @@ func (s *DB) SaveNotice(ctx context.Context, n incident.Notice) error {
 	if n.Inputs == nil {
 		inputs = []byte("{}")
 	}
-	_, err = s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO notices (`+noticeColumns+`)
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO notices (`+noticeColumns+`)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(incident_id, obligation_id) DO UPDATE SET
     rule = excluded.rule, template = excluded.template, status = excluded.status, subject = excluded.subject,
@@ -45,7 +43,7 @@ ON CONFLICT(incident_id, obligation_id) DO UPDATE SET
     delivery_ref = excluded.delivery_ref, sent_at = excluded.sent_at, revision = excluded.revision,
     updated_at = excluded.updated_at
 WHERE excluded.revision >= notices.revision`),
-		texts(n.IncidentID, n.ObligationID, n.Rule, n.Template, n.Status, n.Subject, n.Text, n.TextSHA256, string(inputs),
+		s.texts(n.IncidentID, n.ObligationID, n.Rule, n.Template, n.Status, n.Subject, n.Text, n.TextSHA256, string(inputs),
 			n.DraftedBy, n.DraftedAt.UTC(), n.EditedBy, n.Edits, n.ApprovedText, n.ApprovedSHA256, n.ApprovedBy, utcPtr(n.ApprovedAt),
 			n.Channel, n.DeliveryRef, utcPtr(n.SentAt), n.Revision, n.UpdatedAt.UTC())...)
 	if err != nil {
@@ -69,9 +67,9 @@ func (r noticeRow) notice() (incident.Notice, error) {
 }
 
 // GetNotice implements incident.NoticeStore.
-func (s *DB) GetNotice(ctx context.Context, incidentID, obligationID string) (incident.Notice, error) {
+func (s *Store) GetNotice(ctx context.Context, incidentID, obligationID string) (incident.Notice, error) {
 	var r noticeRow
-	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+noticeColumns+` FROM notices WHERE incident_id = ? AND obligation_id = ?`), incidentID, obligationID)
+	err := s.db.GetContext(ctx, &r, s.q(`SELECT `+noticeColumns+` FROM notices WHERE incident_id = ? AND obligation_id = ?`), incidentID, obligationID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return incident.Notice{}, incident.Errorf(incident.ENOTFOUND, "no notice drafted for obligation %s of incident %s", obligationID, incidentID)
 	}
@@ -82,9 +80,9 @@ func (s *DB) GetNotice(ctx context.Context, incidentID, obligationID string) (in
 }
 
 // ListNotices implements incident.NoticeStore.
-func (s *DB) ListNotices(ctx context.Context, incidentID string) ([]incident.Notice, error) {
+func (s *Store) ListNotices(ctx context.Context, incidentID string) ([]incident.Notice, error) {
 	var rows []noticeRow
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+noticeColumns+` FROM notices WHERE incident_id = ? ORDER BY obligation_id`), incidentID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT `+noticeColumns+` FROM notices WHERE incident_id = ? ORDER BY obligation_id`), incidentID); err != nil {
 		return nil, fmt.Errorf("list notices of %s: %w", incidentID, err)
 	}
 	out := make([]incident.Notice, 0, len(rows))
@@ -99,22 +97,22 @@ func (s *DB) ListNotices(ctx context.Context, incidentID string) ([]incident.Not
 }
 
 // AddRecipients implements incident.NoticeStore.
-func (s *DB) AddRecipients(ctx context.Context, incidentID, obligationID string, rs []incident.NoticeRecipient) (int, error) {
+func (s *Store) AddRecipients(ctx context.Context, incidentID, obligationID string, rs []incident.NoticeRecipient) (int, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("add recipients to %s of %s: begin: %w", obligationID, incidentID, err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	// Numbering reads the last seq: serialise adds to one notice's list.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "notice_recipients/"+incidentID+"/"+obligationID); err != nil {
+	if err := s.lock(ctx, tx, "notice_recipients/"+incidentID+"/"+obligationID); err != nil {
 		return 0, fmt.Errorf("add recipients to %s of %s: lock: %w", obligationID, incidentID, err)
 	}
 	var last int64
-	if err := tx.GetContext(ctx, &last, s.db.Rebind(`SELECT COALESCE(MAX(seq), 0) FROM notice_recipients WHERE incident_id = ? AND obligation_id = ?`), incidentID, obligationID); err != nil {
+	if err := tx.GetContext(ctx, &last, s.q(`SELECT COALESCE(MAX(seq), 0) FROM notice_recipients WHERE incident_id = ? AND obligation_id = ?`), incidentID, obligationID); err != nil {
 		return 0, fmt.Errorf("add recipients to %s of %s: %w", obligationID, incidentID, err)
 	}
 	now := s.Now().UTC()
-	stmt, err := tx.PreparexContext(ctx, s.db.Rebind(`INSERT INTO notice_recipients
+	stmt, err := tx.PreparexContext(ctx, s.q(`INSERT INTO notice_recipients
     (incident_id, obligation_id, seq, address, address_key, name, msg_key, state, attempts, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(incident_id, obligation_id, address_key) DO NOTHING`))
 	if err != nil {
@@ -127,7 +125,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT(incident_id, obligation_id, ad
 		if key == "" {
 			key = incidentID + "/" + obligationID + "/" + strings.ToLower(r.Address)
 		}
-		res, err := stmt.ExecContext(ctx, texts(incidentID, obligationID, last+1, r.Address, strings.ToLower(r.Address), r.Name, key, incident.RecipientQueued, now)...)
+		res, err := stmt.ExecContext(ctx, s.texts(incidentID, obligationID, last+1, r.Address, strings.ToLower(r.Address), r.Name, key, incident.RecipientQueued, now)...)
 		if err != nil {
 			return 0, fmt.Errorf("add recipient %s to %s of %s: %w", r.Address, obligationID, incidentID, err)
 		}
@@ -152,9 +150,11 @@ func utcRecipients(rs []incident.NoticeRecipient) []incident.NoticeRecipient {
 	return rs
 }
 
-// ClaimRecipients implements incident.NoticeStore. FOR UPDATE SKIP LOCKED makes
-// concurrent claims take disjoint rows without waiting for each other.
-func (s *DB) ClaimRecipients(ctx context.Context, incidentID, obligationID string, limit int) ([]incident.NoticeRecipient, error) {
+// ClaimRecipients implements incident.NoticeStore. Two claims never take one row:
+// SQLite serialises them (the transaction takes the write lock first,
+// _txlock=immediate); on PostgreSQL FOR UPDATE SKIP LOCKED makes them take
+// disjoint rows without waiting for each other.
+func (s *Store) ClaimRecipients(ctx context.Context, incidentID, obligationID string, limit int) ([]incident.NoticeRecipient, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -164,8 +164,8 @@ func (s *DB) ClaimRecipients(ctx context.Context, incidentID, obligationID strin
 	}
 	defer func() { _ = tx.Rollback() }()
 	var rs []incident.NoticeRecipient
-	if err := tx.SelectContext(ctx, &rs, s.db.Rebind(`SELECT `+recipientColumns+` FROM notice_recipients
-WHERE incident_id = ? AND obligation_id = ? AND state = ? ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED`), incidentID, obligationID, incident.RecipientQueued, limit); err != nil {
+	if err := tx.SelectContext(ctx, &rs, s.q(`SELECT `+recipientColumns+` FROM notice_recipients
+WHERE incident_id = ? AND obligation_id = ? AND state = ? ORDER BY seq LIMIT ?`+s.d.ForUpdateSkipLocked), incidentID, obligationID, incident.RecipientQueued, limit); err != nil {
 		return nil, fmt.Errorf("claim recipients of %s of %s: %w", obligationID, incidentID, err)
 	}
 	if len(rs) == 0 {
@@ -184,7 +184,7 @@ WHERE incident_id = ? AND obligation_id = ? AND seq IN (?)`, incident.RecipientS
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, s.db.Rebind(q), args...); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(q), args...); err != nil {
 		return nil, fmt.Errorf("claim recipients of %s of %s: %w", obligationID, incidentID, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -194,14 +194,14 @@ WHERE incident_id = ? AND obligation_id = ? AND seq IN (?)`, incident.RecipientS
 }
 
 // RecordResults implements incident.NoticeStore.
-func (s *DB) RecordResults(ctx context.Context, incidentID, obligationID string, rs []incident.RecipientResult) error {
+func (s *Store) RecordResults(ctx context.Context, incidentID, obligationID string, rs []incident.RecipientResult) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("record results of %s of %s: begin: %w", obligationID, incidentID, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	stmt, err := tx.PreparexContext(ctx, s.db.Rebind(`UPDATE notice_recipients SET state = ?, message_id = ?, error = ?,
-    sent_at = CASE WHEN CAST(? AS BOOLEAN) THEN CAST(? AS TIMESTAMPTZ) ELSE sent_at END, updated_at = ?
+	stmt, err := tx.PreparexContext(ctx, s.q(`UPDATE notice_recipients SET state = ?, message_id = ?, error = ?,
+    sent_at = CASE WHEN `+s.d.BoolParam+` THEN `+s.d.TimeParam+` ELSE sent_at END, updated_at = ?
 WHERE incident_id = ? AND obligation_id = ? AND seq = ? AND state <> ?`))
 	if err != nil {
 		return fmt.Errorf("record results of %s of %s: %w", obligationID, incidentID, err)
@@ -214,7 +214,7 @@ WHERE incident_id = ? AND obligation_id = ? AND seq = ? AND state <> ?`))
 			at = now
 		}
 		sent := r.State == incident.RecipientSent
-		if _, err := stmt.ExecContext(ctx, texts(r.State, r.MessageID, r.Error, sent, at, now, incidentID, obligationID, r.Seq, incident.RecipientSent)...); err != nil {
+		if _, err := stmt.ExecContext(ctx, s.texts(r.State, r.MessageID, r.Error, sent, at, now, incidentID, obligationID, r.Seq, incident.RecipientSent)...); err != nil {
 			return fmt.Errorf("record result of recipient %d of %s of %s: %w", r.Seq, obligationID, incidentID, err)
 		}
 	}
@@ -225,7 +225,7 @@ WHERE incident_id = ? AND obligation_id = ? AND seq = ? AND state <> ?`))
 }
 
 // ReleaseRecipients implements incident.NoticeStore.
-func (s *DB) ReleaseRecipients(ctx context.Context, incidentID, obligationID string, seqs []int64) error {
+func (s *Store) ReleaseRecipients(ctx context.Context, incidentID, obligationID string, seqs []int64) error {
 	if len(seqs) == 0 {
 		return nil
 	}
@@ -235,14 +235,14 @@ WHERE incident_id = ? AND obligation_id = ? AND state = ? AND seq IN (?)`,
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(q), args...); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(q), args...); err != nil {
 		return fmt.Errorf("release recipients of %s of %s: %w", obligationID, incidentID, err)
 	}
 	return nil
 }
 
 // Recipients implements incident.NoticeStore.
-func (s *DB) Recipients(ctx context.Context, f incident.RecipientFilter) ([]incident.NoticeRecipient, error) {
+func (s *Store) Recipients(ctx context.Context, f incident.RecipientFilter) ([]incident.NoticeRecipient, error) {
 	where := []string{"seq > ?"}
 	args := []any{f.AfterSeq}
 	if f.IncidentID != "" {
@@ -263,19 +263,19 @@ func (s *DB) Recipients(ctx context.Context, f incident.RecipientFilter) ([]inci
 		args = append(args, f.Limit)
 	}
 	var rs []incident.NoticeRecipient
-	if err := s.db.SelectContext(ctx, &rs, s.db.Rebind(q), args...); err != nil {
+	if err := s.db.SelectContext(ctx, &rs, s.q(q), args...); err != nil {
 		return nil, fmt.Errorf("list recipients: %w", err)
 	}
 	return utcRecipients(rs), nil
 }
 
 // RecipientCounts implements incident.NoticeStore.
-func (s *DB) RecipientCounts(ctx context.Context, incidentID, obligationID string) (map[string]int, error) {
+func (s *Store) RecipientCounts(ctx context.Context, incidentID, obligationID string) (map[string]int, error) {
 	var rows []struct {
 		State string `db:"state"`
 		N     int    `db:"n"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT state, COUNT(*) AS n FROM notice_recipients
+	if err := s.db.SelectContext(ctx, &rows, s.q(`SELECT state, COUNT(*) AS n FROM notice_recipients
 WHERE incident_id = ? AND obligation_id = ? GROUP BY state`), incidentID, obligationID); err != nil {
 		return nil, fmt.Errorf("count recipients of %s of %s: %w", obligationID, incidentID, err)
 	}
@@ -289,17 +289,17 @@ WHERE incident_id = ? AND obligation_id = ? GROUP BY state`), incidentID, obliga
 const intakeColumns = `id, sha256, received_at, via, mail_from, from_header, subject, message_id, size, status, reason, incident_id`
 
 // SaveIntake implements incident.NoticeStore.
-func (s *DB) SaveIntake(ctx context.Context, m incident.IntakeMessage) (incident.IntakeMessage, bool, error) {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO intake_messages
+func (s *Store) SaveIntake(ctx context.Context, m incident.IntakeMessage) (incident.IntakeMessage, bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO intake_messages
     (sha256, received_at, via, mail_from, from_header, subject, message_id, size, status, reason, incident_id, raw)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING`),
-		texts(m.SHA256, m.ReceivedAt.UTC(), m.Via, m.MailFrom, m.From, m.Subject, m.MessageID, m.Size, m.Status, m.Reason, m.IncidentID, m.Raw)...)
+		s.texts(m.SHA256, m.ReceivedAt.UTC(), m.Via, m.MailFrom, m.From, m.Subject, m.MessageID, m.Size, m.Status, m.Reason, m.IncidentID, m.Raw)...)
 	if err != nil {
 		return incident.IntakeMessage{}, false, fmt.Errorf("save intake message %s: %w", m.SHA256, err)
 	}
 	n, _ := res.RowsAffected()
 	var got incident.IntakeMessage
-	if err := s.db.GetContext(ctx, &got, s.db.Rebind(`SELECT `+intakeColumns+`, raw FROM intake_messages WHERE sha256 = ?`), m.SHA256); err != nil {
+	if err := s.db.GetContext(ctx, &got, s.q(`SELECT `+intakeColumns+`, raw FROM intake_messages WHERE sha256 = ?`), m.SHA256); err != nil {
 		return incident.IntakeMessage{}, false, fmt.Errorf("read intake message %s: %w", m.SHA256, err)
 	}
 	got.ReceivedAt = got.ReceivedAt.UTC()
@@ -307,8 +307,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING`),
 }
 
 // UpdateIntake implements incident.NoticeStore.
-func (s *DB) UpdateIntake(ctx context.Context, id int64, status, reason, incidentID string) error {
-	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE intake_messages SET status = ?, reason = ?, incident_id = ? WHERE id = ?`), texts(status, reason, incidentID, id)...)
+func (s *Store) UpdateIntake(ctx context.Context, id int64, status, reason, incidentID string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE intake_messages SET status = ?, reason = ?, incident_id = ? WHERE id = ?`), s.texts(status, reason, incidentID, id)...)
 	if err != nil {
 		return fmt.Errorf("update intake message %d: %w", id, err)
 	}
@@ -319,9 +319,9 @@ func (s *DB) UpdateIntake(ctx context.Context, id int64, status, reason, inciden
 }
 
 // GetIntake implements incident.NoticeStore.
-func (s *DB) GetIntake(ctx context.Context, id int64) (incident.IntakeMessage, error) {
+func (s *Store) GetIntake(ctx context.Context, id int64) (incident.IntakeMessage, error) {
 	var m incident.IntakeMessage
-	err := s.db.GetContext(ctx, &m, s.db.Rebind(`SELECT `+intakeColumns+`, raw FROM intake_messages WHERE id = ?`), id)
+	err := s.db.GetContext(ctx, &m, s.q(`SELECT `+intakeColumns+`, raw FROM intake_messages WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, incident.Errorf(incident.ENOTFOUND, "intake message %d not found", id)
 	}
@@ -333,12 +333,12 @@ func (s *DB) GetIntake(ctx context.Context, id int64) (incident.IntakeMessage, e
 }
 
 // ListIntake implements incident.NoticeStore.
-func (s *DB) ListIntake(ctx context.Context, limit int) ([]incident.IntakeMessage, error) {
+func (s *Store) ListIntake(ctx context.Context, limit int) ([]incident.IntakeMessage, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var ms []incident.IntakeMessage
-	if err := s.db.SelectContext(ctx, &ms, s.db.Rebind(`SELECT `+intakeColumns+` FROM intake_messages ORDER BY id DESC LIMIT ?`), limit); err != nil {
+	if err := s.db.SelectContext(ctx, &ms, s.q(`SELECT `+intakeColumns+` FROM intake_messages ORDER BY id DESC LIMIT ?`), limit); err != nil {
 		return nil, fmt.Errorf("list intake messages: %w", err)
 	}
 	for i := range ms {

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 )
 
 // SetPasswordHash implements incident.UserStore.
-func (s *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, texts(hash, id)...)
+func (s *Store) SetPasswordHash(ctx context.Context, id, hash string) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE users SET password_hash = ? WHERE id = ?`), s.texts(hash, id)...)
 	if err != nil {
 		return fmt.Errorf("set password of %s: %w", id, err)
 	}
@@ -24,9 +24,9 @@ func (s *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
 }
 
 // PasswordHash implements incident.UserStore.
-func (s *DB) PasswordHash(ctx context.Context, id string) (string, error) {
+func (s *Store) PasswordHash(ctx context.Context, id string) (string, error) {
 	var h string
-	err := s.db.GetContext(ctx, &h, `SELECT password_hash FROM users WHERE id = $1`, texts(id)...)
+	err := s.db.GetContext(ctx, &h, s.q(`SELECT password_hash FROM users WHERE id = ?`), s.text(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", incident.Errorf(incident.ENOTFOUND, "no user %q", id)
 	}
