@@ -10,7 +10,6 @@ import (
 
 	"irflow/internal/app"
 	"irflow/internal/devserver"
-	"irflow/internal/mailsink"
 )
 
 func init() { register(newDevCmd) }
@@ -69,7 +68,7 @@ irflow@localhost. The ready line says where mail goes (mail=).`,
 				if errors.Is(err, app.ErrLocked) {
 					return withExit(exitFailure, err)
 				}
-				if errors.Is(err, app.ErrExposed) || errors.Is(err, mailsink.ErrNotLoopback) {
+				if errors.Is(err, app.ErrExposed) {
 					return withExit(exitInvalid, err)
 				}
 				return fmt.Errorf("start dev stack: %w", err)
@@ -87,8 +86,12 @@ irflow@localhost. The ready line says where mail goes (mail=).`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: sign in to the web UI at %s as %q with the password in %s (change it with irflow users passwd %s)\n", d.BoardURL, app.DevAdmin, d.AdminPasswordPath, app.DevAdmin)
 			}
 			if d.MailSink != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: no SMTP server set (SMTP_URL or SMTP_HOST): notices go over SMTP to the built-in mail sink on smtp://%s, which keeps each message in %s (one .eml file each) and delivers nothing\n",
-					d.MailSink.Addr, d.MailSink.Dir)
+				moved := ""
+				if cfg.MailSinkAnyPort && d.MailSink.Addr != cfg.MailSink {
+					moved = fmt.Sprintf(" (%s is taken)", cfg.MailSink)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "irflow: no SMTP server set (SMTP_URL or SMTP_HOST): notices go over SMTP to the built-in mail sink on smtp://%s%s, which keeps each message in %s (one .eml file each) and delivers nothing\n",
+					d.MailSink.Addr, moved, d.MailSink.Dir)
 			}
 			if d.ZendeskSim != nil {
 				f := d.ZendeskSim.Facts()

@@ -420,6 +420,11 @@ func (cfg DevConfig) checkExposure() error {
 		}
 		cfg.Logger.Warn("The embedded Temporal server listens beyond loopback without authentication (--allow-remote-temporal): whoever reaches it can read every incident and act on Zendesk", "address", cfg.TemporalAddr)
 	}
+	// The mail sink writes whatever anyone who reaches it sends into the data
+	// folder: refused before anything slow starts, not only when it does.
+	if cfg.MailSink != "" && !loopback(cfg.MailSink) {
+		return fmt.Errorf("%w: --mail-sink %s: the mail sink accepts mail from anyone who reaches it and writes it into the data folder; listen on 127.0.0.1", ErrExposed, cfg.MailSink)
+	}
 	if !loopback(cfg.HTTPAddr) {
 		cfg.Logger.Warn("The HTTP API listens beyond loopback over plain HTTP: every request needs a user's API token, but tokens and incident data cross the network in clear; put a TLS proxy in front of it", "address", cfg.HTTPAddr)
 	}
