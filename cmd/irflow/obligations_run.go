@@ -199,6 +199,7 @@ func writeObligationViews(w io.Writer, obs []incident.ObligationView, now time.T
 		return err
 	}
 	printAssessments(w, obs)
+	printFulfilments(w, obs)
 	if len(left) == 0 {
 		return nil
 	}
@@ -211,6 +212,26 @@ func writeObligationViews(w io.Writer, obs []incident.ObligationView, now time.T
 	}
 	_, err = fmt.Fprintf(w, "(%s left out to fit the terminal; --wide shows them)\n", strings.Join(names, " and "))
 	return err
+}
+
+// printFulfilments says, under a table of obligations, when each fulfilled one was
+// given and its reference: a notice irflow sent points at its delivery record
+// (notice:INCIDENT/OBLIGATION@HASH), which is the proof a regulator may ask for.
+func printFulfilments(w io.Writer, obs []incident.ObligationView) {
+	for _, o := range obs {
+		if o.Clock == nil || o.Clock.Status != obligations.StatusFulfilled || o.Clock.Fulfilment == nil {
+			continue
+		}
+		f := o.Clock.Fulfilment
+		line := fmt.Sprintf("%s fulfilled at %s", o.ID, f.At.UTC().Format(time.RFC3339))
+		if f.Reference != "" {
+			line += ", reference " + f.Reference
+		}
+		if f.LateReason != "" {
+			line += ", late: " + f.LateReason
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 // printAssessments lists, under a table of obligations, what each open one needs

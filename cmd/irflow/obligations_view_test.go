@@ -45,3 +45,20 @@ func TestListAndShowSayNeedsAssessment(t *testing.T) {
 		t.Errorf("show lacks %q:\n%s", want, out.String())
 	}
 }
+
+// TestListSaysFulfilmentReference: a fulfilled obligation's reference, such as the
+// delivery record of a notice irflow sent, is under the table.
+func TestListSaysFulfilmentReference(t *testing.T) {
+	o := needsAssessment()
+	o.NeedsAssessment, o.Questions = false, nil
+	at := time.Date(2026, 3, 6, 10, 0, 0, 0, time.UTC)
+	clock := incident.ClockState{Status: obligations.StatusFulfilled,
+		Fulfilment: &incident.Fulfilment{At: at, Reference: "notice:INC-1/eu-nis2-23-authority@5d0c0a1b2c3d"}}.View(at)
+	var out bytes.Buffer
+	if err := writeObligationViews(&out, []incident.ObligationView{{IncidentObligation: o, Clock: &clock}}, at, 0); err != nil {
+		t.Fatal(err)
+	}
+	if want := "eu-nis2-23-authority fulfilled at 2026-03-06T10:00:00Z, reference notice:INC-1/eu-nis2-23-authority@5d0c0a1b2c3d"; !strings.Contains(out.String(), want) {
+		t.Errorf("obligations list lacks %q:\n%s", want, out.String())
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -61,5 +62,36 @@ func TestExpectRE(t *testing.T) {
 	}
 	if re.MatchString("eu-gdpr-33-sa open 2026-12-03T21:38:51Z 2d 23h (INC-20260306-001)") {
 		t.Errorf("%s matched the README's id instead of the bound one", re)
+	}
+}
+
+// TestExpectREBindsHashes: a hash the README shows binds to as many hex digits of
+// the one printed, and is the bound one afterwards; digits alone, and words that
+// are not hex, are text.
+func TestExpectREBindsHashes(t *testing.T) {
+	bound := map[string]string{}
+	re, unbound := expectRE("sha256: 5d0c0a1b2c3d…", bound)
+	m := re.FindStringSubmatch("Notice for eu-gdpr-33-sa: drafted\nsha256: 3f7659b560ac61b9bd4f4263fe482ab9669550ac8c1fcca8d7f2fa9082d10fbd\n")
+	if m == nil || !reflect.DeepEqual(unbound, []string{"5d0c0a1b2c3d"}) || m[1] != "3f7659b560ac" {
+		t.Fatalf("match %q, unbound %v", m, unbound)
+	}
+	bound["5d0c0a1b2c3d"] = m[1]
+	re, unbound = expectRE("Delivery record notice:INC-20260306-001/eu-gdpr-33-sa@5d0c0a1b2c3d.", map[string]string{"INC-20260306-001": "INC-20261201-001", "5d0c0a1b2c3d": "3f7659b560ac"})
+	if len(unbound) != 0 || !re.MatchString("Delivery record notice:INC-20261201-001/eu-gdpr-33-sa@3f7659b560ac.") {
+		t.Errorf("%s does not match the bound delivery record", re)
+	}
+	for _, line := range []string{"request 123456789012 done", "person0001@people.example", "deadbeefcafe"} {
+		if _, unbound := expectRE(line, bound); len(unbound) != 0 {
+			t.Errorf("%q binds %v", line, unbound)
+		}
+	}
+
+	w := &walker{t: t, ids: map[string]string{"INC-20260306-001": "INC-20261201-001", "5d0c0a1b2c3d": "3f7659b560ac"}}
+	script, err := w.script(walkCommand{text: "irflow notices approve INC-20260306-001 eu-gdpr-33-sa --sha256 5d0c0a1b2c3d"}, false)
+	if err != nil || !strings.HasSuffix(script, "irflow notices approve INC-20261201-001 eu-gdpr-33-sa --sha256 3f7659b560ac") {
+		t.Errorf("script %q, %v", script, err)
+	}
+	if _, err := w.script(walkCommand{line: 7, text: "irflow notices approve INC-20260306-001 x --sha256 9a41c3e07b2f"}, false); err == nil {
+		t.Error("a hash no output bound was run")
 	}
 }

@@ -44,12 +44,19 @@ import (
 //
 // Substitutions, applied to commands and expected output alike: the README's
 // incident ids are the ids the product printed (an expected-output line that shows
-// an id not seen before binds it); the addresses 127.0.0.1:8080 and localhost:8080,
-// :7233 and :8081 are the dev stack's, and any other 127.0.0.1 or localhost port is
-// a free one; "$PWD/.irflow" and "./.irflow" are the temporary data folder;
+// an id not seen before binds it); so are its hashes, any word of 12 to 64
+// lowercase hex digits with a letter and a digit among them: an expected-output
+// line such as "sha256: 5d0c0a1b2c3d…" binds 5d0c0a1b2c3d to the first 12 hex
+// digits printed there, and "--sha256 5d0c0a1b2c3d" in a later command is given
+// them (a hash used in a command before an output line bound it fails the test,
+// as an id does); the addresses 127.0.0.1:8080 and localhost:8080, :7233, :8081
+// and :1025 (the mail sink) are the dev stack's, and any other 127.0.0.1 or
+// localhost port is a free one; "$PWD/.irflow" and "./.irflow" are the temporary data folder;
 // "$PWD/bin" is the folder of the binary the test built, and "go run ./cmd/irflow"
 // is that binary. TEMPORAL_ADDRESS and IRFLOW_DATA point at the dev stack too, and
-// ZENDESK_* variables are removed, so the dev stack uses its simulator.
+// ZENDESK_* and SMTP_* variables are removed, so the dev stack uses its Zendesk
+// simulator and its mail sink (on a free port, keeping mail in <data>/mail): the
+// walkthrough never mails anyone.
 
 // walkCommand is one command of a walkthrough block.
 type walkCommand struct {
@@ -72,7 +79,10 @@ var (
 	fenceRE    = regexp.MustCompile("^```(\\S*)\\s*(.*)$")
 	exitsRE    = regexp.MustCompile(`^exits (\d+)( until\b.*)?`)
 	readmeIDRE = regexp.MustCompile(`INC-[0-9]{8}-[0-9]{3,}`)
-	addrRE     = regexp.MustCompile(`\b(127\.0\.0\.1|localhost):([0-9]{2,5})\b`)
+	// readmeBindRE finds what an expected-output line can bind: an incident id,
+	// or a word of hex digits that readmeHash says is a hash.
+	readmeBindRE = regexp.MustCompile(`INC-[0-9]{8}-[0-9]{3,}|\b[0-9a-f]{12,64}\b`)
+	addrRE       = regexp.MustCompile(`\b(127\.0\.0\.1|localhost):([0-9]{2,5})\b`)
 	// expectTokenRE splits an expected-output line into "…", spacing and text.
 	expectTokenRE = regexp.MustCompile(`…|\s+|[^\s…]+`)
 )
@@ -183,9 +193,9 @@ func trailingComment(cmd string) (string, bool) {
 }
 
 // expectRE turns an expected-output line into a pattern: "…" matches anything,
-// runs of spaces any spacing, and each incident id not bound yet any id, as a group
-// that binds it.
-func expectRE(line string, ids map[string]string) (*regexp.Regexp, []string) {
+// runs of spaces any spacing, and each incident id or hash not bound yet any id or
+// as many hex digits, as a group that binds it.
+func expectRE(line string, bound map[string]string) (*regexp.Regexp, []string) {
 	var b strings.Builder
 	var unbound []string
 	for _, tok := range expectTokenRE.FindAllString(strings.TrimSpace(line), -1) {
@@ -196,14 +206,22 @@ func expectRE(line string, ids map[string]string) (*regexp.Regexp, []string) {
 			b.WriteString(`\s+`)
 		default:
 			last := 0
-			for _, loc := range readmeIDRE.FindAllStringIndex(tok, -1) {
+			for _, loc := range readmeBindRE.FindAllStringIndex(tok, -1) {
+				word := tok[loc[0]:loc[1]]
+				isID := readmeIDRE.MatchString(word)
+				if !isID && !readmeHash(word) {
+					continue
+				}
 				b.WriteString(regexp.QuoteMeta(tok[last:loc[0]]))
-				id := tok[loc[0]:loc[1]]
-				if actual, ok := ids[id]; ok {
+				switch actual, ok := bound[word]; {
+				case ok:
 					b.WriteString(regexp.QuoteMeta(actual))
-				} else {
+				case isID:
 					b.WriteString(`(INC-[0-9]{8}-[0-9]{3,})`)
-					unbound = append(unbound, id)
+					unbound = append(unbound, word)
+				default:
+					fmt.Fprintf(&b, `([0-9a-f]{%d})`, len(word))
+					unbound = append(unbound, word)
 				}
 				last = loc[1]
 			}
@@ -211,6 +229,13 @@ func expectRE(line string, ids map[string]string) (*regexp.Regexp, []string) {
 		}
 	}
 	return regexp.MustCompile(b.String()), unbound
+}
+
+// readmeHash reports whether a word of 12 to 64 hex digits stands for a hash the
+// product prints: it mixes letters and digits, as a run of digits (a Zendesk id, a
+// timestamp) does not.
+func readmeHash(word string) bool {
+	return strings.ContainsAny(word, "abcdef") && strings.ContainsAny(word, "0123456789")
 }
 
 func TestREADMEWalkthrough(t *testing.T) {
@@ -258,7 +283,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		"$PWD/.irflow", data,
 		"./.irflow", data,
 	}
-	ports := map[string]string{"8080": dev.http, "7233": dev.temporal, "8081": dev.zendesk}
+	ports := map[string]string{"8080": dev.http, "7233": dev.temporal, "8081": dev.zendesk, "1025": dev.mail}
 	w := &walker{t: t, root: root, env: env, ids: map[string]string{}}
 	for _, b := range blocks {
 		if missing := missingTools(b.needs); missing != "" {
@@ -296,19 +321,25 @@ type walker struct {
 	root    string
 	env     []string
 	exports []string
-	ids     map[string]string // README incident id → the one the product printed
+	ids     map[string]string // README incident id or hash → the one the product printed
 }
 
 // script is c as bash runs it: the exports so far, then the command.
 func (w *walker) script(c walkCommand, asExec bool) (string, error) {
 	text := c.text
-	for _, id := range readmeIDRE.FindAllString(text, -1) {
-		if _, ok := w.ids[id]; !ok {
-			return "", fmt.Errorf("README.md:%d: %s is used before an output line shows where it comes from (# Declared %s ...)", c.line, id, id)
+	for _, word := range readmeBindRE.FindAllString(text, -1) {
+		if _, ok := w.ids[word]; ok {
+			continue
+		}
+		switch {
+		case readmeIDRE.MatchString(word):
+			return "", fmt.Errorf("README.md:%d: %s is used before an output line shows where it comes from (# Declared %s ...)", c.line, word, word)
+		case readmeHash(word):
+			return "", fmt.Errorf("README.md:%d: %s is used before an output line shows where it comes from (# sha256: %s…)", c.line, word, word)
 		}
 	}
-	for readmeID, actual := range w.ids {
-		text = strings.ReplaceAll(text, readmeID, actual)
+	for readmeWord, actual := range w.ids {
+		text = strings.ReplaceAll(text, readmeWord, actual)
 	}
 	if asExec {
 		text = "exec " + text
@@ -358,8 +389,8 @@ func (w *walker) run(c walkCommand) {
 	}
 }
 
-// check finds each expected-output line of c in out, binding incident ids it shows
-// for the first time.
+// check finds each expected-output line of c in out, binding incident ids and
+// hashes it shows for the first time.
 func (w *walker) check(c walkCommand, out string) {
 	for _, line := range c.expect {
 		re, unbound := expectRE(line, w.ids)
@@ -442,7 +473,7 @@ func walkEnv(bin string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "ZENDESK_") || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "IRFLOW_") || name == "PATH" || name == "COLUMNS" {
+		if strings.HasPrefix(name, "ZENDESK_") || strings.HasPrefix(name, "SMTP_") || strings.HasPrefix(name, "TEMPORAL_") || strings.HasPrefix(name, "IRFLOW_") || name == "PATH" || name == "COLUMNS" {
 			continue
 		}
 		env = append(env, kv)
@@ -450,7 +481,7 @@ func walkEnv(bin string) []string {
 	return append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
-type walkDev struct{ http, temporal, zendesk string }
+type walkDev struct{ http, temporal, zendesk, mail string }
 
 // startWalkDev starts "irflow dev" on free ports and data, and stops it when the
 // test ends.
@@ -460,9 +491,9 @@ func startWalkDev(t *testing.T, bin, data string, env []string) walkDev {
 	// The free ports are picked before dev binds them, so another test can take one
 	// in between: then pick others.
 	for range 3 {
-		d := walkDev{http: freeWalkAddr(t), temporal: freeWalkAddr(t), zendesk: freeWalkAddr(t)}
+		d := walkDev{http: freeWalkAddr(t), temporal: freeWalkAddr(t), zendesk: freeWalkAddr(t), mail: freeWalkAddr(t)}
 		cmd := exec.Command(filepath.Join(bin, "irflow"), "dev", "--data", data,
-			"--http", d.http, "--temporal", d.temporal, "--zendesk-sim", d.zendesk)
+			"--http", d.http, "--temporal", d.temporal, "--zendesk-sim", d.zendesk, "--mail-sink", d.mail)
 		cmd.Env = env
 		var stdout, stderr syncBuffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	namespacepb "go.temporal.io/api/namespace/v1"
@@ -29,6 +30,7 @@ import (
 	"irflow/internal/httpapi"
 	"irflow/internal/intake"
 	"irflow/internal/mail"
+	"irflow/internal/mailsink"
 	"irflow/internal/notify"
 	"irflow/internal/service"
 	"irflow/internal/slackbot"
@@ -76,6 +78,16 @@ type DevConfig struct {
 	// (--intake-smtp): Zendesk's security notices sent or forwarded there start
 	// incidents.
 	IntakeSMTP string
+	// MailSink, when set and no SMTP server is configured (SMTP_URL, SMTP_HOST), is
+	// the loopback address of the built-in mail sink (internal/mailsink): the mailer
+	// sends to it over real SMTP, and it keeps each message in <DataDir>/mail as an
+	// .eml file. irflow dev sets it; irflow serve has none, since production mail
+	// needs a real server.
+	MailSink string
+	// MailSinkAnyPort lets the sink take a free port when MailSink's is taken: irflow
+	// dev's default address, which Mailpit or another dev stack may hold, not one
+	// asked for.
+	MailSinkAnyPort bool
 }
 
 // LogName is the stack's log file in the data folder: the process log at INFO
@@ -181,8 +193,12 @@ type Dev struct {
 	LogPath string
 	logOut  *os.File
 	logFile slog.Handler
-	// Mailer sends notices (SMTP_URL); nil when email is not configured.
+	// Mailer sends notices (SMTP_URL, else the mail sink); nil when email is not
+	// configured.
 	Mailer *mail.Mailer
+	// MailSink is the built-in mail sink the mailer sends to, nil when SMTP is
+	// configured or the sink is off.
+	MailSink *mailsink.Sink
 	// Intake keeps received email and starts incidents from Zendesk's notices;
 	// IntakeSMTPAddr is its SMTP receiver's address when --intake-smtp was given.
 	Intake         *intake.Processor
@@ -297,7 +313,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("load playbooks: %w", err)
 	}
 	d.Service = &service.Service{Client: d.Client, Playbooks: cat, Store: d.Store, Users: d.Store, Logger: cfg.Logger}
-	if d.Mailer, err = mailerFromEnv(getenv); err != nil {
+	if d.Mailer, err = d.mailer(getenv); err != nil {
 		return nil, err
 	}
 	d.Intake = wireNotices(d.Service, d.Store, getenv, cfg.Logger)
@@ -404,6 +420,11 @@ func (cfg DevConfig) checkExposure() error {
 		}
 		cfg.Logger.Warn("The embedded Temporal server listens beyond loopback without authentication (--allow-remote-temporal): whoever reaches it can read every incident and act on Zendesk", "address", cfg.TemporalAddr)
 	}
+	// The mail sink writes whatever anyone who reaches it sends into the data
+	// folder: refused before anything slow starts, not only when it does.
+	if cfg.MailSink != "" && !loopback(cfg.MailSink) {
+		return fmt.Errorf("%w: --mail-sink %s: the mail sink accepts mail from anyone who reaches it and writes it into the data folder; listen on 127.0.0.1", ErrExposed, cfg.MailSink)
+	}
 	if !loopback(cfg.HTTPAddr) {
 		cfg.Logger.Warn("The HTTP API listens beyond loopback over plain HTTP: every request needs a user's API token, but tokens and incident data cross the network in clear; put a TLS proxy in front of it", "address", cfg.HTTPAddr)
 	}
@@ -463,6 +484,55 @@ func (d *Dev) ZendeskDescription() string {
 	return "none"
 }
 
+// MailSinkDir is the mail sink's folder in the data folder.
+const MailSinkDir = "mail"
+
+// DevMailFrom is the sender of mail sent to the sink when SMTP_FROM is unset.
+const DevMailFrom = "irflow@localhost"
+
+// mailer returns the configured mailer (SMTP_URL, SMTP_HOST), or else starts the
+// mail sink and returns a mailer that sends to it, through the same SMTP code as
+// production.
+func (d *Dev) mailer(getenv func(string) string) (*mail.Mailer, error) {
+	m, err := mailerFromEnv(getenv)
+	if err != nil || m != nil || d.Config.MailSink == "" {
+		return m, err
+	}
+	dir := filepath.Join(d.Config.DataDir, MailSinkDir)
+	d.MailSink, err = mailsink.Start(d.Config.MailSink, dir, d.Config.Logger)
+	if err != nil && d.Config.MailSinkAnyPort && errors.Is(err, syscall.EADDRINUSE) {
+		host, _, _ := net.SplitHostPort(d.Config.MailSink)
+		d.MailSink, err = mailsink.Start(net.JoinHostPort(host, "0"), dir, d.Config.Logger)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("start the mail sink: %w", err)
+	}
+	cfg, err := mail.ParseURL(d.MailSink.URL())
+	if err != nil {
+		return nil, err
+	}
+	cfg.From = DevMailFrom
+	if v := strings.TrimSpace(getenv(mail.EnvFrom)); v != "" {
+		cfg.From = v
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("smtp configuration: %s: %w", mail.EnvFrom, err)
+	}
+	return mail.New(cfg)
+}
+
+// MailDescription says where notices are sent, for the ready line.
+func (d *Dev) MailDescription() string {
+	switch {
+	case d.MailSink != nil:
+		return "sink(" + d.MailSink.Dir + ") smtp://" + d.MailSink.Addr
+	case d.Mailer != nil:
+		c := d.Mailer.Config()
+		return fmt.Sprintf("smtp://%s(tls=%s)", c.Addr(), c.TLS)
+	}
+	return "not-configured"
+}
+
 // Stop shuts the stack down in reverse order. It is safe to call more than once.
 func (d *Dev) Stop() {
 	if d.stopped {
@@ -491,6 +561,10 @@ func (d *Dev) Stop() {
 	}
 	if d.Client != nil {
 		d.Client.Close()
+	}
+	// After the worker: a send still finishing must reach it.
+	if d.MailSink != nil {
+		_ = d.MailSink.Close()
 	}
 	if d.Temporal != nil {
 		d.Config.Logger.Info("Stopping the embedded Temporal server")
