@@ -353,12 +353,18 @@ func pages[T any](ctx context.Context, c *collector, first func(zendesk.ListOpti
 // endOf returns an "after" function for a single list: the source is done.
 func endOf() (evidence.Cursor, bool) { return evidence.Cursor{}, true }
 
+// auditLogs collects the window's audit logs. Like access logs and ticket events it
+// keeps only the records inside the window: the API's time filters take whole
+// seconds, so a window starting mid-second (a workflow's starts at declaration time
+// minus a week) is asked for from the second before, and records stamped in that
+// second are outside the window the manifest names.
 func (c *collector) auditLogs(ctx context.Context) error {
 	f := zendesk.AuditLogFilter{CreatedAfter: c.in.Window.From, CreatedBefore: c.in.Window.To, Sort: "created_at",
 		ActorID: c.in.AuditFilter.ActorID, IPAddress: c.in.AuditFilter.IPAddress,
 		SourceType: c.in.AuditFilter.SourceType, SourceID: c.in.AuditFilter.SourceID}
+	from := c.in.Window.From
 	_, err := pages(ctx, c, func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AuditLog] { return c.a.Zendesk.ListAuditLogs(f, o) },
-		func(l zendesk.AuditLog) (any, bool) { return l, true }, nil, endOf)
+		func(l zendesk.AuditLog) (any, bool) { return l, !l.CreatedAt.Before(from) }, nil, endOf)
 	return gapFor(evidence.SourceAuditLogs, "audit logs need a Zendesk plan with audit-log access (Enterprise)", err)
 }
 
@@ -371,7 +377,8 @@ func (c *collector) accessLogs(ctx context.Context) error {
 		f := zendesk.AccessLogFilter{Start: c.in.Window.From, End: c.in.Window.To, UserID: userID}
 		return func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AccessLog] { return c.a.Zendesk.ListAccessLogs(f, o) }
 	}
-	keep := func(l zendesk.AccessLog) (any, bool) { return l, true }
+	from := c.in.Window.From
+	keep := func(l zendesk.AccessLog) (any, bool) { return l, !l.Timestamp.Before(from) }
 	gap := func(err error) error {
 		return gapFor(evidence.SourceAccessLogs, "access logs need the Advanced Data Privacy and Protection add-on", err)
 	}
@@ -437,7 +444,7 @@ func (c *collector) sessions(ctx context.Context) error {
 }
 
 func (c *collector) ticketEvents(ctx context.Context) error {
-	to := c.in.Window.To
+	from, to := c.in.Window.From, c.in.Window.To
 	_, err := pages(ctx, c, func(o zendesk.ListOptions) *zendesk.Pager[zendesk.TicketEvent] {
 		io := zendesk.IncrementalOptions{NextURL: o.NextURL, Seen: c.res.Cursor.Seen, IncludeCommentEvents: true}
 		if o.NextURL == "" {
@@ -445,7 +452,8 @@ func (c *collector) ticketEvents(ctx context.Context) error {
 		}
 		return c.a.Zendesk.IncrementalTicketEvents(io)
 	}, func(e zendesk.TicketEvent) (any, bool) {
-		return e, !time.Unix(e.Timestamp, 0).After(to)
+		at := time.Unix(e.Timestamp, 0)
+		return e, !at.Before(from) && !at.After(to)
 	}, func(p *zendesk.Page[zendesk.TicketEvent]) bool { return p.EndTime > to.Unix() }, endOf)
 	return err
 }

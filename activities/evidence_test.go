@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"irflow/internal/evidence"
+	"irflow/internal/zdsim"
 	"irflow/internal/zendesk"
 )
 
@@ -101,6 +102,40 @@ func TestCollectRejectsBadInput(t *testing.T) {
 	} {
 		if _, err := env.ExecuteActivity(a.CollectSource, tc.in); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestCollectKeepsWithinAWindowStartingMidSecond: the API's time filters take whole
+// seconds, so a window starting at x.5 s is asked for from x s; a record stamped x
+// is before the window and must not be in its evidence. Workflow windows start
+// mid-second (declaration time minus a week). The simulator's own counts are the
+// oracle.
+func TestCollectKeepsWithinAWindowStartingMidSecond(t *testing.T) {
+	sim, c := newPlanSim(t, zdsim.Options{AccessLogsAddon: true})
+	f := sim.Facts()
+	root := t.TempDir()
+	a := &EvidenceActivities{Zendesk: c, Dir: root}
+	to := f.Now.Add(-2 * time.Minute)
+	for _, tc := range []struct {
+		source string
+		at     time.Time // a record is stamped at this whole second
+		want   func(from time.Time) int
+	}{
+		{evidence.SourceAuditLogs, f.FirstFailedLoginAt, func(from time.Time) int { n, _ := sim.CountAuditLogs(from, to); return n }},
+		{evidence.SourceAccessLogs, f.TakeoverAt.Add(time.Minute), func(from time.Time) int { n, _ := sim.CountAccessLogs(from, to, 0); return n }},
+		{evidence.SourceTicketEvents, f.FirstFailedLoginAt.Add(15*time.Minute + 45*time.Minute), func(from time.Time) int { return sim.CountTicketEvents(from, to) }},
+	} {
+		from := tc.at.Add(500 * time.Millisecond)
+		if tc.want(tc.at) == tc.want(from) {
+			t.Fatalf("%s: no record stamped %s: the test proves nothing", tc.source, tc.at)
+		}
+		r := collectOnce(t, a, evidence.CollectInput{IncidentID: "INC-" + tc.source, Source: tc.source, Window: evidence.Window{From: from, To: to}})
+		if !r.Done || r.Gap != nil {
+			t.Fatalf("%s: %+v", tc.source, r)
+		}
+		if got, want := int(r.Committed.Records), tc.want(from); got != want {
+			t.Errorf("%s from %s: %d records, the simulator counts %d inside the window", tc.source, from, got, want)
 		}
 	}
 }

@@ -799,6 +799,7 @@ func (c *call) deleteUserSessions() {
 	for id, s := range c.st.sessions {
 		if s.UserID == u.ID {
 			delete(c.st.sessions, id)
+			c.s.tombstone(KindSession, idStr(id))
 			n++
 		}
 	}
@@ -825,6 +826,7 @@ func (c *call) deleteSession() {
 		return
 	}
 	delete(c.st.sessions, sid)
+	c.s.tombstone(KindSession, idStr(sid))
 	c.logChange("user", u.ID, u.Name, "update", fmt.Sprintf("Session %d ended", sid))
 	if c.s.mutated(KindSession, idStr(sid)) {
 		c.failAfterApply()
@@ -881,6 +883,7 @@ func (c *call) deleteAPIToken() {
 		return
 	}
 	delete(c.st.apiTokens, id)
+	c.s.tombstone(KindAPIToken, idStr(id))
 	c.logChange("api_token", id, t.Description, "destroy", "API token deleted")
 	if c.s.mutated(KindAPIToken, idStr(id)) {
 		c.failAfterApply()
@@ -940,6 +943,7 @@ func (c *call) deleteOAuthToken() {
 		return
 	}
 	delete(c.st.oauthTokens, t.ID)
+	c.s.tombstone(KindOAuthToken, idStr(t.ID))
 	c.logChange("oauth_token", t.ID, fmt.Sprintf("OAuth token %d", t.ID), "destroy", "OAuth token revoked")
 	if c.s.mutated(KindOAuthToken, idStr(t.ID)) {
 		c.failAfterApply()
@@ -1147,6 +1151,7 @@ func (c *call) deleteWebhook() {
 		return
 	}
 	delete(c.st.webhooks, id)
+	c.s.tombstone(KindWebhook, id)
 	c.logChange("webhook", 0, w.Name, "destroy", "Webhook "+id+" deleted")
 	if c.s.mutated(KindWebhook, id) {
 		c.failAfterApply()

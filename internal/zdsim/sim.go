@@ -136,6 +136,7 @@ type Sim struct {
 	stats       Stats
 	requestSeq  int64
 	mutations   map[string]int
+	deleted     map[string][]string // kind → ids, for Deleted
 	failOnApply map[string]int
 	mux         *http.ServeMux
 }
@@ -166,6 +167,7 @@ func New(opts Options) (*Sim, error) {
 		now:         opts.Now.UTC().Truncate(time.Second),
 		dice:        rand.New(rand.NewPCG(opts.FaultSeed, 0x5eed)),
 		mutations:   map[string]int{},
+		deleted:     map[string][]string{},
 		failOnApply: map[string]int{},
 	}
 	st, facts, err := buildSeed(opts.Seed, s.now, opts)
