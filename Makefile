@@ -54,9 +54,12 @@ dev: build
 	./bin/irflow dev
 
 ## bench: run every committed benchmark once with irflow bench: one table (figure,
-## unit, target, pass or fail) and bench.json; exit 1 when a target is not met
+## unit, target, pass or fail) and bench.json; exit 1 when a target is not met.
+## The scale-out benchmarks need the test PostgreSQL and versitygw, started here as
+## for make test.
 bench: build
-	./bin/irflow bench --benchtime 1x --out bench.json
+	dsn="$$(scripts/test-postgres)" && gw="$$(scripts/test-versitygw)" && \
+	IRFLOW_TEST_POSTGRES="$$dsn" IRFLOW_TEST_VERSITYGW="$$gw" ./bin/irflow bench --benchtime 1x --out bench.json
 
 ## lint: gofmt must list no file, go vet must pass, go.mod must be tidy
 lint:
