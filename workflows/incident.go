@@ -86,6 +86,14 @@ type IncidentResult struct {
 // incident's state refuses it.
 const ErrTypeClosed = "IncidentClosed"
 
+// versionNoPhaseAfterClose: an incident closed before triage finished (a close in
+// the same workflow task as the declaration) no longer enters the triage or
+// containment phase afterwards, which left the stored phase "containment" on a
+// closed incident, nor runs containment. Histories closed that early before this
+// change replay entering them; the version is asked only once the incident is
+// closed.
+const versionNoPhaseAfterClose = "no-phase-after-close"
+
 // ErrTypeConflict is the application error type of Update rejections made because
 // the state refuses a well-formed request: approving a step that already ran or
 // failed, a second rollback, skipping a finished step. Callers map it to a
@@ -241,9 +249,11 @@ func (w *incidentImpl) run(ctx workflow.Context) (*IncidentResult, error) {
 	// before anyone forgets the window, and it does not change Zendesk.
 	workflow.Go(ctx, w.collectEvidence)
 
-	w.enterPhase(ctx, incident.PhaseContainment)
-	if err := w.runContainment(ctx); err != nil {
-		return nil, err
+	if !w.closed || workflow.GetVersion(ctx, versionNoPhaseAfterClose, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		w.enterPhase(ctx, incident.PhaseContainment)
+		if err := w.runContainment(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if !w.closed {
 		w.enterPhase(ctx, incident.PhaseNotification)
@@ -446,6 +456,9 @@ func (w *incidentImpl) close(ctx workflow.Context, req CloseRequest) (State, err
 }
 
 func (w *incidentImpl) enterPhase(ctx workflow.Context, p incident.Phase) {
+	if w.closed && workflow.GetVersion(ctx, versionNoPhaseAfterClose, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		return // closed stays closed
+	}
 	w.state.Phase = p
 	w.record(ctx, "irflow", incident.KindPhase, "Phase "+string(p), nil)
 }

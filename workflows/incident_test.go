@@ -1090,3 +1090,35 @@ func TestAuthenticatedIncidentNeedsVerifiedActors(t *testing.T) {
 		t.Errorf("declared entry %+v, closed entry %+v", tl[0], tl[len(tl)-1])
 	}
 }
+
+// TestIncidentClosedDuringTriage: a close that arrives before triage has finished
+// (a false alarm closed at once; declare and close in one workflow task) ends the
+// incident closed. Before the fix the workflow entered the containment phase after
+// triage all the same, and the store's last row said "containment" with a close
+// reason.
+func TestIncidentClosedDuringTriage(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	var closeU *incUpdate
+	h.at(0, func() {
+		closeU = h.update(CloseUpdate, CloseRequest{Actor: "bob", Reason: "false alarm"})
+	})
+	h.run(incContainmentPlaybook(), incContainmentFacts())
+	res := h.completed(t)
+	closeU.wantOK(t)
+	saves, _ := h.store.all()
+	final := saves[len(saves)-1].State
+	if final.Phase != incident.PhaseClosed || res.CloseReason != "false alarm" {
+		t.Fatalf("final phase %s, result %+v", final.Phase, res)
+	}
+	if e, ok := incFind(final.Timeline, incident.KindPhase, "Phase containment"); ok {
+		t.Errorf("containment phase entered after close: %+v", e)
+	}
+	for _, s := range final.Steps {
+		if s.Status != StepCancelled {
+			t.Errorf("step %s after a close during triage: %s", s.Step.ID, s.Status)
+		}
+	}
+	if got := h.zendesk.got(); len(got) != 0 {
+		t.Errorf("zendesk calls after a close during triage: %v", got)
+	}
+}
