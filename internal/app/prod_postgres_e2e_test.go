@@ -7,15 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"irflow/internal/app"
 	"irflow/internal/auth"
-	"irflow/internal/devserver"
 	"irflow/internal/incident"
 	"irflow/internal/postgres/pgtest"
 	"irflow/internal/service"
@@ -45,21 +42,8 @@ func TestProductionOnPostgres(t *testing.T) {
 		}
 	})
 
-	var temporal *devserver.Server
-	var err error
 	dir := t.TempDir()
-	for range 3 { // a free port can be taken by a parallel test before we bind it
-		temporal, err = devserver.Start(devserver.Config{
-			DBPath: filepath.Join(dir, "temporal.db"), LogPath: filepath.Join(dir, "temporal.log"), FrontendAddr: freeAddr(t),
-		})
-		if err == nil || !strings.Contains(err.Error(), "already in use") {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("start temporal: %v", err)
-	}
-	t.Cleanup(func() { _ = temporal.Stop() })
+	temporal := startTemporal(t, dir)
 	sim, err := zdsim.Start("127.0.0.1:0", zdsim.Options{Seed: "demo", Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"irflow/internal/auth"
-	"irflow/internal/devserver"
 	"irflow/internal/evidence"
 	"irflow/internal/incident"
 	"irflow/internal/postgres/pgtest"
@@ -45,20 +44,7 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("build irflow: %v\n%s", err, out)
 	}
 
-	var temporal *devserver.Server
-	var err error
-	for range 3 { // a free port can be taken by a parallel test before we bind it
-		temporal, err = devserver.Start(devserver.Config{
-			DBPath: filepath.Join(dir, "temporal.db"), LogPath: filepath.Join(dir, "temporal.log"), FrontendAddr: freeAddr(t),
-		})
-		if err == nil || !strings.Contains(err.Error(), "already in use") {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatalf("start temporal: %v", err)
-	}
-	t.Cleanup(func() { _ = temporal.Stop() })
+	temporal := startTemporal(t, dir)
 	sim, err := zdsim.Start("127.0.0.1:0", zdsim.Options{Seed: zdsim.SeedDemo, Now: time.Now(), AccessLogsAddon: true})
 	if err != nil {
 		t.Fatal(err)

@@ -9,15 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"irflow/internal/app"
 	"irflow/internal/auth"
-	"irflow/internal/devserver"
 	"irflow/internal/incident"
 	"irflow/internal/postgres/pgtest"
 	"irflow/internal/s3/s3test"
@@ -47,20 +44,7 @@ func benchThroughput(b *testing.B, workers int) {
 	gw := s3test.Start(b)
 	bucket := gw.Bucket(b, true)
 	dir := b.TempDir()
-	var temporal *devserver.Server
-	var err error
-	for range 3 {
-		temporal, err = devserver.Start(devserver.Config{
-			DBPath: filepath.Join(dir, "temporal.db"), LogPath: filepath.Join(dir, "temporal.log"), FrontendAddr: freeAddr(b),
-		})
-		if err == nil || !strings.Contains(err.Error(), "already in use") {
-			break
-		}
-	}
-	if err != nil {
-		b.Fatalf("start temporal: %v", err)
-	}
-	b.Cleanup(func() { _ = temporal.Stop() })
+	temporal := startTemporal(b, dir)
 	sim, err := zdsim.Start("127.0.0.1:0", zdsim.Options{Seed: zdsim.SeedDemo, Now: time.Now(), AccessLogsAddon: true})
 	if err != nil {
 		b.Fatal(err)
