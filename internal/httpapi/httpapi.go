@@ -167,8 +167,9 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// statusOf is the one table mapping error codes to HTTP statuses.
-var statusOf = map[string]int{
+// statuses is the one table mapping error codes to HTTP statuses, for the API and
+// the web UI alike.
+var statuses = map[string]int{
 	incident.EINVALID:      http.StatusBadRequest,
 	incident.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	incident.ENOTFOUND:     http.StatusNotFound,
@@ -177,6 +178,14 @@ var statusOf = map[string]int{
 	incident.EFORBIDDEN:    http.StatusForbidden,
 	incident.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	incident.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// StatusOf is the HTTP status of an error code; an unknown code is a 500.
+func StatusOf(code string) int {
+	if st, ok := statuses[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
 }
 
 // errorBody is the JSON shape of every error response.
@@ -188,7 +197,7 @@ type errorBody struct {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *incident.Error
 	if errors.As(err, &e) {
-		writeJSON(w, statusOf[e.Code], errorBody{Error: e.Message, Code: e.Code})
+		writeJSON(w, StatusOf(e.Code), errorBody{Error: e.Message, Code: e.Code})
 		return
 	}
 	// Only internal errors are logged; users see a generic message, not internals.

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"irflow/internal/auth"
+	"irflow/internal/httpapi"
 	"irflow/internal/incident"
 	"irflow/internal/service"
 )
@@ -324,24 +325,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err er
 	s.errorPage(w, r, rc, http.StatusInternalServerError, "Something went wrong on irflow's side; the server's log has the details.")
 }
 
-// statusOf maps error codes to HTTP statuses as the HTTP API does.
-func statusOf(code string) int {
-	switch code {
-	case incident.EINVALID:
-		return http.StatusBadRequest
-	case incident.ENOTFOUND:
-		return http.StatusNotFound
-	case incident.ECONFLICT:
-		return http.StatusConflict
-	case incident.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case incident.EFORBIDDEN:
-		return http.StatusForbidden
-	case incident.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps error codes to HTTP statuses with the HTTP API's table.
+func statusOf(code string) int { return httpapi.StatusOf(code) }
 
 // clientIP is the address the request came from, for rate limiting.
 func clientIP(r *http.Request) string {
