@@ -151,7 +151,7 @@ func (w *incidentImpl) reconcileObligations(ctx workflow.Context, actor, why str
 		case o.DependsOn == nil && !sameInstant(old.TriggerAt, o.TriggerAt) && o.TriggerAt != nil:
 			io.ClockWorkflowID, io.LastEvent = old.ClockWorkflowID, old.LastEvent
 			w.signalClock(ctx, io.ClockWorkflowID, RearmSignal, SetTriggerRequest{
-				Field: o.Trigger, At: *o.TriggerAt, Reason: why, Actor: actor,
+				Field: o.Trigger, At: *o.TriggerAt, Reason: why, Actor: actor, DueText: o.DueText,
 			})
 			rearmed = append(rearmed, fmt.Sprintf("%s (%s now %s)", o.ID, o.Trigger, o.TriggerAt.Format(time.RFC3339)))
 		default:

@@ -1122,3 +1122,36 @@ func TestIncidentClosedDuringTriage(t *testing.T) {
 		t.Errorf("zendesk calls after a close during triage: %v", got)
 	}
 }
+
+// TestIncidentTriggerSetLaterRefreshesTheClocksDueText: a clock armed before its
+// trigger was known says "no due date: aware_at ... is not in the facts"; once
+// set_trigger gives aware_at, the clock's own obligation (what its store row and
+// `obligations list` show) carries the due text recomputed with the trigger.
+func TestIncidentTriggerSetLaterRefreshesTheClocksDueText(t *testing.T) {
+	h := newIncHarness(incAware.Add(time.Hour))
+	doc := incContractFacts(t)
+	doc.Timeline.AwareAt, doc.Timeline.DiscoveredAt, doc.Timeline.DetectedAt = nil, nil, nil
+	gdprClock := ObligationClockWorkflowID(incID, "eu-gdpr-33-sa")
+	var before, after ClockView
+	var move *incUpdate
+	h.at(time.Minute, func() {
+		before = h.clock(t, gdprClock)
+		move = h.update(SetIncidentTriggerUpdate, SetIncidentTriggerRequest{Field: "aware_at", At: incAware, Actor: "dpo", Reason: "confirmed on the call"})
+	})
+	h.at(2*time.Minute, func() {
+		after = h.clock(t, gdprClock)
+		h.update(CloseUpdate, CloseRequest{Actor: "dpo", Reason: "done"})
+	})
+	h.run(incPlaybook(nil), doc)
+	h.completed(t)
+	move.wantOK(t)
+	if !strings.HasPrefix(before.Obligation.DueText, "no due date: aware_at") {
+		t.Fatalf("clock before the trigger: due text %q", before.Obligation.DueText)
+	}
+	if after.DueAt == nil || !after.DueAt.Equal(incAware.Add(72*time.Hour)) {
+		t.Fatalf("clock after the trigger: due %v", after.DueAt)
+	}
+	if strings.Contains(after.Obligation.DueText, "not in the facts") || after.Obligation.DueText == "" {
+		t.Errorf("clock after the trigger still says %q", after.Obligation.DueText)
+	}
+}

@@ -314,6 +314,11 @@ const (
 	// reminders that fell due before the clock could send them (a trigger long past,
 	// an outage) are one "overdue since" notice (issue 17 item 1).
 	versionReminderCatchup = "clock-reminder-catchup"
+	// versionRearmDueText: a re-arm from the incident carries the obligation's due
+	// text as recomputed with the new trigger, and the clock keeps it, so a clock
+	// armed before its trigger was known no longer says "aware_at is not in the
+	// facts" once it is. Asked only when the request carries a text.
+	versionRearmDueText = "clock-rearm-due-text"
 	// versionFulfilledEventAt: the fulfilled event carries the instant the notice
 	// was given (issue 10), so the parent chains from it rather than from the
 	// instant the fulfilment was recorded.
@@ -535,6 +540,9 @@ func (c *clock) rearm(req SetTriggerRequest) error {
 			return err
 		}
 		st.DueAt = due
+	}
+	if req.DueText != "" && workflow.GetVersion(c.ctx, versionRearmDueText, workflow.DefaultVersion, 1) == 1 {
+		st.Obligation.DueText = req.DueText
 	}
 	st.Sent = map[string]bool{}
 	st.RemindFrom = nil // only clocks of versionReminderCatchup set it

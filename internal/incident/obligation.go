@@ -79,6 +79,10 @@ type SetTriggerRequest struct {
 	Actor  string    `json:"actor"`
 	// By is the verified actor the service stamped; Actor then equals By.ID.
 	By *Actor `json:"by,omitempty"`
+	// DueText is the obligation's due text as the incident recomputed it with the
+	// new trigger (set by the incident workflow's re-arm only): "without undue
+	// delay (Art. 34(1))" where it said "no due date: aware_at is not in the facts".
+	DueText string `json:"due_text,omitempty"`
 }
 
 // PauseRequest is the payload of pause: a law-enforcement delay (HIPAA 164.412, SEC
