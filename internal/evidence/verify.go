@@ -118,15 +118,7 @@ func VerifyContext(ctx context.Context, dir, expectedManifestSHA256 string) (Rep
 	if err != nil {
 		return rep, fmt.Errorf("parse %s: %w", filepath.Join(dir, ManifestName), err)
 	}
-	rep.Incident = m.Incident
-	rep.Gaps = m.Gaps
-	rep.Status, rep.Failed = m.Status, m.Failed
-	sum := sha256.Sum256(raw)
-	rep.ManifestSHA256 = hex.EncodeToString(sum[:])
-	if expectedManifestSHA256 != "" && !strings.EqualFold(expectedManifestSHA256, rep.ManifestSHA256) {
-		rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
-			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, expectedManifestSHA256)})
-	}
+	rep.fromManifest(m, raw)
 	if b, err := v.readAll(ManifestHashName, maxHashFileBytes); err == nil {
 		checkHashFile(&rep, b)
 	} else if ctx.Err() != nil {
@@ -452,5 +444,18 @@ func checkHashFile(rep *Report, b []byte) {
 	case !strings.EqualFold(string(b), want):
 		rep.add(Problem{Kind: ManifestInconsistent, Path: ManifestHashName,
 			Detail: fmt.Sprintf("%q is not the line %q (torn or edited)", string(b), want)})
+	}
+}
+
+// fromManifest fills the report from the manifest read (raw, parsed as m) and
+// checks its hash against the one recorded at collection, when there is one: the
+// same for a folder and for object storage.
+func (rep *Report) fromManifest(m Manifest, raw []byte) {
+	rep.Incident, rep.Gaps, rep.Status, rep.Failed = m.Incident, m.Gaps, m.Status, m.Failed
+	sum := sha256.Sum256(raw)
+	rep.ManifestSHA256 = hex.EncodeToString(sum[:])
+	if rep.ExpectedManifestSHA256 != "" && !strings.EqualFold(rep.ExpectedManifestSHA256, rep.ManifestSHA256) {
+		rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
+			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, rep.ExpectedManifestSHA256)})
 	}
 }

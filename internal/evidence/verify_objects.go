@@ -49,13 +49,7 @@ func VerifyObjects(ctx context.Context, objs Objects, incidentID, expectedManife
 	if err != nil {
 		return rep, fmt.Errorf("parse %s: %w", rep.Dir+"/"+ManifestName, err)
 	}
-	rep.Incident, rep.Gaps, rep.Status, rep.Failed = m.Incident, m.Gaps, m.Status, m.Failed
-	sum := sha256.Sum256(raw)
-	rep.ManifestSHA256 = hex.EncodeToString(sum[:])
-	if expectedManifestSHA256 != "" && !strings.EqualFold(expectedManifestSHA256, rep.ManifestSHA256) {
-		rep.add(Problem{Kind: ManifestChanged, Path: ManifestName,
-			Detail: fmt.Sprintf("sha256 %s, recorded %s", rep.ManifestSHA256, expectedManifestSHA256)})
-	}
+	rep.fromManifest(m, raw)
 	if b, err := ov.readAll(ManifestHashName, maxHashFileBytes); err == nil {
 		checkHashFile(&rep, b)
 	} else if ctx.Err() != nil {
