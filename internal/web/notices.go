@@ -183,17 +183,15 @@ func draftTitle(r *http.Request) string {
 	return "Draft the notice for " + r.PathValue("obligation") + " of " + r.PathValue("id")
 }
 
-// draftAction is the Draft notice form. Its fields are the notice inputs the form
+// draftAction is the Draft notice form; Cancel goes back to the incident page (the
+// notice may not exist yet), a draft to the notice's page. Its fields are the notice inputs the form
 // carries; the service's refusal for missing facts adds one for each fact the
 // drafter can give (notices.Inputs), so the form comes back naming them.
 func (s *Server) draftAction() action {
 	return action{Pattern: "/incidents/{id}/notices/{obligation}/draft", Act: incident.ActDraftNotice, Title: draftTitle,
 		Intro: "Draft the notice from the incident record with the template the obligation's rule picks; a draft not yet sent is replaced, " +
 			"and an approval of it is withdrawn. A fact the record lacks is named below: give it here, or record it on the incident.",
-		Submit: "Draft notice",
-		Next: func(r *http.Request) string {
-			return "/incidents/" + r.PathValue("id") + "/notices/" + r.PathValue("obligation")
-		}}
+		Submit: "Draft notice"}
 }
 
 // inputField is the form field for a notice input.
@@ -270,7 +268,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	}
 	s.sess.setFlash(w, fmt.Sprintf("The notice for %s of %s is drafted by %s: sha256 %s. Legal approves the text before it can be sent.",
 		ob, id, v.DraftedBy, incident.ShortHash(v.TextSHA256)))
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, "/incidents/"+id+"/notices/"+ob, http.StatusSeeOther)
 }
 
 // editNotice replaces the notice's text (and subject, when given) through the same

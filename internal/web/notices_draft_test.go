@@ -44,6 +44,9 @@ func TestDraftNoticeMissingFacts(t *testing.T) {
 			t.Errorf("field %s is not marked missing", m)
 		}
 	}
+	if !strings.Contains(r.Body, `<a href="/incidents/`+noticeIncident+`">Cancel</a>`) {
+		t.Errorf("Cancel does not go back to the incident page")
+	}
 	if ups := s.ft.Updates(); len(ups) != 0 {
 		t.Fatalf("a refused draft reached Temporal: %+v", ups)
 	}
@@ -195,5 +198,25 @@ func TestDraftEditForbidden(t *testing.T) {
 	}
 	if ups := s.ft.Updates(); len(ups) != 0 {
 		t.Errorf("refused drafts or edits reached Temporal: %+v", ups)
+	}
+}
+
+// TestDraftNoticeFactsElsewhere: a fact the form cannot take (the facts' data
+// categories) is named with where to record it, not given a field the service would
+// refuse.
+func TestDraftNoticeFactsElsewhere(t *testing.T) {
+	s := newStack(t)
+	st := s.seed(noticeIncident, "takeover", "DE", true, dur(30*time.Hour))
+	st.Facts.DataCategories = nil
+	s.ft.States[st.WorkflowID] = st
+	c := s.browser()
+	c.signIn("cora")
+	c.get(noticeBase + "/notices/ob-1/draft")
+	r := c.post(noticeBase+"/notices/ob-1/draft", "contact_point", "DPO, dpo@example.com")
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Record on the incident: data_categories: set the facts") {
+		t.Fatalf("draft for a clock awaiting its trigger: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(r.Body, `name="data_categories"`) || !strings.Contains(r.Body, ">DPO, dpo@example.com</textarea>") {
+		t.Errorf("data_categories has a field, or the contact point typed is lost")
 	}
 }
