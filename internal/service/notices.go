@@ -50,14 +50,28 @@ type NoticeStatus struct {
 }
 
 // MissingFactsError is a draft refused for missing facts: the notices.MissingError
-// as an EINVALID error a transport can show, listing every fact and its hint.
+// as an EINVALID *incident.Error a transport can show (errors.As finds it), listing
+// every fact and its hint, with the facts kept as data for a transport that asks
+// for them (the web UI's draft form shows an input for each).
+type MissingFactsError struct {
+	Err      *incident.Error
+	Template string
+	Missing  []notices.Missing
+}
+
+func (e *MissingFactsError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the EINVALID *incident.Error.
+func (e *MissingFactsError) Unwrap() error { return e.Err }
+
 func missingFacts(me *notices.MissingError) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "the %s notice cannot be drafted: %d fact(s) missing from the incident record:", me.Template, len(me.Missing))
 	for _, m := range me.Missing {
 		fmt.Fprintf(&b, "\n  %s: %s", m.Fact, m.Hint)
 	}
-	return incident.Errorf(incident.EINVALID, "%s", b.String())
+	return &MissingFactsError{Err: incident.Errorf(incident.EINVALID, "%s", b.String()), Template: me.Template,
+		Missing: append([]notices.Missing(nil), me.Missing...)}
 }
 
 func (s *Service) notices() (incident.NoticeStore, error) {

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sort"
 	"strings"
 
 	"irflow/internal/incident"
+	"irflow/internal/notices"
 	"irflow/internal/service"
 )
 
@@ -64,11 +67,23 @@ func (s *Server) noticeRows(ctx context.Context, id string, st incident.State) (
 	return rows, nil
 }
 
+// Editable reports whether the text may still change (drafted again or edited): a
+// notice being sent or sent may not.
+func (n noticeRow) Editable() bool {
+	return n.Status != incident.NoticeSending && n.Status != incident.NoticeSent
+}
+
 type noticeData struct {
 	IncidentID string
 	noticeRow
 	View incident.NoticeView
+	// Edit is what the Edit text form shows: the text as it stands, or as typed
+	// when an edit was refused.
+	Edit noticeEdit
 }
+
+// noticeEdit is the Edit text form's values.
+type noticeEdit struct{ Subject, Text string }
 
 // noticePage shows one notice: its full text and sha256, the approval, the
 // delivery's progress and the notice's history; legal approves it here, exactly
@@ -78,13 +93,23 @@ func (s *Server) noticePage(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 }
 
 func (s *Server) showNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx, status int, msg string) {
+	s.showNoticeEdit(w, r, rc, status, msg, nil)
+}
+
+// showNoticeEdit shows the notice page; edit, when set, is the refused edit's text
+// for the Edit text form.
+func (s *Server) showNoticeEdit(w http.ResponseWriter, r *http.Request, rc *reqCtx, status int, msg string, edit *noticeEdit) {
 	id, ob := r.PathValue("id"), r.PathValue("obligation")
 	ns, err := s.svc.NoticeStatus(rc.ctx, id, ob, "", 0, 0)
 	if err != nil {
 		s.fail(w, r, rc, err)
 		return
 	}
-	d := noticeData{IncidentID: id, noticeRow: noticeRow{Notice: ns.Notice, Counts: ns.Counts}, View: ns.NoticeView}
+	d := noticeData{IncidentID: id, noticeRow: noticeRow{Notice: ns.Notice, Counts: ns.Counts}, View: ns.NoticeView,
+		Edit: noticeEdit{Subject: ns.Subject, Text: ns.Text}}
+	if edit != nil {
+		d.Edit = *edit
+	}
 	s.render(w, r, rc, status, "notice.tmpl", page{Title: "Notice for " + ob + " of " + id, Nav: "incidents", Error: msg, Data: d})
 }
 
@@ -151,4 +176,128 @@ func (s *Server) sendAction() action {
 		Next: func(r *http.Request) string {
 			return "/incidents/" + r.PathValue("id") + "/notices/" + r.PathValue("obligation")
 		}}
+}
+
+// draftTitle is the draft form's heading.
+func draftTitle(r *http.Request) string {
+	return "Draft the notice for " + r.PathValue("obligation") + " of " + r.PathValue("id")
+}
+
+// draftAction is the Draft notice form; Cancel goes back to the incident page (the
+// notice may not exist yet), a draft to the notice's page. Its fields are the notice inputs the form
+// carries; the service's refusal for missing facts adds one for each fact the
+// drafter can give (notices.Inputs), so the form comes back naming them.
+func (s *Server) draftAction() action {
+	return action{Pattern: "/incidents/{id}/notices/{obligation}/draft", Act: incident.ActDraftNotice, Title: draftTitle,
+		Intro: "Draft the notice from the incident record with the template the obligation's rule picks; a draft not yet sent is replaced, " +
+			"and an approval of it is withdrawn. A fact the record lacks is named below: give it here, or record it on the incident.",
+		Submit: "Draft notice"}
+}
+
+// inputField is the form field for a notice input.
+func inputField(name, value string) field {
+	return field{Name: name, Label: name, Kind: "textarea", Value: value, Help: notices.Inputs[name]}
+}
+
+func (s *Server) draftForm(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	a := s.draftAction()
+	if !incident.Allowed(rc.User.Roles, a.Act) {
+		s.errorPage(w, r, rc, http.StatusForbidden, incident.Forbidden(incident.Identity{User: rc.User}, a.Act).Message)
+		return
+	}
+	s.renderForm(w, r, rc, http.StatusOK, a, nil, a.next(r, r.URL.Query().Get("next")), "")
+}
+
+// draftNotice drafts through the same service method as the CLI. The inputs typed
+// are kept across a refusal; a blank one is left out (the service would take it as
+// removing an input the earlier draft had).
+func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	a := s.draftAction()
+	id, ob := r.PathValue("id"), r.PathValue("obligation")
+	next := a.next(r, r.PostFormValue("next"))
+	names := make([]string, 0, len(notices.Inputs))
+	for n := range notices.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var fields []field
+	inputs := map[string]string{}
+	for _, n := range names {
+		if _, ok := r.PostForm[n]; !ok {
+			continue
+		}
+		v := r.PostFormValue(n)
+		fields = append(fields, inputField(n, v))
+		if strings.TrimSpace(v) != "" {
+			inputs[n] = strings.TrimSpace(v)
+		}
+	}
+	v, err := s.svc.DraftNotice(rc.ctx, id, ob, service.DraftNoticeRequest{Inputs: inputs})
+	var mf *service.MissingFactsError
+	var ie *incident.Error
+	switch {
+	case errors.As(err, &mf):
+		var elsewhere []string
+		for _, m := range mf.Missing {
+			if _, ok := notices.Inputs[m.Fact]; !ok {
+				elsewhere = append(elsewhere, m.Fact+": "+m.Hint)
+				continue
+			}
+			i := slices.IndexFunc(fields, func(f field) bool { return f.Name == m.Fact })
+			if i < 0 {
+				fields = append(fields, inputField(m.Fact, ""))
+				i = len(fields) - 1
+			}
+			fields[i].Required, fields[i].Error = true, "missing: the "+mf.Template+" notice needs "+m.Fact
+		}
+		msg := fmt.Sprintf("The %s notice cannot be drafted: %d fact(s) missing from the incident record.", mf.Template, len(mf.Missing))
+		if len(fields) > 0 {
+			msg += " Give the ones marked below."
+		}
+		if len(elsewhere) > 0 {
+			msg += " Record on the incident: " + strings.Join(elsewhere, "; ") + "."
+		}
+		s.renderForm(w, r, rc, http.StatusBadRequest, a, fields, next, msg)
+		return
+	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
+		s.renderForm(w, r, rc, statusOf(ie.Code), a, fields, next, ie.Message)
+		return
+	case err != nil:
+		s.fail(w, r, rc, err)
+		return
+	}
+	s.sess.setFlash(w, fmt.Sprintf("The notice for %s of %s is drafted by %s: sha256 %s. Legal approves the text before it can be sent.",
+		ob, id, v.DraftedBy, incident.ShortHash(v.TextSHA256)))
+	http.Redirect(w, r, "/incidents/"+id+"/notices/"+ob, http.StatusSeeOther)
+}
+
+// editNotice replaces the notice's text (and subject, when given) through the same
+// service method as the CLI. The notice workflow withdraws an approval; the flash
+// says so. A refusal comes back on the notice page with the text as typed.
+func (s *Server) editNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	id, ob := r.PathValue("id"), r.PathValue("obligation")
+	text := strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n")
+	subject := strings.TrimSpace(r.PostFormValue("subject"))
+	prev, _ := s.svc.ShowNotice(rc.ctx, id, ob)
+	if subject == prev.Subject {
+		subject = ""
+	}
+	v, err := s.svc.EditNotice(rc.ctx, id, ob, incident.EditNoticeRequest{Subject: subject, Text: text})
+	var ie *incident.Error
+	switch {
+	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
+		s.showNoticeEdit(w, r, rc, statusOf(ie.Code), ie.Message, &noticeEdit{Subject: r.PostFormValue("subject"), Text: text})
+		return
+	case err != nil:
+		s.fail(w, r, rc, err)
+		return
+	}
+	msg := fmt.Sprintf("The text of the notice for %s of %s is edited by %s: sha256 %s.", ob, id, rc.User.ID, incident.ShortHash(v.TextSHA256))
+	if prev.ApprovedSHA256 != "" {
+		msg += " The approval by " + prev.ApprovedBy + " is withdrawn: legal approves the new text before it can be sent."
+	} else {
+		msg += " Legal approves it before it can be sent."
+	}
+	s.sess.setFlash(w, msg)
+	http.Redirect(w, r, "/incidents/"+id+"/notices/"+ob, http.StatusSeeOther)
 }

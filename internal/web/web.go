@@ -1,7 +1,7 @@
 // Package web is irflow's browser interface: sign-in, the incidents list, the
-// incident page, notices with legal's approval, legal's deadline board across every
-// incident, the calendar feed, the GDPR Art. 33(5) breach register and
-// post-incident report downloads.
+// incident page, notices (drafted, edited, approved by legal and sent), legal's
+// deadline board across every incident, the calendar feed, the GDPR Art. 33(5)
+// breach register and post-incident report downloads.
 //
 // Pages are rendered on the server with html/template (which escapes every value)
 // from a small embedded stylesheet and script; there is no front-end build. Like
@@ -161,6 +161,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /incidents/{id}/evidence/verify", s.authed(s.verifyEvidence))
 	s.mux.HandleFunc("GET /incidents/{id}/notices/{obligation}", s.authed(s.noticePage))
 	s.mux.HandleFunc("POST /incidents/{id}/notices/{obligation}/approve", s.authed(s.approveNotice))
+	s.mux.HandleFunc("GET /incidents/{id}/notices/{obligation}/draft", s.authed(s.draftForm))
+	s.mux.HandleFunc("POST /incidents/{id}/notices/{obligation}/draft", s.authed(s.draftNotice))
+	s.mux.HandleFunc("POST /incidents/{id}/notices/{obligation}/edit", s.authed(s.editNotice))
 	s.mux.HandleFunc("GET /board", s.authed(s.board))
 	s.mux.HandleFunc("GET /register.csv", s.authed(s.register))
 	s.registerActions()

@@ -16,9 +16,9 @@ import (
 	"irflow/workflows"
 )
 
-// Temporal answers the two calls the service's reads and actions make: the state
-// and clock queries from States and Clocks (a workflow in neither is NotFound, as
-// after the namespace's retention), and Updates, which it records and answers with
+// Temporal answers the calls the service's reads and actions make: the state and
+// clock queries from States and Clocks (a workflow in neither is NotFound, as after
+// the namespace's retention), and Updates (with or without a start), which it records and answers with
 // Results[update name]; a result that is an error is the Update's failure (a
 // validator's refusal, say). Any other call panics: the embedded nil client.Client
 // has nothing to run.
@@ -78,6 +78,18 @@ func (f *Temporal) UpdateWorkflow(_ context.Context, opts client.UpdateWorkflowO
 	f.calls = append(f.calls, "update "+opts.WorkflowID+" "+opts.UpdateName)
 	f.updates = append(f.updates, opts)
 	return handle{workflowID: opts.WorkflowID, result: f.Results[opts.UpdateName]}, nil
+}
+
+// NewWithStartWorkflowOperation implements client.Client: UpdateWithStartWorkflow
+// records only the Update.
+func (f *Temporal) NewWithStartWorkflowOperation(client.StartWorkflowOptions, any, ...any) client.WithStartWorkflowOperation {
+	return nil
+}
+
+// UpdateWithStartWorkflow implements client.Client (a notice's draft starts its
+// workflow): it records and answers the Update as UpdateWorkflow does.
+func (f *Temporal) UpdateWithStartWorkflow(ctx context.Context, opts client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	return f.UpdateWorkflow(ctx, opts.UpdateOptions)
 }
 
 // value is an EncodedValue that decodes like Temporal's JSON payloads.
