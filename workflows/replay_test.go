@@ -53,6 +53,12 @@ import (
 //     after its due date) are written by TestRecordFaultHistories, with the same
 //     variable set.
 //
+//   - incident_closed_in_triage_history.json (closed in the workflow task that
+//     declared it: no-phase-after-close), incident_trigger_later_history.json and
+//     clock_due_text_history.json (aware_at given by set_trigger after declaration;
+//     the clock re-armed with its recomputed due text: clock-rearm-due-text) are
+//     written by TestRecordCloseAndTriggerHistories, with the same variable set.
+//
 // New files matching the pattern are replayed without editing this test, and every
 // workflow type the worker registers must have at least one history.
 func TestReplayHistories(t *testing.T) {
