@@ -362,9 +362,8 @@ func (c *collector) auditLogs(ctx context.Context) error {
 	f := zendesk.AuditLogFilter{CreatedAfter: c.in.Window.From, CreatedBefore: c.in.Window.To, Sort: "created_at",
 		ActorID: c.in.AuditFilter.ActorID, IPAddress: c.in.AuditFilter.IPAddress,
 		SourceType: c.in.AuditFilter.SourceType, SourceID: c.in.AuditFilter.SourceID}
-	from := c.in.Window.From
 	_, err := pages(ctx, c, func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AuditLog] { return c.a.Zendesk.ListAuditLogs(f, o) },
-		func(l zendesk.AuditLog) (any, bool) { return l, !l.CreatedAt.Before(from) }, nil, endOf)
+		func(l zendesk.AuditLog) (any, bool) { return l, !l.CreatedAt.Before(c.in.Window.From) }, nil, endOf)
 	return gapFor(evidence.SourceAuditLogs, "audit logs need a Zendesk plan with audit-log access (Enterprise)", err)
 }
 
@@ -377,8 +376,7 @@ func (c *collector) accessLogs(ctx context.Context) error {
 		f := zendesk.AccessLogFilter{Start: c.in.Window.From, End: c.in.Window.To, UserID: userID}
 		return func(o zendesk.ListOptions) *zendesk.Pager[zendesk.AccessLog] { return c.a.Zendesk.ListAccessLogs(f, o) }
 	}
-	from := c.in.Window.From
-	keep := func(l zendesk.AccessLog) (any, bool) { return l, !l.Timestamp.Before(from) }
+	keep := func(l zendesk.AccessLog) (any, bool) { return l, !l.Timestamp.Before(c.in.Window.From) }
 	gap := func(err error) error {
 		return gapFor(evidence.SourceAccessLogs, "access logs need the Advanced Data Privacy and Protection add-on", err)
 	}
@@ -444,7 +442,7 @@ func (c *collector) sessions(ctx context.Context) error {
 }
 
 func (c *collector) ticketEvents(ctx context.Context) error {
-	from, to := c.in.Window.From, c.in.Window.To
+	to := c.in.Window.To
 	_, err := pages(ctx, c, func(o zendesk.ListOptions) *zendesk.Pager[zendesk.TicketEvent] {
 		io := zendesk.IncrementalOptions{NextURL: o.NextURL, Seen: c.res.Cursor.Seen, IncludeCommentEvents: true}
 		if o.NextURL == "" {
@@ -452,8 +450,7 @@ func (c *collector) ticketEvents(ctx context.Context) error {
 		}
 		return c.a.Zendesk.IncrementalTicketEvents(io)
 	}, func(e zendesk.TicketEvent) (any, bool) {
-		at := time.Unix(e.Timestamp, 0)
-		return e, !at.Before(from) && !at.After(to)
+		return e, c.in.Window.Contains(time.Unix(e.Timestamp, 0))
 	}, func(p *zendesk.Page[zendesk.TicketEvent]) bool { return p.EndTime > to.Unix() }, endOf)
 	return err
 }
@@ -486,8 +483,7 @@ func snapshotThenStream[T any](ctx context.Context, c *collector, ids []int64, g
 		}
 		return stream(io)
 	}, func(it T) (any, bool) {
-		u := updated(it)
-		return it, !u.Before(from) && !u.After(to)
+		return it, c.in.Window.Contains(updated(it))
 	}, func(p *zendesk.Page[T]) bool {
 		// Cursor exports run in update order: once a page reaches past the window,
 		// later pages only hold later changes.

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"irflow/internal/facts"
+	"irflow/internal/incident"
 	"irflow/internal/obligations"
 	"irflow/playbooks/regimes"
 )
@@ -226,21 +227,8 @@ func writeObligationsText(w io.Writer, asOf time.Time, obs []obligations.Obligat
 
 // timeLeft renders the time from asOf to due, e.g. "2d 23h left" or "5h overdue".
 func timeLeft(due, asOf time.Time) string {
-	d := due.Sub(asOf)
-	suffix := " left"
-	if d < 0 {
-		d, suffix = -d, " overdue"
+	if d := due.Sub(asOf); d < 0 {
+		return incident.Span(d) + " overdue"
 	}
-	d = d.Truncate(time.Minute)
-	days := int(d / (24 * time.Hour))
-	d -= time.Duration(days) * 24 * time.Hour
-	h := int(d / time.Hour)
-	m := int((d - time.Duration(h)*time.Hour) / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh%s", days, h, suffix)
-	case h > 0:
-		return fmt.Sprintf("%dh %dm%s", h, m, suffix)
-	}
-	return fmt.Sprintf("%dm%s", m, suffix)
+	return incident.Span(due.Sub(asOf)) + " left"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"irflow/internal/incident"
 	"os"
 	"strconv"
 	"strings"
@@ -234,32 +235,11 @@ func splitLong(words []string, n int) []string {
 	return out
 }
 
-// shortDuration renders d as people read a deadline: "26d 15h", "5h 12m", "12m",
-// rounded down to the minute. A negative d renders as its magnitude: the caller says
-// whether it is left or overdue.
-func shortDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Truncate(time.Minute)
-	days := int(d / (24 * time.Hour))
-	d -= time.Duration(days) * 24 * time.Hour
-	h := int(d / time.Hour)
-	m := int((d - time.Duration(h)*time.Hour) / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	return fmt.Sprintf("%dm", m)
-}
-
 // leftOrOverdue renders the time from now to due: "26d 15h" when it is ahead,
 // "3d 2h overdue" when it has passed.
 func leftOrOverdue(due, now time.Time) string {
 	if d := due.Sub(now); d < 0 {
-		return shortDuration(d) + " overdue"
+		return incident.Span(d) + " overdue"
 	}
-	return shortDuration(due.Sub(now))
+	return incident.Span(due.Sub(now))
 }

@@ -405,9 +405,9 @@ func timeliness(status string, due, fulfilled *time.Time, now time.Time) (string
 	case due == nil:
 		return "waiting for its trigger", ""
 	case now.After(*due):
-		return "overdue", Span(now.Sub(*due)) + " overdue"
+		return "overdue", incident.Span(now.Sub(*due)) + " overdue"
 	}
-	return "open", Span(due.Sub(now)) + " left"
+	return "open", incident.Span(due.Sub(now)) + " left"
 }
 
 func metricsOf(st incident.State, obs []Obligation) []Metric {
@@ -463,7 +463,7 @@ func interval(name string, from *time.Time, fromName string, to *time.Time, toNa
 	case to == nil:
 		m.Basis = "not yet (no record of " + toName + ")"
 	default:
-		m.Value = Span(to.Sub(*from))
+		m.Value = incident.Span(to.Sub(*from))
 		if to.Before(*from) {
 			m.Value = "-" + m.Value
 		}
@@ -524,23 +524,3 @@ func nonEmpty(s, def string) string {
 
 // stamp renders an instant for the report: UTC, to the minute.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
-
-// Span renders a duration as people read a deadline: "26d 15h", "5h 12m", "12m",
-// rounded down to the minute; a negative d renders as its magnitude.
-func Span(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Truncate(time.Minute)
-	days := int(d / (24 * time.Hour))
-	d -= time.Duration(days) * 24 * time.Hour
-	h := int(d / time.Hour)
-	m := int((d - time.Duration(h)*time.Hour) / time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh %dm", h, m)
-	}
-	return fmt.Sprintf("%dm", m)
-}

@@ -224,9 +224,9 @@ func DeadlinesText(obs []incident.ObligationView, now time.Time) string {
 		default:
 			left := due.Sub(now)
 			if left < 0 {
-				line += "*OVERDUE* by " + Span(-left) + " (due " + due.UTC().Format("2006-01-02 15:04 UTC") + ")"
+				line += "*OVERDUE* by " + incident.Span(left) + " (due " + due.UTC().Format("2006-01-02 15:04 UTC") + ")"
 			} else {
-				line += Span(left) + " left (due " + due.UTC().Format("2006-01-02 15:04 UTC") + ")"
+				line += incident.Span(left) + " left (due " + due.UTC().Format("2006-01-02 15:04 UTC") + ")"
 			}
 		}
 		if o.TriggerAssumed {
@@ -238,19 +238,6 @@ func DeadlinesText(obs []incident.ObligationView, now time.Time) string {
 		return ""
 	}
 	return "*Obligations*\n" + strings.Join(lines, "\n")
-}
-
-// Span renders a duration as "2d 3h", "3h 15m" or "12m".
-func Span(d time.Duration) string {
-	d = d.Truncate(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	}
-	return fmt.Sprintf("%dm", mins)
 }
 
 // Question is one open question: the facts path its answer fills and what to ask.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"irflow/internal/httpapi"
 	"irflow/internal/incident"
 )
 
@@ -293,7 +294,7 @@ func (s *Server) actionPost(w http.ResponseWriter, r *http.Request, rc *reqCtx, 
 		s.renderForm(w, r, rc, http.StatusBadRequest, a, fields, next, "Check the field marked below: "+fe.Error())
 		return
 	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
-		s.renderForm(w, r, rc, statusOf(ie.Code), a, fields, next, ie.Message)
+		s.renderForm(w, r, rc, httpapi.StatusOf(ie.Code), a, fields, next, ie.Message)
 		return
 	case err != nil:
 		s.fail(w, r, rc, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"irflow/internal/httpapi"
 	"irflow/internal/incident"
 )
 
@@ -34,7 +35,7 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status := http.StatusInternalServerError
 		if ie, ok := err.(*incident.Error); ok {
-			status = statusOf(ie.Code)
+			status = httpapi.StatusOf(ie.Code)
 		}
 		http.Error(w, "cannot read the obligations", status)
 		return

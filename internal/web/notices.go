@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"irflow/internal/httpapi"
 	"irflow/internal/incident"
 	"irflow/internal/notices"
 	"irflow/internal/service"
@@ -125,7 +126,7 @@ func (s *Server) approveNotice(w http.ResponseWriter, r *http.Request, rc *reqCt
 	var ie *incident.Error
 	switch {
 	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
-		status := statusOf(ie.Code)
+		status := httpapi.StatusOf(ie.Code)
 		if cur, rerr := s.svc.ShowNotice(rc.ctx, id, ob); rerr == nil && sum != "" && !strings.HasPrefix(cur.TextSHA256, strings.ToLower(sum)) {
 			// The text displayed is not the text that stands: a stale read.
 			status = http.StatusConflict
@@ -260,7 +261,7 @@ func (s *Server) draftNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 		s.renderForm(w, r, rc, http.StatusBadRequest, a, fields, next, msg)
 		return
 	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
-		s.renderForm(w, r, rc, statusOf(ie.Code), a, fields, next, ie.Message)
+		s.renderForm(w, r, rc, httpapi.StatusOf(ie.Code), a, fields, next, ie.Message)
 		return
 	case err != nil:
 		s.fail(w, r, rc, err)
@@ -286,7 +287,7 @@ func (s *Server) editNotice(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	var ie *incident.Error
 	switch {
 	case errors.As(err, &ie) && (ie.Code == incident.EINVALID || ie.Code == incident.ECONFLICT):
-		s.showNoticeEdit(w, r, rc, statusOf(ie.Code), ie.Message, &noticeEdit{Subject: r.PostFormValue("subject"), Text: text})
+		s.showNoticeEdit(w, r, rc, httpapi.StatusOf(ie.Code), ie.Message, &noticeEdit{Subject: r.PostFormValue("subject"), Text: text})
 		return
 	case err != nil:
 		s.fail(w, r, rc, err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"irflow/internal/incident"
-	"irflow/internal/report"
 )
 
 // parsePages parses each page template together with the layout.
@@ -99,9 +98,9 @@ func left(d *time.Duration) string {
 		return ""
 	}
 	if *d < 0 {
-		return report.Span(*d) + " overdue"
+		return incident.Span(*d) + " overdue"
 	}
-	return report.Span(*d) + " left"
+	return incident.Span(*d) + " left"
 }
 
 // urgency is a clock's colour class on the board: overdue, due within a day

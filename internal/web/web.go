@@ -321,15 +321,12 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, rc *reqCtx, s
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rc *reqCtx, err error) {
 	var e *incident.Error
 	if errors.As(err, &e) {
-		s.errorPage(w, r, rc, statusOf(e.Code), e.Message)
+		s.errorPage(w, r, rc, httpapi.StatusOf(e.Code), e.Message)
 		return
 	}
 	s.logger.Error("Web request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	s.errorPage(w, r, rc, http.StatusInternalServerError, "Something went wrong on irflow's side; the server's log has the details.")
 }
-
-// statusOf maps error codes to HTTP statuses with the HTTP API's table.
-func statusOf(code string) int { return httpapi.StatusOf(code) }
 
 // clientIP is the address the request came from, for rate limiting.
 func clientIP(r *http.Request) string {
